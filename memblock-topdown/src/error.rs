@@ -1,0 +1,53 @@
+//! The errors of this layer. Where the kernel returns `-ENOMEM` the model returns a typed
+//! error; where the kernel panics, the model returns an error carrying the panic message and
+//! says so: a real kernel would stop there.
+
+use crate::region_type::RegionKind;
+
+/// What went wrong in a memblock operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The array is full and may not grow yet: the kernel returns `-ENOMEM` silently before
+    /// `memblock_allow_resize()` (spec §G.3).
+    #[error(
+        "memblock: the {} array is full ({max} regions) and cannot grow before memblock_allow_resize() is called",
+        kind.name()
+    )]
+    ResizeNotAllowed {
+        /// Which array.
+        kind: RegionKind,
+        /// Its current capacity.
+        max: usize,
+    },
+    /// `memblock_double_array()` found no memory for a bigger array (`-ENOMEM`; the kernel
+    /// prints this message).
+    #[error("memblock: Failed to double {} array from {from} to {} entries !", kind.name(), from.saturating_mul(2))]
+    DoubleFailed {
+        /// Which array.
+        kind: RegionKind,
+        /// Its capacity before.
+        from: usize,
+    },
+    /// `memblock_alloc_base()` and its wrappers found no room. The kernel panics with this
+    /// message; the model returns it instead.
+    #[error("ERROR: Failed to allocate {size:#x} bytes below {max_addr:#x}.")]
+    AllocFailed {
+        /// The size asked for (before rounding to the alignment).
+        size: u64,
+        /// The limit as given (`0` is `MEMBLOCK_ALLOC_ACCESSIBLE`).
+        max_addr: u64,
+    },
+}
+
+impl Error {
+    /// The kernel's return code for this error (`-ENOMEM` for every array failure).
+    pub const fn errno(&self) -> i32 {
+        -12
+    }
+
+    /// Whether the kernel would have panicked here rather than returned.
+    pub const fn is_kernel_panic(&self) -> bool {
+        matches!(self, Error::AllocFailed { .. })
+    }
+}

@@ -1,0 +1,192 @@
+//! Iteration over free memory (`for_each_free_mem_range`, `_reverse`) and over memory PFN
+//! ranges (`for_each_mem_pfn_range`).
+//!
+//! "Free" is memory minus reserved. The iterators walk the memory regions and the gaps between
+//! reserved regions together, as the kernel does, so every free range they yield lies inside
+//! one memory region: two touching memory regions of different nodes give two free ranges, and
+//! no allocation ever straddles them.
+
+use crate::region::{Nid, Region, RegionFlags, pfn_down, pfn_up};
+use crate::region_type::RegionType;
+
+/// One free range `[start, end)` and the node of the memory region it lies in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreeRange {
+    /// First free byte.
+    pub start: u64,
+    /// End (exclusive).
+    pub end: u64,
+    /// Node of the memory region holding it.
+    pub nid: Nid,
+}
+
+/// Which memory regions an iteration looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegionFilter {
+    /// Only regions of this node, unless it equals `any_node`.
+    pub nid: Nid,
+    /// The "any node" value of the kernel being modelled (`MAX_NUMNODES` in 3.12/3.13).
+    pub any_node: Nid,
+    /// Skip memory regions that carry any of these flags (none in 3.12/3.13; 3.14 skips
+    /// `MEMBLOCK_HOTPLUG` in the reverse walk while `movable_node` is on).
+    pub skip: RegionFlags,
+}
+
+impl RegionFilter {
+    fn admits(&self, m: &Region) -> bool {
+        (self.nid == self.any_node || m.nid == self.nid) && !m.flags.intersects(self.skip)
+    }
+}
+
+/// The gap between reserved regions `ri - 1` and `ri`: `[end of ri-1 (or 0), base of ri (or
+/// u64::MAX))`.
+fn gap(rsv: &[Region], ri: usize) -> (u64, u64) {
+    let start = if ri == 0 { 0 } else { rsv[ri - 1].end() };
+    let end = if ri < rsv.len() { rsv[ri].base } else { u64::MAX };
+    (start, end)
+}
+
+/// `__next_free_mem_range()`: free ranges in ascending order.
+#[derive(Debug, Clone)]
+pub struct FreeRanges<'a> {
+    mem: &'a [Region],
+    rsv: &'a [Region],
+    filter: RegionFilter,
+    mi: usize,
+    ri: usize,
+}
+
+impl<'a> FreeRanges<'a> {
+    /// Starts the walk over `memory` minus `reserved`.
+    pub fn new(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter) -> Self {
+        FreeRanges { mem: memory.regions(), rsv: reserved.regions(), filter, mi: 0, ri: 0 }
+    }
+
+    /// Starts the walk at the first memory region that ends above `addr` (a shortcut that
+    /// yields exactly the ranges a walk from the start would yield once they end above `addr`).
+    pub fn starting_at(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
+        let mi = memory.first_ending_above(addr);
+        let ri = match memory.regions().get(mi) {
+            Some(m) => reserved.first_ending_above(m.base),
+            None => 0,
+        };
+        FreeRanges { mem: memory.regions(), rsv: reserved.regions(), filter, mi, ri }
+    }
+}
+
+impl Iterator for FreeRanges<'_> {
+    type Item = FreeRange;
+
+    fn next(&mut self) -> Option<FreeRange> {
+        while let Some(m) = self.mem.get(self.mi) {
+            if !self.filter.admits(m) {
+                self.mi += 1;
+                continue;
+            }
+            while self.ri <= self.rsv.len() {
+                let (r_start, r_end) = gap(self.rsv, self.ri);
+                if r_start >= m.end() {
+                    break;
+                }
+                if m.base < r_end {
+                    let out = FreeRange { start: m.base.max(r_start), end: m.end().min(r_end), nid: m.nid };
+                    if m.end() <= r_end {
+                        self.mi += 1;
+                    } else {
+                        self.ri += 1;
+                    }
+                    return Some(out);
+                }
+                self.ri += 1;
+            }
+            self.mi += 1;
+        }
+        None
+    }
+}
+
+/// `__next_free_mem_range_rev()`: free ranges in descending order.
+#[derive(Debug, Clone)]
+pub struct FreeRangesRev<'a> {
+    mem: &'a [Region],
+    rsv: &'a [Region],
+    filter: RegionFilter,
+    /// One past the memory index to look at next (0: done).
+    mi: usize,
+    /// One past the gap index to look at next (0: no gap left).
+    ri: usize,
+}
+
+impl<'a> FreeRangesRev<'a> {
+    /// Starts the walk from the top of memory.
+    pub fn new(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter) -> Self {
+        let (mem, rsv) = (memory.regions(), reserved.regions());
+        FreeRangesRev { mem, rsv, filter, mi: mem.len(), ri: rsv.len() + 1 }
+    }
+
+    /// Starts the walk at the last memory region that starts below `addr` (a shortcut that
+    /// yields exactly the ranges a walk from the top would yield once they start below `addr`).
+    pub fn starting_below(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
+        let (mem, rsv) = (memory.regions(), reserved.regions());
+        let mi = mem.partition_point(|m| m.base < addr);
+        let ri = match mi.checked_sub(1).map(|i| mem[i]) {
+            // Gaps that start at or above the region's end cannot meet it.
+            Some(m) => rsv.partition_point(|r| r.end() < m.end()) + 1,
+            None => 0,
+        };
+        FreeRangesRev { mem, rsv, filter, mi, ri: ri.min(rsv.len() + 1) }
+    }
+}
+
+impl Iterator for FreeRangesRev<'_> {
+    type Item = FreeRange;
+
+    fn next(&mut self) -> Option<FreeRange> {
+        while self.mi > 0 {
+            let m = self.mem[self.mi - 1];
+            if !self.filter.admits(&m) {
+                self.mi -= 1;
+                continue;
+            }
+            while self.ri > 0 {
+                let (r_start, r_end) = gap(self.rsv, self.ri - 1);
+                if r_end <= m.base {
+                    break;
+                }
+                if m.end() > r_start {
+                    let out = FreeRange { start: m.base.max(r_start), end: m.end().min(r_end), nid: m.nid };
+                    if m.base >= r_start {
+                        self.mi -= 1;
+                    } else {
+                        self.ri -= 1;
+                    }
+                    return Some(out);
+                }
+                self.ri -= 1;
+            }
+            self.mi -= 1;
+        }
+        None
+    }
+}
+
+/// One memory range in whole pages, from `for_each_mem_pfn_range`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PfnRange {
+    /// `PFN_UP(base)`.
+    pub start_pfn: u64,
+    /// `PFN_DOWN(base + size)`.
+    pub end_pfn: u64,
+    /// The region's node.
+    pub nid: Nid,
+}
+
+/// `__next_mem_pfn_range()`: memory regions holding at least one whole page, as page
+/// frame numbers.
+pub fn mem_pfn_ranges(memory: &RegionType, nid: Nid, any_node: Nid) -> impl Iterator<Item = PfnRange> + '_ {
+    memory
+        .regions()
+        .iter()
+        .filter(move |r| pfn_up(r.base) < pfn_down(r.end()) && (nid == any_node || r.nid == nid))
+        .map(|r| PfnRange { start_pfn: pfn_up(r.base), end_pfn: pfn_down(r.end()), nid: r.nid })
+}

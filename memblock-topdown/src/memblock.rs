@@ -1,0 +1,516 @@
+//! The allocator itself, `struct memblock`, and the operations that change its arrays: add,
+//! reserve, remove, free, isolate, set node, and the doubling of a full array.
+
+use crate::error::Error;
+use crate::events::{Event, EventLog, Warning};
+use crate::region::{
+    Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid, PAGE_SIZE, REGION_BYTES_3_13, Region,
+    RegionFlags, cap_size, page_align,
+};
+use crate::region_type::{RegionKind, RegionType};
+use crate::search::{FindRequest, Placement, TopDown};
+
+/// What an allocation does when asked for alignment 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlignZero {
+    /// 3.12/3.13: `WARN_ON(!align)` on every such call, then this alignment
+    /// (`__alignof__(long long)` = 8).
+    WarnThenUse(u64),
+    /// 3.14 and later: silently use this alignment (`SMP_CACHE_BYTES` = 64).
+    Use(u64),
+}
+
+/// The build and version facts of the kernel being modelled that memblock's results depend
+/// on. [`Config::V3_13`] is this series; later layers set the fields their kernels changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// `sizeof(struct memblock_region)`: 24 bytes in 3.12/3.13, 32 once 3.14 added `flags`.
+    pub region_bytes: u64,
+    /// The "any node" value of iterators and searches: `MAX_NUMNODES` in 3.12/3.13,
+    /// `NUMA_NO_NODE` from 3.14.
+    pub any_node: Nid,
+    /// The nid that `memblock_reserve()` gives reserved regions (`MAX_NUMNODES`).
+    pub reserve_nid: Nid,
+    /// What allocations do with alignment 0.
+    pub align_zero: AlignZero,
+    /// Whether allocations round the size up to the alignment (3.12/3.13 do, 3.14 does not).
+    pub round_size: bool,
+    /// Memory regions the top-down (reverse) walk skips (none before 3.14).
+    pub skip_top_down: RegionFlags,
+    /// Memory regions the bottom-up (forward) walk skips (none before 3.14).
+    pub skip_bottom_up: RegionFlags,
+}
+
+impl Config {
+    /// Linux 3.12 and 3.13 on x86-64 (`CONFIG_HAVE_MEMBLOCK_NODE_MAP`, `NODES_SHIFT` 6).
+    pub const V3_13: Config = Config {
+        region_bytes: REGION_BYTES_3_13,
+        any_node: MAX_NUMNODES,
+        reserve_nid: MAX_NUMNODES,
+        align_zero: AlignZero::WarnThenUse(8),
+        round_size: true,
+        skip_top_down: RegionFlags::empty(),
+        skip_bottom_up: RegionFlags::empty(),
+    };
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::V3_13
+    }
+}
+
+/// The label of a reservation made without one (the kernel would print its caller's symbol).
+pub const UNKNOWN_CALLER: Label = "(unknown caller)";
+
+/// The part of `struct memblock` that searches read: both arrays, `current_limit`, and the
+/// modelled kernel's [`Config`]. A [`Memblock`] dereferences to it for every query.
+#[derive(Debug, Clone)]
+pub struct MemblockState {
+    pub(crate) memory: RegionType,
+    pub(crate) reserved: RegionType,
+    pub(crate) current_limit: u64,
+    pub(crate) can_resize: bool,
+    pub(crate) config: Config,
+}
+
+impl MemblockState {
+    /// `memblock.memory`.
+    pub fn memory(&self) -> &RegionType {
+        &self.memory
+    }
+
+    /// `memblock.reserved`.
+    pub fn reserved(&self) -> &RegionType {
+        &self.reserved
+    }
+
+    /// One of the two arrays.
+    pub fn region_type(&self, kind: RegionKind) -> &RegionType {
+        match kind {
+            RegionKind::Memory => &self.memory,
+            RegionKind::Reserved => &self.reserved,
+        }
+    }
+
+    /// `memblock.current_limit`: the end used for `MEMBLOCK_ALLOC_ACCESSIBLE`.
+    pub fn current_limit(&self) -> u64 {
+        self.current_limit
+    }
+
+    /// `memblock_can_resize`: whether arrays may be doubled yet.
+    pub fn can_resize(&self) -> bool {
+        self.can_resize
+    }
+
+    /// The modelled kernel's facts.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn region_type_mut(&mut self, kind: RegionKind) -> &mut RegionType {
+        match kind {
+            RegionKind::Memory => &mut self.memory,
+            RegionKind::Reserved => &mut self.reserved,
+        }
+    }
+}
+
+/// `struct memblock` with its search policy: Linux's early-boot memory allocator.
+///
+/// `P` decides where searches place blocks ([`TopDown`] here, as in 3.12). Every operation
+/// that searches (allocations and array doubling) goes through it.
+///
+/// ```
+/// use memblock_topdown::Memblock;
+/// let mut mb = Memblock::new();
+/// mb.add(0x10_0000, 0x3ff0_0000).unwrap();          // 1 MiB .. 1 GiB of RAM
+/// mb.reserve(0x100_0000, 0x200_0000).unwrap();      // the kernel image at 16 MiB
+/// let addr = mb.alloc(0x1000, 0x1000).unwrap();     // top-down: the highest free page
+/// assert_eq!(addr, 0x3fff_f000);
+/// assert!(mb.is_reserved(addr));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Memblock<P = TopDown> {
+    state: MemblockState,
+    placement: P,
+    log: EventLog,
+    caller: Option<Label>,
+}
+
+impl Memblock<TopDown> {
+    /// A fresh 3.12 memblock: both arrays empty (one dummy entry each, `max` 128),
+    /// `current_limit` `MEMBLOCK_ALLOC_ANYWHERE`, resizing not yet allowed.
+    pub fn new() -> Self {
+        Memblock::with_placement(TopDown)
+    }
+}
+
+impl Default for Memblock<TopDown> {
+    fn default() -> Self {
+        Memblock::new()
+    }
+}
+
+impl<P> core::ops::Deref for Memblock<P> {
+    type Target = MemblockState;
+
+    fn deref(&self) -> &MemblockState {
+        &self.state
+    }
+}
+
+impl<P: Placement> Memblock<P> {
+    /// A fresh memblock (see [`Memblock::new`]) that places blocks with `placement`.
+    pub fn with_placement(placement: P) -> Self {
+        Memblock::with_config(Config::V3_13, placement)
+    }
+
+    /// A fresh memblock for the kernel described by `config`.
+    pub fn with_config(config: Config, placement: P) -> Self {
+        Memblock {
+            state: MemblockState {
+                memory: RegionType::new(RegionKind::Memory),
+                reserved: RegionType::new(RegionKind::Reserved),
+                current_limit: MEMBLOCK_ALLOC_ANYWHERE,
+                can_resize: false,
+                config,
+            },
+            placement,
+            log: EventLog::default(),
+            caller: None,
+        }
+    }
+
+    /// The search policy.
+    pub fn placement(&self) -> &P {
+        &self.placement
+    }
+
+    /// The search policy, to change its settings.
+    pub fn placement_mut(&mut self) -> &mut P {
+        &mut self.placement
+    }
+
+    /// The read-only state that searches see.
+    pub fn state(&self) -> &MemblockState {
+        &self.state
+    }
+
+    /// Warnings, messages and the debug trace.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// The event log, to switch `memblock=debug` or tracing, or to take the events.
+    pub fn log_mut(&mut self) -> &mut EventLog {
+        &mut self.log
+    }
+
+    /// Changes the modelled kernel's facts (done by the layers that model later kernels).
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.state.config
+    }
+
+    /// Sets the label that the next reservations, frees and allocations are attributed to
+    /// (`None`: unlabelled). Returns the previous one.
+    pub fn set_caller(&mut self, caller: Option<Label>) -> Option<Label> {
+        core::mem::replace(&mut self.caller, caller)
+    }
+
+    /// The label in force, or `default` when none is set.
+    pub(crate) fn caller_or(&self, default: Label) -> Label {
+        self.caller.unwrap_or(default)
+    }
+
+    /// Runs `f` with every reservation it makes attributed to `caller`.
+    pub fn with_caller<R>(&mut self, caller: Label, f: impl FnOnce(&mut Self) -> R) -> R {
+        let prev = self.set_caller(Some(caller));
+        let r = f(self);
+        self.caller = prev;
+        r
+    }
+
+    /// Records a warning raised by a layer above on this instance.
+    pub fn warn(&mut self, w: Warning) {
+        self.log.push(Event::Warn(w));
+    }
+
+    /// `memblock_allow_resize()`: arrays may be doubled from now on.
+    pub fn allow_resize(&mut self) {
+        self.state.can_resize = true;
+    }
+
+    /// `memblock_set_current_limit()`.
+    pub fn set_current_limit(&mut self, limit: u64) {
+        self.state.current_limit = limit;
+    }
+
+    /// `memblock_add_node()`: adds RAM `[base, base + size)` on node `nid`. Parts already
+    /// present keep their node; only the uncovered gaps are added.
+    pub fn add_node(&mut self, base: u64, size: u64, nid: Nid) -> Result<(), Error> {
+        self.add_region(RegionKind::Memory, base, size, nid, RegionFlags::empty())
+    }
+
+    /// `memblock_add()`: adds RAM with node `MAX_NUMNODES` (not known yet).
+    pub fn add(&mut self, base: u64, size: u64) -> Result<(), Error> {
+        self.add_node(base, size, MAX_NUMNODES)
+    }
+
+    /// `memblock_reserve()`: marks `[base, base + size)` as taken, by the current caller.
+    pub fn reserve(&mut self, base: u64, size: u64) -> Result<(), Error> {
+        let caller = self.caller_or(UNKNOWN_CALLER);
+        self.reserve_as(base, size, caller)
+    }
+
+    /// `memblock_reserve()` attributed to `caller`.
+    pub fn reserve_as(&mut self, base: u64, size: u64, caller: Label) -> Result<(), Error> {
+        self.log.push(Event::Reserve { base, size, caller });
+        let nid = self.state.config.reserve_nid;
+        self.add_region(RegionKind::Reserved, base, size, nid, RegionFlags::empty())
+    }
+
+    /// `memblock_remove()`: takes `[base, base + size)` out of memory.
+    pub fn remove(&mut self, base: u64, size: u64) -> Result<(), Error> {
+        self.remove_range(RegionKind::Memory, base, size)
+    }
+
+    /// `memblock_free()`: gives `[base, base + size)` back (removes it from reserved).
+    pub fn free(&mut self, base: u64, size: u64) -> Result<(), Error> {
+        let caller = self.caller_or(UNKNOWN_CALLER);
+        self.free_as(base, size, caller)
+    }
+
+    /// `memblock_free()` attributed to `caller`.
+    pub fn free_as(&mut self, base: u64, size: u64, caller: Label) -> Result<(), Error> {
+        self.log.push(Event::Free { base, size, caller });
+        self.remove_range(RegionKind::Reserved, base, size)
+    }
+
+    /// `memblock_set_node()` (3.12: memory only): gives `[base, base + size)` node `nid`,
+    /// splitting regions at the edges, then merges.
+    pub fn set_node(&mut self, base: u64, size: u64, nid: Nid) -> Result<(), Error> {
+        self.set_node_in(RegionKind::Memory, base, size, nid)
+    }
+
+    /// `memblock_set_node()` on either array (the 3.14 form, which takes the type).
+    pub fn set_node_in(&mut self, kind: RegionKind, base: u64, size: u64, nid: Nid) -> Result<(), Error> {
+        let (start, end) = self.isolate_range(kind, base, size)?;
+        let ty = self.state.region_type_mut(kind);
+        for r in &mut ty.regions_mut()[start..end] {
+            r.nid = nid;
+        }
+        ty.merge(start, end);
+        Ok(())
+    }
+
+    /// Sets or clears `flags` on `[base, base + size)` of memory, splitting regions at the
+    /// edges, then merges (the shape of 3.14's `memblock_mark_hotplug` / `_clear_hotplug`).
+    pub fn set_flags(&mut self, base: u64, size: u64, flags: RegionFlags, on: bool) -> Result<(), Error> {
+        let (start, end) = self.isolate_range(RegionKind::Memory, base, size)?;
+        let ty = self.state.region_type_mut(RegionKind::Memory);
+        for r in &mut ty.regions_mut()[start..end] {
+            r.flags.set(flags, on);
+        }
+        ty.merge(start, end);
+        Ok(())
+    }
+
+    /// `memblock_isolate_range()`: splits regions so that `[base, base + size)` is covered by
+    /// whole regions, and returns their index range `[start_rgn, end_rgn)` (`(0, 0)` when
+    /// nothing lies inside). Doubles the array first if fewer than two free slots remain.
+    pub fn isolate_range(&mut self, kind: RegionKind, base: u64, size: u64) -> Result<(usize, usize), Error> {
+        let size = cap_size(base, size);
+        if size == 0 {
+            return Ok((0, 0));
+        }
+        let end = base + size;
+        while self.state.region_type(kind).cnt() + 2 > self.state.region_type(kind).max() {
+            self.double_array(kind, base, size)?;
+        }
+        let ty = self.state.region_type_mut(kind);
+        let (mut start_rgn, mut end_rgn) = (0, 0);
+        let mut i = ty.first_ending_above(base);
+        while let Some(&r) = ty.regions().get(i) {
+            if r.base >= end {
+                break;
+            }
+            if r.base < base {
+                // Split off the part below `base`; the rest is looked at again as entry i + 1.
+                let lower = base - r.base;
+                ty.regions_mut()[i].base = base;
+                ty.regions_mut()[i].size -= lower;
+                ty.total_sub(lower);
+                ty.insert(i, Region { size: lower, ..r });
+                ty.mark_unmerged();
+                i += 1;
+            } else if r.end() > end {
+                // Split off the part below `end`; the new entry i is looked at again.
+                let inner = end - r.base;
+                ty.regions_mut()[i].base = end;
+                ty.regions_mut()[i].size -= inner;
+                ty.total_sub(inner);
+                ty.insert(i, Region { size: inner, ..r });
+                ty.mark_unmerged();
+            } else {
+                if end_rgn == 0 {
+                    start_rgn = i;
+                }
+                end_rgn = i + 1;
+                i += 1;
+            }
+        }
+        Ok((start_rgn, end_rgn))
+    }
+
+    /// `memblock_add_region()`: inserts the parts of `[base, base + size)` that no region
+    /// covers yet, with `nid` and `flags`, then merges. Nothing is inserted if the array
+    /// cannot grow enough.
+    pub(crate) fn add_region(
+        &mut self,
+        kind: RegionKind,
+        base: u64,
+        size: u64,
+        nid: Nid,
+        flags: RegionFlags,
+    ) -> Result<(), Error> {
+        let size = cap_size(base, size);
+        if size == 0 {
+            return Ok(());
+        }
+        let end = base + size;
+        let new = Region { base, size, nid, flags };
+        if self.state.region_type(kind).is_empty() {
+            if let Some(w) = self.state.region_type_mut(kind).fill_empty(new) {
+                self.warn(w);
+            }
+            return Ok(());
+        }
+        let mut nr_new = 0;
+        let mut cursor = base;
+        while let Some((_, piece_end)) = next_uncovered(self.state.region_type(kind), cursor, end) {
+            nr_new += 1;
+            cursor = piece_end;
+        }
+        while self.state.region_type(kind).cnt() + nr_new > self.state.region_type(kind).max() {
+            self.double_array(kind, base, size)?;
+        }
+        // Doubling may have changed the reserved array, so the pieces are found again.
+        let ty = self.state.region_type_mut(kind);
+        let (mut first, mut after_last) = (usize::MAX, 0);
+        let mut cursor = base;
+        while let Some((piece_start, piece_end)) = next_uncovered(ty, cursor, end) {
+            let at = ty.first_ending_above(piece_start);
+            ty.insert(at, Region { base: piece_start, size: piece_end - piece_start, ..new });
+            first = first.min(at);
+            after_last = at + 1;
+            cursor = piece_end;
+        }
+        if after_last > 0 {
+            ty.merge(first, after_last);
+        }
+        Ok(())
+    }
+
+    /// `__memblock_remove()`: takes `[base, base + size)` out of one array.
+    pub(crate) fn remove_range(&mut self, kind: RegionKind, base: u64, size: u64) -> Result<(), Error> {
+        let was_unmerged = self.state.region_type_mut(kind).take_unmerged();
+        let (start, end) = self.isolate_range(kind, base, size)?;
+        let ty = self.state.region_type_mut(kind);
+        // The splits at the edges were removed or border the removed range: nothing new to merge.
+        ty.restore_unmerged(was_unmerged);
+        if let Some(w) = ty.remove_range(start..end) {
+            self.warn(w);
+        }
+        Ok(())
+    }
+
+    /// Removes entry `idx` of memory (for `memblock_trim_memory`).
+    pub(crate) fn remove_memory_entry(&mut self, idx: usize) {
+        if let Some(w) = self.state.memory.remove(idx) {
+            self.warn(w);
+        }
+    }
+
+    pub(crate) fn memory_mut(&mut self) -> &mut RegionType {
+        &mut self.state.memory
+    }
+
+    /// `memblock_double_array()`: doubles `kind`'s array into memory found by memblock itself
+    /// (through the placement policy), keeping clear of `[avoid_base, avoid_base + avoid_size)`
+    /// when the reserved array is doubled for a range about to be reserved; reserves the new
+    /// array and frees the old one unless it was the static one.
+    fn double_array(&mut self, kind: RegionKind, avoid_base: u64, avoid_size: u64) -> Result<(), Error> {
+        let max = self.state.region_type(kind).max();
+        if !self.state.can_resize {
+            return Err(Error::ResizeNotAllowed { kind, max });
+        }
+        let region_bytes = self.state.config.region_bytes;
+        let old_size = (max as u64).saturating_mul(region_bytes);
+        let new_size = old_size.saturating_mul(2);
+        let (old_alloc, new_alloc) = (page_align(old_size), page_align(new_size));
+        let (avoid_base, avoid_size) = match kind {
+            RegionKind::Reserved => (avoid_base, avoid_size),
+            RegionKind::Memory => (0, 0),
+        };
+        let limit = self.state.current_limit;
+        let grown = self.state.region_type(kind).can_hold(max.saturating_mul(2));
+        let mut addr = None;
+        if grown {
+            addr = self.find_in_range(avoid_base + avoid_size, limit, new_alloc, PAGE_SIZE);
+            if addr.is_none() && avoid_size != 0 {
+                addr = self.find_in_range(0, avoid_base.min(limit), new_alloc, PAGE_SIZE);
+            }
+        }
+        let Some(addr) = addr else {
+            self.log.push(Event::DoubleFailed { kind, from: max });
+            return Err(Error::DoubleFailed { kind, from: max });
+        };
+        self.log.push(Event::Doubled { kind, new_max: max * 2, addr, bytes: new_size });
+        let old_at = self.state.region_type(kind).array_addr();
+        self.state.region_type_mut(kind).set_max(max * 2, addr);
+        if let Some(old) = old_at {
+            self.free_as(old, old_alloc, "memblock_double_array")?;
+        }
+        self.reserve_as(addr, new_alloc, "memblock_double_array")
+    }
+
+    /// `memblock_find_in_range_node()`: a free block of `size` bytes aligned to `align` in
+    /// `[start, end)` on node `nid` (or any node), placed by the policy. `end` may be
+    /// `MEMBLOCK_ALLOC_ACCESSIBLE` (use `current_limit`) or `MEMBLOCK_ALLOC_ANYWHERE`. The
+    /// first page is never returned. `None` is the kernel's 0: nothing fits.
+    pub fn find_in_range_node(&mut self, start: u64, end: u64, size: u64, align: u64, nid: Nid) -> Option<u64> {
+        let end = if end == MEMBLOCK_ALLOC_ACCESSIBLE { self.state.current_limit } else { end };
+        let start = start.max(PAGE_SIZE);
+        let end = end.max(start);
+        let req = FindRequest { start, end, size, align, nid };
+        self.placement.find(&self.state, req, &mut self.log).filter(|&a| a != 0)
+    }
+
+    /// `memblock_find_in_range()`: [`Memblock::find_in_range_node`] on any node.
+    pub fn find_in_range(&mut self, start: u64, end: u64, size: u64, align: u64) -> Option<u64> {
+        let any = self.state.config.any_node;
+        self.find_in_range_node(start, end, size, align, any)
+    }
+}
+
+/// The first part of `[cursor, end)` that no region of `ty` covers (one step of the walk of
+/// `memblock_add_region()`).
+fn next_uncovered(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(u64, u64)> {
+    let regions = ty.regions();
+    let mut i = ty.first_ending_above(cursor);
+    while cursor < end {
+        match regions.get(i) {
+            Some(r) if r.base < end => {
+                if r.base > cursor {
+                    return Some((cursor, r.base));
+                }
+                cursor = r.end().min(end);
+                i += 1;
+            }
+            _ => return Some((cursor, end)),
+        }
+    }
+    None
+}

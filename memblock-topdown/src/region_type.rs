@@ -1,0 +1,216 @@
+//! One region array, the kernel's `struct memblock_type`: sorted, non-overlapping regions with
+//! the counters the kernel reports (`cnt`, `max`, `total_size`).
+//!
+//! The kernel never lets `cnt` drop to zero: an empty array holds one zero-size dummy region.
+//! The model keeps only real regions and reports the dummy where the kernel would show it
+//! ([`RegionType::cnt`], [`RegionType::entry`]).
+
+use crate::events::Warning;
+use crate::region::{INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, Nid, Region, RegionFlags};
+use crate::storage::Storage;
+
+/// Which of memblock's two arrays a [`RegionType`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RegionKind {
+    /// `memblock.memory`: RAM known to memblock.
+    Memory,
+    /// `memblock.reserved`: ranges taken by someone.
+    Reserved,
+}
+
+impl RegionKind {
+    /// `memblock_type_name()`: the name the kernel prints.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RegionKind::Memory => "memory",
+            RegionKind::Reserved => "reserved",
+        }
+    }
+}
+
+/// `struct memblock_type`.
+#[derive(Debug, Clone)]
+pub struct RegionType {
+    kind: RegionKind,
+    regions: Storage,
+    max: usize,
+    total_size: u64,
+    /// nid of the dummy entry while the array is empty: 0 from static initialisation, and
+    /// `MAX_NUMNODES` once the array has been emptied by a removal (spec §G.2).
+    dummy_nid: Nid,
+    /// Physical placement of a doubled array (`None`: the static `__initdata` array).
+    array_at: Option<u64>,
+    /// Set when a bare isolation may have left mergeable neighbours; the next merge then
+    /// walks the whole array, as the kernel always does.
+    unmerged: bool,
+}
+
+impl RegionType {
+    pub(crate) fn new(kind: RegionKind) -> Self {
+        RegionType {
+            kind,
+            regions: Storage::new(),
+            max: INIT_MEMBLOCK_REGIONS,
+            total_size: 0,
+            dummy_nid: 0,
+            array_at: None,
+            unmerged: false,
+        }
+    }
+
+    /// Which array this is.
+    pub fn kind(&self) -> RegionKind {
+        self.kind
+    }
+
+    /// The real regions, sorted by base (the dummy of an empty array is not included).
+    pub fn regions(&self) -> &[Region] {
+        self.regions.as_slice()
+    }
+
+    /// `cnt`: the number of entries, at least 1 (the dummy of an empty array counts).
+    pub fn cnt(&self) -> usize {
+        self.regions.len().max(1)
+    }
+
+    /// `max`: the capacity of the array.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// `total_size`: the sum of sizes, as the kernel keeps it (including its drift after
+    /// `memblock_trim_memory`, spec §G.6).
+    pub fn total_size(&self) -> u64 {
+        self.total_size
+    }
+
+    /// Whether the array holds no real region.
+    pub fn is_empty(&self) -> bool {
+        self.regions.len() == 0
+    }
+
+    /// `regions[i]` as the kernel holds it: for an empty array, entry 0 is the dummy.
+    pub fn entry(&self, i: usize) -> Option<Region> {
+        if self.is_empty() {
+            (i == 0).then_some(Region { base: 0, size: 0, nid: self.dummy_nid, flags: RegionFlags::empty() })
+        } else {
+            self.regions().get(i).copied()
+        }
+    }
+
+    /// Physical address of the array when it was doubled into memblock memory, or `None`
+    /// while the static array is in use.
+    pub fn array_addr(&self) -> Option<u64> {
+        self.array_at
+    }
+
+    /// `memblock_search()`: the index of the region containing `addr`.
+    pub fn search(&self, addr: u64) -> Option<usize> {
+        let rs = self.regions();
+        let i = rs.partition_point(|r| r.end() <= addr);
+        (i < rs.len() && rs[i].base <= addr).then_some(i)
+    }
+
+    /// `memblock_overlaps_region()`: the first region that overlaps `[base, base + size)`,
+    /// with the kernel's strict test (touching ranges do not overlap; a zero-size range
+    /// strictly inside a region does).
+    pub fn overlaps(&self, base: u64, size: u64) -> Option<usize> {
+        let rs = self.regions();
+        let i = rs.partition_point(|r| r.end() <= base);
+        (i < rs.len() && rs[i].base < base.wrapping_add(size) && base < rs[i].end()).then_some(i)
+    }
+
+    /// Index of the first region that ends above `addr`.
+    pub(crate) fn first_ending_above(&self, addr: u64) -> usize {
+        self.regions().partition_point(|r| r.end() <= addr)
+    }
+
+    pub(crate) fn regions_mut(&mut self) -> &mut [Region] {
+        self.regions.as_mut_slice()
+    }
+
+    pub(crate) fn set_max(&mut self, max: usize, at: u64) {
+        self.max = max;
+        self.array_at = Some(at);
+    }
+
+    pub(crate) fn can_hold(&self, n: usize) -> bool {
+        self.regions.can_hold(n)
+    }
+
+    pub(crate) fn mark_unmerged(&mut self) {
+        self.unmerged = true;
+    }
+
+    pub(crate) fn take_unmerged(&mut self) -> bool {
+        core::mem::replace(&mut self.unmerged, false)
+    }
+
+    pub(crate) fn restore_unmerged(&mut self, was: bool) {
+        self.unmerged = was;
+    }
+
+    pub(crate) fn total_sub(&mut self, n: u64) {
+        self.total_size = self.total_size.wrapping_sub(n);
+    }
+
+    /// The empty-array case of `memblock_add_region()`: the dummy becomes the region and
+    /// `total_size` is *set* to its size. Returns the kernel's warning if the counters were
+    /// not those of an empty array.
+    pub(crate) fn fill_empty(&mut self, r: Region) -> Option<Warning> {
+        let warn = (self.total_size != 0).then_some(Warning::AddToEmptyNotClean);
+        self.regions.insert(0, r);
+        self.total_size = r.size;
+        warn
+    }
+
+    /// `memblock_insert_region()`.
+    pub(crate) fn insert(&mut self, idx: usize, r: Region) {
+        self.regions.insert(idx, r);
+        self.total_size = self.total_size.wrapping_add(r.size);
+    }
+
+    /// `memblock_remove_region()`: removes entry `idx`; when the array becomes empty the
+    /// dummy is restored with nid `MAX_NUMNODES` and the kernel's `WARN_ON` fires if
+    /// `total_size` is not zero (it is reported, not corrected).
+    pub(crate) fn remove(&mut self, idx: usize) -> Option<Warning> {
+        let r = self.regions.remove(idx);
+        self.total_size = self.total_size.wrapping_sub(r.size);
+        self.became_empty()
+    }
+
+    /// Removes `range` of entries at once (the same result as removing them one by one
+    /// from the top, which is what `__memblock_remove()` does).
+    pub(crate) fn remove_range(&mut self, range: core::ops::Range<usize>) -> Option<Warning> {
+        let removed: u64 = self.regions()[range.clone()].iter().fold(0u64, |a, r| a.wrapping_add(r.size));
+        self.regions.drain(range);
+        self.total_size = self.total_size.wrapping_sub(removed);
+        self.became_empty()
+    }
+
+    fn became_empty(&mut self) -> Option<Warning> {
+        if self.is_empty() {
+            self.dummy_nid = MAX_NUMNODES;
+            (self.total_size != 0).then_some(Warning::TotalSizeNotZero)
+        } else {
+            None
+        }
+    }
+
+    /// `memblock_merge_regions()`, restricted to the entries `[lo, hi]` when the array is
+    /// known to have been fully merged before the change that touched them.
+    pub(crate) fn merge(&mut self, lo: usize, hi: usize) {
+        let (mut i, mut stop) = if self.take_unmerged() { (0, usize::MAX) } else { (lo.saturating_sub(1), hi) };
+        while i < stop && i + 1 < self.regions.len() {
+            let rs = self.regions.as_mut_slice();
+            let (this, next) = (rs[i], rs[i + 1]);
+            if this.end() != next.base || !this.compatible(&next) {
+                i += 1;
+                continue;
+            }
+            rs[i].size += next.size;
+            self.regions.remove(i + 1);
+            stop = stop.saturating_sub(1);
+        }
+    }
+}
