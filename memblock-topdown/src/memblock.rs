@@ -407,9 +407,9 @@ impl<P: Placement> Memblock<P> {
             after_last = at + 1;
             cursor = piece_end;
         }
-        if after_last > 0 {
-            ty.merge(first, after_last);
-        }
+        // The kernel merges the whole array after every insertion pass; only the new pieces'
+        // neighbours can merge unless an isolation left split regions behind.
+        ty.merge(first.min(after_last), after_last);
         Ok(())
     }
 

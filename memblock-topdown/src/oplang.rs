@@ -358,3 +358,13 @@ pub fn run_script<P: Placement>(mb: &mut Memblock<P>, script: &str, sets: &mut [
     }
     out
 }
+
+/// Where two outputs first differ, as a line for a test failure: `None` when they are equal.
+pub fn first_difference(got: &str, expected: &str) -> Option<String> {
+    if got == expected {
+        return None;
+    }
+    let (g, e): (Vec<&str>, Vec<&str>) = (got.lines().collect(), expected.lines().collect());
+    let at = g.iter().zip(&e).position(|(a, b)| a != b).unwrap_or(g.len().min(e.len()));
+    Some(format!("first difference at output line {}: model {:?}, kernel {:?}", at + 1, g.get(at), e.get(at)))
+}

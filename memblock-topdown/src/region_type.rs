@@ -182,6 +182,9 @@ impl RegionType {
     /// Removes `range` of entries at once (the same result as removing them one by one
     /// from the top, which is what `__memblock_remove()` does).
     pub(crate) fn remove_range(&mut self, range: core::ops::Range<usize>) -> Option<Warning> {
+        if range.is_empty() {
+            return None;
+        }
         let removed: u64 = self.regions()[range.clone()].iter().fold(0u64, |a, r| a.wrapping_add(r.size));
         self.regions.drain(range);
         self.total_size = self.total_size.wrapping_sub(removed);

@@ -61,7 +61,8 @@ pub fn find_range_top_down(state: &MemblockState, req: FindRequest) -> Option<u6
     } else {
         FreeRangesRev::starting_below(state.memory(), state.reserved(), filter, req.end)
     };
-    ranges.into_iter().find_map(|r| top_down_candidate(r, req))
+    // The first candidate that passes ends the search, and 0 means "not found".
+    ranges.into_iter().find_map(|r| top_down_candidate(r, req)).filter(|&cand| cand != 0)
 }
 
 /// The test of one free range in the top-down loop.

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use memblock_topdown::Memblock;
-use memblock_topdown::oplang::{BaseOps, OpSet, ops_used, run_script};
+use memblock_topdown::oplang::{BaseOps, OpSet, first_difference, ops_used, run_script};
 
 fn conformance_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/memblock");
@@ -35,16 +35,8 @@ fn kernel_scripts_match_byte_for_byte() {
             let expected = std::fs::read_to_string(path.with_extension("o313fix.out")).unwrap();
             let got = run_script(&mut Memblock::new(), &script, &mut [&mut BaseOps::default()]);
             ran += 1;
-            if got != expected {
-                let line = got.lines().zip(expected.lines()).position(|(g, e)| g != e);
-                let line = line.unwrap_or_else(|| got.lines().count().min(expected.lines().count()));
-                failures.push(format!(
-                    "{}: first difference at output line {}: got {:?}, kernel {:?}",
-                    path.display(),
-                    line + 1,
-                    got.lines().nth(line),
-                    expected.lines().nth(line)
-                ));
+            if let Some(diff) = first_difference(&got, &expected) {
+                failures.push(format!("{}: {diff}", path.display()));
             }
         }
     }
