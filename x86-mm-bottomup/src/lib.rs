@@ -1,0 +1,51 @@
+//! # x86-mm-bottomup — patch 4/6 of the `movable_node` series
+//!
+//! "x86/mem-hotplug: support initialize page tables in bottom-up". With memblock bottom-up
+//! (`movable_node`), the direct mapping is built from the end of the kernel image upward, so
+//! the page tables, which memblock hands out just above the kernel, land in the kernel's own
+//! node instead of at the top of memory, where hotpluggable nodes usually are.
+//!
+//! `init_mem_mapping()` then maps the first MiB, then `[kernel_end, end)` bottom-up, then
+//! `[ISA_END_ADDRESS, kernel_end)` bottom-up. The order matters: tables can only come from
+//! RAM that is already mapped, so the RAM right above the kernel is mapped first (its first
+//! chunk with tables from BRK) and every later table is found right above the kernel; the RAM
+//! below the kernel is mapped last, with tables that still live above it.
+//!
+//! This crate plugs [`SeriesWalk`] into the [`MappingWalk`] seam of `x86-mm-mapping`; with
+//! memblock top-down it is exactly [`TopDownWalk`].
+//!
+//! ```
+//! use memblock_bottomup::{BottomUp, SeriesMemblock};
+//! use x86_mm_bottomup::SeriesWalk;
+//! use x86_mm_mapping::{CpuFeatures, DirectMap, E820Entry, E820Table, E820Type, MappingSetup, PgtSource};
+//! let e820 = E820Table::new(vec![
+//!     E820Entry { addr: 0x1000, size: 0x9e000, kind: E820Type::Ram },
+//!     E820Entry { addr: 0x10_0000, size: 0x1_3ff0_0000, kind: E820Type::Ram },   // 1 MiB .. 5 GiB
+//! ]).unwrap();
+//! let kernel_end = 0x400_0000;
+//! let mut mb = SeriesMemblock::series(kernel_end);
+//! mb.reserve(0x100_0000, kernel_end - 0x100_0000).unwrap();
+//! e820.fill_memblock(&mut mb).unwrap();
+//! mb.set_bottom_up(true);                                       // movable_node
+//! let (max_pfn, _) = e820.end_of_ram_pfn();
+//! let mut dm = DirectMap::new(MappingSetup {
+//!     e820, cpu: CpuFeatures { pse: true, pge: true, gbpages: false }, direct_gbpages: false,
+//!     pgt_buf_base: 0x3f0_0000, max_pfn, max_low_pfn: 0x10_0000,
+//! });
+//! dm.init_mem_mapping(&mut mb, &mut SeriesWalk).unwrap();
+//! // Every table taken from memblock sits right above the kernel.
+//! let from_memblock: Vec<u64> = dm.pgt_pages().iter()
+//!     .filter(|p| p.source == PgtSource::Memblock).map(|p| p.pa).collect();
+//! assert!(!from_memblock.is_empty());
+//! assert!(from_memblock.iter().all(|&pa| pa >= kernel_end && pa < kernel_end + 0x10_0000));
+//! ```
+
+#![no_std]
+#![deny(missing_docs)]
+
+mod walk;
+
+pub use memblock_bottomup;
+pub use walk::{SeriesWalk, memory_map_bottom_up};
+pub use x86_mm_mapping;
+pub use x86_mm_mapping::*;

@@ -1,0 +1,34 @@
+//! The errors of the direct-mapping layer. The kernel panics on every one of them during
+//! boot; the model returns them with the kernel's message.
+
+/// What stopped the direct mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `alloc_low_pages()`: the BRK buffer is used up and nothing is mapped yet that memblock
+    /// could give a page-table page from (kernel panic).
+    #[error("alloc_low_pages: ran out of memory")]
+    RanOutOfMemory,
+    /// `alloc_low_pages()`: memblock found no free page inside what is mapped (kernel panic).
+    #[error("alloc_low_pages: can not alloc memory")]
+    CannotAlloc,
+    /// A range to map is not page aligned.
+    #[error("init_memory_mapping: [{start:#x}, {end:#x}) is not page aligned")]
+    NotPageAligned {
+        /// Start.
+        start: u64,
+        /// End.
+        end: u64,
+    },
+    /// A range to map ends above `MAXMEM` (2^46), beyond what the 3.13 direct mapping covers.
+    #[error("init_memory_mapping: [{start:#x}, {end:#x}) ends above the 46-bit physical limit (MAXMEM 0x400000000000)")]
+    AbovePhysLimit {
+        /// Start.
+        start: u64,
+        /// End.
+        end: u64,
+    },
+    /// memblock failed to reserve a page-table page.
+    #[error(transparent)]
+    Memblock(#[from] memblock_bottomup::Error),
+}
