@@ -1,0 +1,846 @@
+//! The `crashkernel=` grammar of Linux 3.12 (kernel/kexec.c).
+//!
+//! Three entry points read the same option name and differ in the suffix
+//! they want: [`parse_crashkernel`] (no suffix), [`parse_crashkernel_high`]
+//! (`,high`) and [`parse_crashkernel_low`] (`,low`). Each
+//!
+//! 1. finds the **last** `crashkernel=` of the wanted kind by plain substring
+//!    search (so `xcrashkernel=` counts too); a word is the text up to the
+//!    next space, and the plain entry point skips words ending in `,high` or
+//!    `,low` while the others take only words ending in their suffix;
+//! 2. reads what follows the `=` in one of four forms:
+//!    * `size[@offset]` — the simple form;
+//!    * `start-[end]:size[,start-[end]:size...][@offset]` — the range form,
+//!      chosen when a `:` comes before the next space; the first range that
+//!      holds the system RAM gives the size;
+//!    * `size,high` and `size,low` — the suffixed forms (no offset).
+//!
+//! The work is split the way it reads best in Rust: [`CrashkernelSpec::parse`]
+//! does step 1 and everything that does not depend on RAM, and
+//! [`CrashkernelSpec::resolve`] picks the size for a given RAM. Range entries
+//! are read lazily, in the kernel's order, because the kernel stops at the
+//! matching entry: what follows it is never checked, and an entry before it
+//! may fail only because of the RAM (`crashkernel: invalid size`). Composing
+//! the two steps gives exactly the kernel's results, warnings included.
+//!
+//! A command line is raw bytes, read like the kernel's C string: it ends at
+//! its first NUL byte, if any. Every error position is a byte offset into
+//! the line as passed in.
+
+use core::fmt;
+
+use super::error::CrashkernelError;
+use super::memparse::{Profile, memparse_with};
+
+/// The option name all three entry points search for (the `name` argument
+/// of `__parse_crashkernel()` in kernel/kexec.c, 3.12).
+pub const CRASHKERNEL: &[u8] = b"crashkernel=";
+
+/// The known suffixes, in the order of `suffix_tbl[]` of kernel/kexec.c (3.12).
+const SUFFIX_TBL: [&[u8]; 2] = [b",high", b",low"];
+
+/// Which `crashkernel=` words an entry point wants.
+///
+/// Models `SUFFIX_HIGH`, `SUFFIX_LOW` and `SUFFIX_NULL` of kernel/kexec.c (3.12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Suffix {
+    /// `SUFFIX_NULL`: words without a known suffix (`parse_crashkernel()`).
+    Null,
+    /// `SUFFIX_HIGH`: words ending in `,high` (`parse_crashkernel_high()`).
+    High,
+    /// `SUFFIX_LOW`: words ending in `,low` (`parse_crashkernel_low()`).
+    Low,
+}
+
+impl Suffix {
+    /// The suffix text, as in `suffix_tbl[]` of kernel/kexec.c (3.12);
+    /// `None` for [`Suffix::Null`].
+    pub fn text(self) -> Option<&'static [u8]> {
+        match self {
+            Suffix::Null => None,
+            Suffix::High => Some(SUFFIX_TBL[0]),
+            Suffix::Low => Some(SUFFIX_TBL[1]),
+        }
+    }
+}
+
+/// What a `crashkernel=` option asks for: the `*crash_size` and
+/// `*crash_base` outputs of `parse_crashkernel()` of kernel/kexec.c (3.12)
+/// when it returns 0.
+///
+/// A `size` of 0 means "reserve nothing" (the range form with no matching
+/// range, or an explicit 0); a `base` of 0 means "place it automatically".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CrashkernelRequest {
+    /// Bytes to reserve (`*crash_size`).
+    pub size: u64,
+    /// Physical start address, 0 for automatic placement (`*crash_base`).
+    pub base: u64,
+}
+
+/// A parsed `crashkernel=` option, before the system RAM is known.
+///
+/// Produced by [`CrashkernelSpec::parse`], which models the front half of
+/// `__parse_crashkernel()` of kernel/kexec.c (3.12): `get_last_crashkernel()`,
+/// the choice of form, and the whole of `parse_crashkernel_simple()` and
+/// `parse_crashkernel_suffix()`. [`CrashkernelSpec::resolve`] finishes the
+/// job. `Display` renders a canonical `crashkernel=` word that parses back to
+/// the same request for every RAM size at which this one is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CrashkernelSpec<'a> {
+    /// `crashkernel=size[@offset]`. A `base` of 0 means automatic placement;
+    /// an `@` without a number also gives 0, as in the kernel.
+    Simple {
+        /// The size.
+        size: u64,
+        /// The offset after `@`, or 0.
+        base: u64,
+    },
+    /// `crashkernel=start-[end]:size[,...][@offset]`, read lazily.
+    Ranges(RangeList<'a>),
+    /// `crashkernel=size,high`.
+    High {
+        /// The size.
+        size: u64,
+    },
+    /// `crashkernel=size,low`.
+    Low {
+        /// The size.
+        size: u64,
+    },
+}
+
+/// The list of a range-form option, as the text that the kernel walks.
+///
+/// Models the input of `parse_crashkernel_mem()` of kernel/kexec.c (3.12).
+/// Its [`entries`](RangeList::entries) are parsed on demand, in order, with
+/// the kernel's checks, so that nothing after the entry the kernel stops at
+/// is ever required to be valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RangeList<'a> {
+    /// The command line up to its first NUL.
+    line: &'a [u8],
+    /// Where the list starts (just after `crashkernel=`).
+    start: usize,
+    /// The `memparse()` flavour.
+    profile: Profile,
+}
+
+/// One `start-[end]:size` entry of a range list.
+///
+/// Models one pass of the loop in `parse_crashkernel_mem()` of
+/// kernel/kexec.c (3.12), up to the RAM checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RangeEntry {
+    /// Lowest RAM size the entry applies to.
+    pub start: u64,
+    /// RAM size the entry stops applying at; `None` for an open range
+    /// (`start-:size`), which the kernel treats as `ULLONG_MAX`.
+    pub end: Option<u64>,
+    /// Bytes to reserve when the entry matches.
+    pub size: u64,
+    /// Position of the entry in the command line.
+    pub pos: usize,
+    /// Position of its size value.
+    pub size_pos: usize,
+    /// Position just after its size value.
+    pub next: usize,
+}
+
+impl RangeEntry {
+    /// Whether `system_ram` lies in `[start, end)`, the kernel's "match ?"
+    /// test in `parse_crashkernel_mem()` (3.12). An open range ends at
+    /// `u64::MAX`, which it therefore does not contain.
+    pub fn contains(&self, system_ram: u64) -> bool {
+        system_ram >= self.start && system_ram < self.end.unwrap_or(u64::MAX)
+    }
+}
+
+/// Iterator over the entries of a [`RangeList`], from [`RangeList::entries`].
+///
+/// Models the `do { ... } while (*cur++ == ',')` loop of
+/// `parse_crashkernel_mem()` of kernel/kexec.c (3.12) without its RAM
+/// checks: it yields each entry, continues only while a `,` follows, and
+/// ends after the first error. It logs nothing; [`CrashkernelSpec::resolve`]
+/// logs the error it returns.
+#[derive(Debug, Clone)]
+pub struct RangeEntries<'a> {
+    /// The list being walked.
+    list: RangeList<'a>,
+    /// Where the next entry starts, or `None` when done.
+    cur: Option<usize>,
+}
+
+/// Byte `i` of `line`, or NUL past its end (the C string's terminator).
+#[inline]
+fn byte_at(line: &[u8], i: usize) -> u8 {
+    line.get(i).copied().unwrap_or(0)
+}
+
+/// The command line as the kernel's C string sees it: up to the first NUL.
+fn c_str(cmdline: &[u8]) -> &[u8] {
+    match cmdline.iter().position(|&c| c == 0) {
+        Some(nul) => cmdline.get(..nul).unwrap_or(cmdline),
+        None => cmdline,
+    }
+}
+
+/// `memparse()` at byte `pos` of `line`: the value and the position after it.
+fn memparse_at(line: &[u8], pos: usize, profile: Profile) -> (u64, usize) {
+    let rest = line.get(pos..).unwrap_or(&[]);
+    let (value, consumed) = memparse_with(rest, profile);
+    (value, pos + consumed)
+}
+
+/// Position of the first occurrence of `needle` in `line` at or after `from`
+/// (`strstr()`).
+fn find_from(line: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let hay = line.get(from..)?;
+    hay.windows(needle.len()).position(|w| w == needle).map(|i| from + i)
+}
+
+/// Finds where the last wanted `crashkernel=` word starts.
+///
+/// Models `get_last_crashkernel()` of kernel/kexec.c (3.12): every
+/// occurrence of the name is a candidate, its word ends at the next space
+/// (or the end of the line), and the word's ending decides whether it is
+/// wanted (see [`Suffix`]).
+fn get_last_crashkernel(line: &[u8], suffix: Suffix) -> Option<usize> {
+    let mut last = None;
+    let mut from = 0;
+    while let Some(p) = find_from(line, from, CRASHKERNEL) {
+        let end = line.iter().skip(p).position(|&c| c == b' ').map_or(line.len(), |i| p + i);
+        let word = line.get(p..end).unwrap_or(&[]);
+        let wanted = match suffix.text() {
+            None => !SUFFIX_TBL.iter().any(|s| word.ends_with(s)),
+            Some(s) => word.ends_with(s),
+        };
+        if wanted {
+            last = Some(p);
+        }
+        from = p + 1;
+    }
+    last
+}
+
+/// Whether the option at `pos` uses the range form: a `:` comes before the
+/// next space (the `first_colon`/`first_space` test of `__parse_crashkernel()`).
+fn is_range_form(line: &[u8], pos: usize) -> bool {
+    line.iter().skip(pos).find(|&&c| c == b':' || c == b' ').is_some_and(|&c| c == b':')
+}
+
+/// Reads `size[@offset]` at `pos`.
+///
+/// Models `parse_crashkernel_simple()` of kernel/kexec.c (3.12): the offset
+/// after `@` is not checked (no number gives 0, trailing junk is ignored),
+/// but anything other than `@`, a space or the end right after the size is
+/// rejected.
+fn parse_simple(line: &[u8], pos: usize, profile: Profile) -> Result<CrashkernelSpec<'_>, CrashkernelError> {
+    let (size, cur) = memparse_at(line, pos, profile);
+    if cur == pos {
+        return Err(CrashkernelError::MemoryValueExpected { pos }.warn());
+    }
+    match byte_at(line, cur) {
+        b'@' => {
+            let (base, _) = memparse_at(line, cur + 1, profile);
+            Ok(CrashkernelSpec::Simple { size, base })
+        }
+        b' ' | 0 => Ok(CrashkernelSpec::Simple { size, base: 0 }),
+        byte => Err(CrashkernelError::UnrecognizedChar { pos: cur, byte, size }.warn()),
+    }
+}
+
+/// Reads `size<suffix>` at `pos` and returns the size.
+///
+/// Models `parse_crashkernel_suffix()` of kernel/kexec.c (3.12): the suffix
+/// must follow the size literally, and only a space or the end may follow it.
+fn parse_suffixed(line: &[u8], pos: usize, suffix: &[u8], profile: Profile) -> Result<u64, CrashkernelError> {
+    let (size, cur) = memparse_at(line, pos, profile);
+    if cur == pos {
+        return Err(CrashkernelError::MemoryValueExpected { pos }.warn());
+    }
+    let unrecognized = |pos| CrashkernelError::UnrecognizedChar { pos, byte: byte_at(line, pos), size }.warn();
+    if !line.get(cur..).is_some_and(|rest| rest.starts_with(suffix)) {
+        return Err(unrecognized(cur));
+    }
+    let after = cur + suffix.len();
+    match byte_at(line, after) {
+        b' ' | 0 => Ok(size),
+        _ => Err(unrecognized(after)),
+    }
+}
+
+impl<'a> CrashkernelSpec<'a> {
+    /// Finds and reads the last `crashkernel=` word of the wanted kind.
+    ///
+    /// Models `__parse_crashkernel()` of kernel/kexec.c (3.12) up to the
+    /// point where the system RAM matters: `get_last_crashkernel()`, the
+    /// choice between the range and simple forms, and
+    /// `parse_crashkernel_simple()` / `parse_crashkernel_suffix()`.
+    ///
+    /// * `cmdline` — the command line (raw bytes; it ends at a NUL if any);
+    /// * `suffix` — which words are wanted;
+    /// * `profile` — which `memparse()` suffix letters are known.
+    ///
+    /// Returns the spec, or [`CrashkernelError::NotFound`] when no word is
+    /// wanted, or the error (logged with `log::warn!` in the kernel's words)
+    /// of the simple or suffixed form. Range lists are checked only by
+    /// [`resolve`](Self::resolve).
+    pub fn parse(cmdline: &'a [u8], suffix: Suffix, profile: Profile) -> Result<Self, CrashkernelError> {
+        let line = c_str(cmdline);
+        let found = get_last_crashkernel(line, suffix).ok_or(CrashkernelError::NotFound { pos: line.len() })?;
+        let pos = found + CRASHKERNEL.len();
+        match suffix.text() {
+            Some(text) => {
+                let size = parse_suffixed(line, pos, text, profile)?;
+                Ok(if suffix == Suffix::Low { CrashkernelSpec::Low { size } } else { CrashkernelSpec::High { size } })
+            }
+            None if is_range_form(line, pos) => Ok(CrashkernelSpec::Ranges(RangeList { line, start: pos, profile })),
+            None => parse_simple(line, pos, profile),
+        }
+    }
+
+    /// What the option asks for on a machine with `system_ram` bytes.
+    ///
+    /// For the range form this models `parse_crashkernel_mem()` of
+    /// kernel/kexec.c (3.12): entries are read in order; each one examined
+    /// must parse and must have a size below `system_ram` (else
+    /// `crashkernel: invalid size`); the first whose range holds
+    /// `system_ram` gives the size, and if that size is not 0 an `@offset`
+    /// anywhere later in the word gives the base. No match gives size 0.
+    /// The other forms do not depend on RAM and resolve to their values
+    /// (`,high` and `,low` always with base 0).
+    ///
+    /// Errors are logged with `log::warn!` in the kernel's words.
+    pub fn resolve(&self, system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
+        match *self {
+            CrashkernelSpec::Simple { size, base } => Ok(CrashkernelRequest { size, base }),
+            CrashkernelSpec::High { size } | CrashkernelSpec::Low { size } => Ok(CrashkernelRequest { size, base: 0 }),
+            CrashkernelSpec::Ranges(list) => list.resolve(system_ram),
+        }
+    }
+}
+
+impl<'a> RangeList<'a> {
+    /// The entries, parsed lazily in order. See [`RangeEntries`].
+    pub fn entries(&self) -> RangeEntries<'a> {
+        RangeEntries { list: *self, cur: Some(self.start) }
+    }
+
+    /// Position in the command line where the list starts.
+    pub fn pos(&self) -> usize {
+        self.start
+    }
+
+    /// Looks for `@offset` from `from` to the end of the word.
+    ///
+    /// Models the tail of `parse_crashkernel_mem()` of kernel/kexec.c
+    /// (3.12): skip to the first `@`, stopping at a space or the end. Returns
+    /// `None` without an `@`, else the position after the `@` and what
+    /// `memparse()` read there (value, bytes consumed).
+    fn offset_from(&self, from: usize) -> Option<(usize, u64, usize)> {
+        let at = self
+            .line
+            .iter()
+            .skip(from)
+            .position(|&c| c == b' ' || c == b'@')
+            .map(|i| from + i)
+            .filter(|&i| byte_at(self.line, i) == b'@')?;
+        let pos = at + 1;
+        let (base, end) = memparse_at(self.line, pos, self.profile);
+        Some((pos, base, end - pos))
+    }
+
+    /// Picks the size for `system_ram`; see [`CrashkernelSpec::resolve`].
+    /// Models `parse_crashkernel_mem()` of kernel/kexec.c (3.12).
+    fn resolve(&self, system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
+        let mut matched = None;
+        for entry in self.entries() {
+            let entry = entry.map_err(CrashkernelError::warn)?;
+            if entry.size >= system_ram {
+                return Err(CrashkernelError::InvalidSize { pos: entry.size_pos, size: entry.size, system_ram }.warn());
+            }
+            if entry.contains(system_ram) {
+                matched = Some(entry);
+                break;
+            }
+        }
+        // The kernel looks for an offset only when the chosen size is not 0.
+        let Some(entry) = matched.filter(|e| e.size > 0) else {
+            return Ok(CrashkernelRequest::default());
+        };
+        let base = match self.offset_from(entry.next) {
+            None => 0,
+            Some((pos, _, 0)) => return Err(CrashkernelError::OffsetExpected { pos, size: entry.size }.warn()),
+            Some((_, base, _)) => base,
+        };
+        Ok(CrashkernelRequest { size: entry.size, base })
+    }
+}
+
+/// Reads one `start-[end]:size` entry at `cur`: one pass of the loop in
+/// `parse_crashkernel_mem()` of kernel/kexec.c (3.12), without the RAM checks.
+fn parse_entry(line: &[u8], cur: usize, profile: Profile) -> Result<RangeEntry, CrashkernelError> {
+    let (start, after_start) = memparse_at(line, cur, profile);
+    if after_start == cur {
+        return Err(CrashkernelError::RangeValueExpected { pos: cur });
+    }
+    if byte_at(line, after_start) != b'-' {
+        return Err(CrashkernelError::DashExpected { pos: after_start });
+    }
+    let mut p = after_start + 1;
+    let mut end = None;
+    if byte_at(line, p) != b':' {
+        let (value, after_end) = memparse_at(line, p, profile);
+        if after_end == p {
+            return Err(CrashkernelError::RangeValueExpected { pos: p });
+        }
+        if value <= start {
+            return Err(CrashkernelError::EndNotAboveStart { pos: p, start, end: value });
+        }
+        end = Some(value);
+        p = after_end;
+    }
+    if byte_at(line, p) != b':' {
+        return Err(CrashkernelError::ColonExpected { pos: p });
+    }
+    let size_pos = p + 1;
+    let (size, next) = memparse_at(line, size_pos, profile);
+    if next == size_pos {
+        return Err(CrashkernelError::RangeSizeExpected { pos: size_pos });
+    }
+    Ok(RangeEntry { start, end, size, pos: cur, size_pos, next })
+}
+
+impl Iterator for RangeEntries<'_> {
+    type Item = Result<RangeEntry, CrashkernelError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let cur = self.cur.take()?;
+        let line = self.list.line;
+        let entry = parse_entry(line, cur, self.list.profile);
+        if let Ok(e) = &entry
+            && byte_at(line, e.next) == b','
+        {
+            self.cur = Some(e.next + 1);
+        }
+        Some(entry)
+    }
+}
+
+impl core::iter::FusedIterator for RangeEntries<'_> {}
+
+/// A size rendered for the command line: the largest of G, M, K that
+/// divides it exactly, else decimal. Every form is read back exactly by
+/// `memparse()` in both profiles.
+struct MemSize(u64);
+
+impl fmt::Display for MemSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [(u32, char); 3] = [(30, 'G'), (20, 'M'), (10, 'K')];
+        let v = self.0;
+        if v != 0 {
+            for (shift, letter) in UNITS {
+                if v.trailing_zeros() >= shift {
+                    return write!(f, "{}{letter}", v >> shift);
+                }
+            }
+        }
+        write!(f, "{v}")
+    }
+}
+
+impl fmt::Display for RangeEntry {
+    /// Renders `start-[end]:size`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-", MemSize(self.start))?;
+        if let Some(end) = self.end {
+            write!(f, "{}", MemSize(end))?;
+        }
+        write!(f, ":{}", MemSize(self.size))
+    }
+}
+
+impl fmt::Display for RangeList<'_> {
+    /// Renders the entries up to the first invalid one, then the `@offset`
+    /// that the kernel would find after them, if it has a value.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut after_last = self.start;
+        for (i, entry) in self.entries().map_while(Result::ok).enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{entry}")?;
+            after_last = entry.next;
+        }
+        if let Some((_, base, consumed)) = self.offset_from(after_last)
+            && consumed > 0
+        {
+            write!(f, "@{}", MemSize(base))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for CrashkernelSpec<'_> {
+    /// Renders a canonical `crashkernel=` word (see [`CrashkernelSpec`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("crashkernel=")?;
+        match self {
+            CrashkernelSpec::Simple { size, base } => {
+                write!(f, "{}", MemSize(*size))?;
+                if *base != 0 {
+                    write!(f, "@{}", MemSize(*base))?;
+                }
+                Ok(())
+            }
+            CrashkernelSpec::Ranges(list) => write!(f, "{list}"),
+            CrashkernelSpec::High { size } => write!(f, "{},high", MemSize(*size)),
+            CrashkernelSpec::Low { size } => write!(f, "{},low", MemSize(*size)),
+        }
+    }
+}
+
+/// Parses the `crashkernel=` option of the wanted kind for `system_ram`.
+///
+/// Models `__parse_crashkernel()` of kernel/kexec.c (3.12), with the
+/// `memparse()` suffix set chosen by `profile`. Equivalent to
+/// [`CrashkernelSpec::parse`] followed by [`CrashkernelSpec::resolve`].
+///
+/// Returns the request (its `size` may be 0), or the error; every error but
+/// [`CrashkernelError::NotFound`] is logged with `log::warn!` in the kernel's
+/// words. The kernel returns -EINVAL for all of them.
+pub fn parse_crashkernel_with(
+    cmdline: &[u8],
+    system_ram: u64,
+    suffix: Suffix,
+    profile: Profile,
+) -> Result<CrashkernelRequest, CrashkernelError> {
+    CrashkernelSpec::parse(cmdline, suffix, profile)?.resolve(system_ram)
+}
+
+/// Parses `crashkernel=size[@offset]` or the range form for `system_ram`.
+///
+/// Models `parse_crashkernel()` of kernel/kexec.c (3.12): the last
+/// `crashkernel=` word not ending in `,high` or `,low` is read. See
+/// [`parse_crashkernel_with`] for the result.
+pub fn parse_crashkernel(cmdline: &[u8], system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
+    parse_crashkernel_with(cmdline, system_ram, Suffix::Null, Profile::Linux312)
+}
+
+/// Parses `crashkernel=size,high`.
+///
+/// Models `parse_crashkernel_high()` of kernel/kexec.c (3.12): the last
+/// `crashkernel=` word ending in `,high` is read; the base is always 0.
+/// `system_ram` is unused, as in the kernel's suffixed form.
+pub fn parse_crashkernel_high(cmdline: &[u8], system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
+    parse_crashkernel_with(cmdline, system_ram, Suffix::High, Profile::Linux312)
+}
+
+/// Parses `crashkernel=size,low`.
+///
+/// Models `parse_crashkernel_low()` of kernel/kexec.c (3.12): the last
+/// `crashkernel=` word ending in `,low` is read; the base is always 0.
+/// `system_ram` is unused, as in the kernel's suffixed form.
+pub fn parse_crashkernel_low(cmdline: &[u8], system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
+    parse_crashkernel_with(cmdline, system_ram, Suffix::Low, Profile::Linux312)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Hand-worked cases: every expected value below was derived from the
+    //! kernel's rules by hand (positions counted from `crashkernel=` being
+    //! bytes 0..12), not read back from this code.
+    extern crate alloc;
+    use alloc::string::ToString;
+
+    use super::*;
+    use crate::cmdline::memparse::Profile;
+    use CrashkernelError as E;
+
+    const K: u64 = 1 << 10;
+    const M: u64 = 1 << 20;
+    const G: u64 = 1 << 30;
+
+    fn ok(size: u64, base: u64) -> Result<CrashkernelRequest, CrashkernelError> {
+        Ok(CrashkernelRequest { size, base })
+    }
+
+    fn plain(line: &str, ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
+        parse_crashkernel(line.as_bytes(), ram)
+    }
+
+    fn high(line: &str) -> Result<CrashkernelRequest, CrashkernelError> {
+        parse_crashkernel_high(line.as_bytes(), 4 * G)
+    }
+
+    fn low(line: &str) -> Result<CrashkernelRequest, CrashkernelError> {
+        parse_crashkernel_low(line.as_bytes(), 4 * G)
+    }
+
+    fn spec(line: &str, suffix: Suffix) -> CrashkernelSpec<'_> {
+        CrashkernelSpec::parse(line.as_bytes(), suffix, Profile::Linux312).unwrap()
+    }
+
+    #[test]
+    fn simple_form() {
+        assert_eq!(plain("crashkernel=128M", 2 * G), ok(128 * M, 0));
+        assert_eq!(plain("crashkernel=128M@16M", 4 * G), ok(128 * M, 16 * M));
+        assert_eq!(plain("crashkernel=128m@16m", 4 * G), ok(128 * M, 16 * M));
+        assert_eq!(plain("crashkernel=0x1000000", 4 * G), ok(16 * M, 0));
+        assert_eq!(plain("crashkernel=0x8000000@0x1000000", 4 * G), ok(128 * M, 16 * M));
+        // The simple form never compares the size with RAM.
+        assert_eq!(plain("crashkernel=1G", 512 * M), ok(G, 0));
+        assert_eq!(plain("crashkernel=0", 4 * G), ok(0, 0));
+        assert_eq!(plain("crashkernel=0@16M", 4 * G), ok(0, 16 * M));
+        // A suffix letter alone is a value (0).
+        assert_eq!(plain("crashkernel=M", 4 * G), ok(0, 0));
+    }
+
+    #[test]
+    fn simple_form_offset_is_not_checked() {
+        assert_eq!(plain("crashkernel=128M@", 4 * G), ok(128 * M, 0));
+        assert_eq!(plain("crashkernel=128M@x", 4 * G), ok(128 * M, 0));
+        assert_eq!(plain("crashkernel=128M@16Mjunk", 4 * G), ok(128 * M, 16 * M));
+        assert_eq!(plain("crashkernel=128M@16M@32M", 4 * G), ok(128 * M, 16 * M));
+    }
+
+    #[test]
+    fn octal_and_bare_0x() {
+        assert_eq!(plain("crashkernel=010", 4 * G), ok(8, 0));
+        assert_eq!(plain("crashkernel=0777K", 4 * G), ok(511 * K, 0));
+        // "08": octal 0, then '8' is junk.
+        assert_eq!(plain("crashkernel=08", 4 * G), Err(E::UnrecognizedChar { pos: 13, byte: b'8', size: 0 }));
+        // "0x" alone: octal 0, then 'x' is junk.
+        assert_eq!(plain("crashkernel=0x", 4 * G), Err(E::UnrecognizedChar { pos: 13, byte: b'x', size: 0 }));
+    }
+
+    #[test]
+    fn t_is_no_suffix_in_3_12_but_is_in_the_modern_profile() {
+        let err = plain("crashkernel=64T", 4 * G).unwrap_err();
+        assert_eq!(err, E::UnrecognizedChar { pos: 14, byte: b'T', size: 64 });
+        assert_eq!(err.crash_size(), 64);
+        assert_eq!(err.kernel_message(), Some("crashkernel: unrecognized char"));
+        assert_eq!(parse_crashkernel_with(b"crashkernel=64T", 4 * G, Suffix::Null, Profile::Modern), ok(64 << 40, 0));
+        // In a range list the 3.12 size "1T" is 1 byte: the T is skipped over
+        // while looking for '@'.
+        assert_eq!(plain("crashkernel=0-:1T", 4 * G), ok(1, 0));
+        assert_eq!(
+            parse_crashkernel_with(b"crashkernel=0-:1T", 4 * G, Suffix::Null, Profile::Modern),
+            Err(E::InvalidSize { pos: 15, size: 1 << 40, system_ram: 4 * G })
+        );
+    }
+
+    #[test]
+    fn range_form_picks_the_first_range_holding_ram() {
+        let line = "crashkernel=512M-2G:64M,2G-:128M";
+        assert_eq!(plain(line, 4 * G), ok(128 * M, 0));
+        assert_eq!(plain(line, G), ok(64 * M, 0));
+        // Below every range: accepted, nothing to reserve.
+        assert_eq!(plain(line, 256 * M), ok(0, 0));
+        // Ranges are [start, end).
+        assert_eq!(plain(line, 512 * M), ok(64 * M, 0));
+        assert_eq!(plain(line, 2 * G - 1), ok(64 * M, 0));
+        assert_eq!(plain(line, 2 * G), ok(128 * M, 0));
+        // Every entry examined must ask for less than RAM: the first (64M) ...
+        assert_eq!(plain(line, 64 * M), Err(E::InvalidSize { pos: 20, size: 64 * M, system_ram: 64 * M }));
+        // ... and, when it does not match, the second (128M).
+        assert_eq!(plain(line, 100 * M), Err(E::InvalidSize { pos: 28, size: 128 * M, system_ram: 100 * M }));
+    }
+
+    #[test]
+    fn range_form_size_not_below_ram_is_invalid() {
+        let err = plain("crashkernel=1G-:2G", 3 * G / 2).unwrap_err();
+        assert_eq!(err, E::InvalidSize { pos: 16, size: 2 * G, system_ram: 3 * G / 2 });
+        assert_eq!(err.crash_size(), 0);
+        assert_eq!(err.kernel_message(), Some("crashkernel: invalid size"));
+        assert_eq!(err.errno(), -22);
+        let text = err.to_string();
+        assert!(text.contains("crashkernel: invalid size"), "{text}");
+        assert!(text.contains("16"), "{text}");
+    }
+
+    #[test]
+    fn range_form_offset() {
+        let line = "crashkernel=512M-2G:64M,2G-:128M@16M";
+        assert_eq!(plain(line, 4 * G), ok(128 * M, 16 * M));
+        // From the first entry the kernel skips the rest of the list to '@'.
+        assert_eq!(plain(line, G), ok(64 * M, 16 * M));
+        // An '@' inside the list ends it: with 2G the first entry does not
+        // match and '@' is not ',', so nothing matches.
+        let mid = "crashkernel=0-1G:64M@16M,1G-:128M";
+        assert_eq!(plain(mid, 2 * G), ok(0, 0));
+        assert_eq!(plain(mid, 512 * M), ok(64 * M, 16 * M));
+        // A zero size skips the offset altogether.
+        assert_eq!(plain("crashkernel=0-:0@16M", 4 * G), ok(0, 0));
+        assert_eq!(plain("crashkernel=0-:0@", 4 * G), ok(0, 0));
+        // Junk after the offset is ignored; a space ends the search.
+        assert_eq!(plain("crashkernel=0-:64M@16Mjunk", 4 * G), ok(64 * M, 16 * M));
+        assert_eq!(plain("crashkernel=0-:64M junk@16M", 4 * G), ok(64 * M, 0));
+        let err = plain("crashkernel=0-:64M@x", 4 * G).unwrap_err();
+        assert_eq!(err, E::OffsetExpected { pos: 19, size: 64 * M });
+        assert_eq!(err.crash_size(), 64 * M);
+        assert_eq!(err.kernel_message(), Some("Memory value expected after '@'"));
+    }
+
+    #[test]
+    fn range_form_stops_at_the_match() {
+        // Entries after the match are never read.
+        assert_eq!(plain("crashkernel=0-1G:64M,x", 512 * M), ok(64 * M, 0));
+        assert_eq!(plain("crashkernel=0-1G:64M,x", 2 * G), Err(E::RangeValueExpected { pos: 21 }));
+        // An open range ends at u64::MAX, which it does not contain.
+        assert_eq!(plain("crashkernel=0-:64M", u64::MAX), ok(0, 0));
+    }
+
+    #[test]
+    fn range_form_errors() {
+        let ram = 4 * G;
+        assert_eq!(plain("crashkernel=-:64M", ram), Err(E::RangeValueExpected { pos: 12 }));
+        assert_eq!(plain("crashkernel=0-x:64M", ram), Err(E::RangeValueExpected { pos: 14 }));
+        assert_eq!(plain("crashkernel=0:64M", ram), Err(E::DashExpected { pos: 13 }));
+        assert_eq!(plain("crashkernel=0-1G1:64M", ram), Err(E::ColonExpected { pos: 16 }));
+        assert_eq!(plain("crashkernel=1G-512M:64M", ram), Err(E::EndNotAboveStart { pos: 15, start: G, end: 512 * M }));
+        assert_eq!(plain("crashkernel=1G-1G:64M", ram), Err(E::EndNotAboveStart { pos: 15, start: G, end: G }));
+        assert_eq!(plain("crashkernel=0-1G:", ram), Err(E::RangeSizeExpected { pos: 17 }));
+        let messages = [
+            ("crashkernel=-:64M", "crashkernel: Memory value expected"),
+            ("crashkernel=0:64M", "crashkernel: '-' expected"),
+            ("crashkernel=0-1G1:64M", "crashkernel: ':' expected"),
+            ("crashkernel=1G-512M:64M", "crashkernel: end <= start"),
+            ("crashkernel=0-1G:", "Memory value expected"),
+        ];
+        for (line, message) in messages {
+            let err = plain(line, ram).unwrap_err();
+            assert_eq!(err.kernel_message(), Some(message), "{line}");
+            assert_eq!(err.crash_size(), 0, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_colon_before_the_next_space_selects_the_range_form() {
+        assert_eq!(plain("crashkernel=128M quiet:1", 4 * G), ok(128 * M, 0));
+        assert_eq!(plain("crashkernel=0-:64M a=b:c", 4 * G), ok(64 * M, 0));
+        // The colon may be after the junk that ends the value.
+        assert_eq!(plain("crashkernel=0-1G:64M;1G-:128M", 2 * G), ok(0, 0));
+    }
+
+    #[test]
+    fn simple_and_suffixed_errors() {
+        assert_eq!(plain("crashkernel=", 4 * G), Err(E::MemoryValueExpected { pos: 12 }));
+        assert_eq!(plain("crashkernel= 128M", 4 * G), Err(E::MemoryValueExpected { pos: 12 }));
+        assert_eq!(high("crashkernel=,high"), Err(E::MemoryValueExpected { pos: 12 }));
+        assert_eq!(
+            plain("crashkernel=128Mjunk", 4 * G),
+            Err(E::UnrecognizedChar { pos: 16, byte: b'j', size: 128 * M })
+        );
+        assert_eq!(high("crashkernel=256M,high,high"), Err(E::UnrecognizedChar { pos: 21, byte: b',', size: 256 * M }));
+        assert_eq!(high("crashkernel=256Mx,high"), Err(E::UnrecognizedChar { pos: 16, byte: b'x', size: 256 * M }));
+        let err = plain("crashkernel=", 4 * G).unwrap_err();
+        assert_eq!(err.kernel_message(), Some("crashkernel: memory value expected"));
+    }
+
+    #[test]
+    fn suffixed_forms() {
+        assert_eq!(high("crashkernel=256M,high"), ok(256 * M, 0));
+        assert_eq!(low("crashkernel=256M,low"), ok(256 * M, 0));
+        assert_eq!(low("crashkernel=0,low"), ok(0, 0));
+        // The suffixed form never compares with RAM.
+        assert_eq!(parse_crashkernel_high(b"crashkernel=1G,high", 256 * M), ok(G, 0));
+        // Case matters.
+        assert_eq!(high("crashkernel=256M,High"), Err(E::NotFound { pos: 21 }));
+    }
+
+    #[test]
+    fn plain_skips_high_and_low_words() {
+        let line = "crashkernel=256M,high crashkernel=128M,low crashkernel=64M";
+        assert_eq!(plain(line, 4 * G), ok(64 * M, 0));
+        assert_eq!(high(line), ok(256 * M, 0));
+        assert_eq!(low(line), ok(128 * M, 0));
+
+        let line = "crashkernel=64M crashkernel=256M,high";
+        assert_eq!(plain(line, 4 * G), ok(64 * M, 0));
+        assert_eq!(low(line), Err(E::NotFound { pos: 37 }));
+
+        // Only the word's ending counts: ",highx" is no suffix, so the plain
+        // parser takes the word and trips over the ','.
+        assert_eq!(
+            plain("crashkernel=256M,highx", 4 * G),
+            Err(E::UnrecognizedChar { pos: 16, byte: b',', size: 256 * M })
+        );
+        assert_eq!(high("crashkernel=256M,highx"), Err(E::NotFound { pos: 22 }));
+        // A word ending in ",low" is a low word even with ",high" inside it.
+        assert_eq!(plain("crashkernel=1G,high,low", 4 * G), Err(E::NotFound { pos: 23 }));
+        assert_eq!(high("crashkernel=1G,high,low"), Err(E::NotFound { pos: 23 }));
+        assert_eq!(low("crashkernel=1G,high,low"), Err(E::UnrecognizedChar { pos: 14, byte: b',', size: G }));
+    }
+
+    #[test]
+    fn last_occurrence_wins() {
+        assert_eq!(plain("crashkernel=64M crashkernel=128M", 4 * G), ok(128 * M, 0));
+        assert_eq!(plain("crashkernel=bad crashkernel=128M", 4 * G), ok(128 * M, 0));
+        assert_eq!(plain("crashkernel=128M crashkernel=bad", 4 * G), Err(E::MemoryValueExpected { pos: 29 }));
+        assert_eq!(plain("crashkernel=64M crashkernel=128M@16M crashkernel=256M", 2 * G), ok(256 * M, 0));
+        assert_eq!(plain("ro root=/dev/sda1 crashkernel=128M quiet", 4 * G), ok(128 * M, 0));
+    }
+
+    #[test]
+    fn plain_substring_search() {
+        assert_eq!(plain("xcrashkernel=128M", 4 * G), ok(128 * M, 0));
+        assert_eq!(plain("nocrashkernel=1 crashkernel=96M", 4 * G), ok(96 * M, 0));
+        assert_eq!(plain("crashkernel=crashkernel=128M", 4 * G), ok(128 * M, 0));
+        assert_eq!(plain("CRASHKERNEL=128M", 4 * G), Err(E::NotFound { pos: 16 }));
+        assert_eq!(plain("crashkernel 128M", 4 * G), Err(E::NotFound { pos: 16 }));
+    }
+
+    #[test]
+    fn not_found_is_silent() {
+        let err = plain("quiet", 4 * G).unwrap_err();
+        assert_eq!(err, E::NotFound { pos: 5 });
+        assert_eq!(err.kernel_message(), None);
+        assert_eq!(err.errno(), -22);
+        assert_eq!(plain("", 4 * G), Err(E::NotFound { pos: 0 }));
+    }
+
+    #[test]
+    fn a_nul_byte_ends_the_command_line() {
+        assert_eq!(parse_crashkernel(b"ro\0crashkernel=128M", 4 * G), Err(E::NotFound { pos: 2 }));
+        assert_eq!(parse_crashkernel(b"crashkernel=128M\0junk", 4 * G), ok(128 * M, 0));
+    }
+
+    #[test]
+    fn entries_are_read_in_order_with_positions() {
+        let CrashkernelSpec::Ranges(list) = spec("crashkernel=0-1G:64M,1G-:128M", Suffix::Null) else {
+            panic!("range form expected");
+        };
+        assert_eq!(list.pos(), 12);
+        let mut entries = list.entries();
+        assert_eq!(
+            entries.next(),
+            Some(Ok(RangeEntry { start: 0, end: Some(G), size: 64 * M, pos: 12, size_pos: 17, next: 20 }))
+        );
+        assert_eq!(
+            entries.next(),
+            Some(Ok(RangeEntry { start: G, end: None, size: 128 * M, pos: 21, size_pos: 25, next: 29 }))
+        );
+        assert_eq!(entries.next(), None);
+    }
+
+    #[test]
+    fn display_renders_a_canonical_word() {
+        let cases = [
+            ("crashkernel=0x8000000@0x1000000", Suffix::Null, "crashkernel=128M@16M"),
+            ("crashkernel=128M@x", Suffix::Null, "crashkernel=128M"),
+            ("crashkernel=100", Suffix::Null, "crashkernel=100"),
+            ("crashkernel=1536M", Suffix::Null, "crashkernel=1536M"),
+            ("crashkernel=3072", Suffix::Null, "crashkernel=3K"),
+            ("crashkernel=512M-2G:64M,2G-:128M@16M", Suffix::Null, "crashkernel=512M-2G:64M,2G-:128M@16M"),
+            ("crashkernel=0x0-0x40000000:0x4000000", Suffix::Null, "crashkernel=0-1G:64M"),
+            ("crashkernel=0-:64M,garbage@16M", Suffix::Null, "crashkernel=0-:64M@16M"),
+            ("crashkernel=256M,high", Suffix::High, "crashkernel=256M,high"),
+            ("crashkernel=0x10000000,low", Suffix::Low, "crashkernel=256M,low"),
+        ];
+        for (line, suffix, want) in cases {
+            assert_eq!(spec(line, suffix).to_string(), want, "{line}");
+        }
+    }
+}
