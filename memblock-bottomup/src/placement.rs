@@ -111,6 +111,7 @@ impl BottomUpPlacement {
 }
 
 impl Placement for BottomUpPlacement {
+    #[inline]
     fn find(&mut self, state: &MemblockState, req: FindRequest, log: &mut EventLog) -> Option<u64> {
         if !self.bottom_up {
             return find_range_top_down(state, req);
@@ -140,6 +141,7 @@ impl Placement for BottomUpPlacement {
 /// `size` bytes lies inside one free range and inside `[start, end)`; `None` if there is none.
 /// The kernel's test is strict: the candidate must lie below the range's end, so even a
 /// zero-size request needs a non-empty range.
+#[inline]
 pub fn find_range_bottom_up(state: &MemblockState, req: FindRequest) -> Option<u64> {
     let filter = RegionFilter { nid: req.nid, any_node: state.config().any_node, skip: state.config().skip_bottom_up };
     // Free ranges that end at or below `start` clamp to an empty range and never fit.

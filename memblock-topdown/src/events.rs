@@ -137,6 +137,8 @@ pub struct EventLog {
     debug: bool,
     trace: bool,
     warnings: usize,
+    /// One bit per `WARN_ONCE` site that has fired.
+    once: u8,
     #[cfg(feature = "alloc")]
     events: alloc::vec::Vec<Event>,
 }
@@ -160,6 +162,18 @@ impl EventLog {
     /// How many warnings were raised so far.
     pub fn warnings(&self) -> usize {
         self.warnings
+    }
+
+    /// Records a `WARN_ONCE`: only the first call for each warning is recorded. Returns
+    /// whether it fired.
+    pub fn warn_once(&mut self, w: Warning) -> bool {
+        let bit = 1u8 << (w as u8);
+        let first = self.once & bit == 0;
+        self.once |= bit;
+        if first {
+            self.push(Event::Warn(w));
+        }
+        first
     }
 
     /// Records and logs one event.

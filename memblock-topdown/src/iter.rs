@@ -6,7 +6,7 @@
 //! one memory region: two touching memory regions of different nodes give two free ranges, and
 //! no allocation ever straddles them.
 
-use crate::region::{Nid, Region, RegionFlags, pfn_down, pfn_up};
+use crate::region::{MAX_NUMNODES, Nid, Region, RegionFlags, pfn_down, pfn_up};
 use crate::region_type::RegionType;
 
 /// One free range `[start, end)` and the node of the memory region it lies in.
@@ -25,7 +25,8 @@ pub struct FreeRange {
 pub struct RegionFilter {
     /// Only regions of this node, unless it equals `any_node`.
     pub nid: Nid,
-    /// The "any node" value of the kernel being modelled (`MAX_NUMNODES` in 3.12/3.13).
+    /// The "any node" value of the kernel being modelled (`MAX_NUMNODES` in 3.12/3.13,
+    /// `NUMA_NO_NODE` from 3.14, where `MAX_NUMNODES` still means any node, with a warning).
     pub any_node: Nid,
     /// Skip memory regions that carry any of these flags (none in 3.12/3.13; 3.14 skips
     /// `MEMBLOCK_HOTPLUG` in the reverse walk while `movable_node` is on).
@@ -33,13 +34,15 @@ pub struct RegionFilter {
 }
 
 impl RegionFilter {
+    #[inline]
     fn admits(&self, m: &Region) -> bool {
-        (self.nid == self.any_node || m.nid == self.nid) && !m.flags.intersects(self.skip)
+        (self.nid == self.any_node || self.nid == MAX_NUMNODES || m.nid == self.nid) && !m.flags.intersects(self.skip)
     }
 }
 
 /// The gap between reserved regions `ri - 1` and `ri`: `[end of ri-1 (or 0), base of ri (or
 /// u64::MAX))`.
+#[inline]
 fn gap(rsv: &[Region], ri: usize) -> (u64, u64) {
     let start = if ri == 0 { 0 } else { rsv[ri - 1].end() };
     let end = if ri < rsv.len() { rsv[ri].base } else { u64::MAX };
@@ -58,30 +61,34 @@ pub struct FreeRanges<'a> {
 
 impl<'a> FreeRanges<'a> {
     /// Starts the walk over `memory` minus `reserved`.
+    #[inline]
     pub fn new(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter) -> Self {
         FreeRanges { mem: memory.regions(), rsv: reserved.regions(), filter, mi: 0, ri: 0 }
     }
 
     /// Starts the walk at the first memory region that ends above `addr` (a shortcut that
     /// yields exactly the ranges a walk from the start would yield once they end above `addr`).
+    #[inline]
     pub fn starting_at(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
         let mi = memory.first_ending_above(addr);
-        let ri = match memory.regions().get(mi) {
-            Some(m) => reserved.first_ending_above(m.base),
-            None => 0,
-        };
-        FreeRanges { mem: memory.regions(), rsv: reserved.regions(), filter, mi, ri }
+        FreeRanges { mem: memory.regions(), rsv: reserved.regions(), filter, mi, ri: 0 }
     }
 }
 
 impl Iterator for FreeRanges<'_> {
     type Item = FreeRange;
 
+    #[inline]
     fn next(&mut self) -> Option<FreeRange> {
         while let Some(m) = self.mem.get(self.mi) {
             if !self.filter.admits(m) {
                 self.mi += 1;
                 continue;
+            }
+            // The kernel steps one by one over the gaps that end at or below the region's base;
+            // gaps are sorted, so a binary search lands on the same gap.
+            if self.ri <= self.rsv.len() && gap(self.rsv, self.ri).1 <= m.base {
+                self.ri = self.ri.max(self.rsv.partition_point(|r| r.base <= m.base));
             }
             while self.ri <= self.rsv.len() {
                 let (r_start, r_end) = gap(self.rsv, self.ri);
@@ -119,6 +126,7 @@ pub struct FreeRangesRev<'a> {
 
 impl<'a> FreeRangesRev<'a> {
     /// Starts the walk from the top of memory.
+    #[inline]
     pub fn new(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter) -> Self {
         let (mem, rsv) = (memory.regions(), reserved.regions());
         FreeRangesRev { mem, rsv, filter, mi: mem.len(), ri: rsv.len() + 1 }
@@ -126,27 +134,29 @@ impl<'a> FreeRangesRev<'a> {
 
     /// Starts the walk at the last memory region that starts below `addr` (a shortcut that
     /// yields exactly the ranges a walk from the top would yield once they start below `addr`).
+    #[inline]
     pub fn starting_below(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
         let (mem, rsv) = (memory.regions(), reserved.regions());
         let mi = mem.partition_point(|m| m.base < addr);
-        let ri = match mi.checked_sub(1).map(|i| mem[i]) {
-            // Gaps that start at or above the region's end cannot meet it.
-            Some(m) => rsv.partition_point(|r| r.end() < m.end()) + 1,
-            None => 0,
-        };
-        FreeRangesRev { mem, rsv, filter, mi, ri: ri.min(rsv.len() + 1) }
+        FreeRangesRev { mem, rsv, filter, mi, ri: rsv.len() + 1 }
     }
 }
 
 impl Iterator for FreeRangesRev<'_> {
     type Item = FreeRange;
 
+    #[inline]
     fn next(&mut self) -> Option<FreeRange> {
         while self.mi > 0 {
             let m = self.mem[self.mi - 1];
             if !self.filter.admits(&m) {
                 self.mi -= 1;
                 continue;
+            }
+            // The kernel steps one by one over the gaps that start at or above the region's
+            // end; gaps are sorted, so a binary search lands on the same gap.
+            if self.ri > 0 && gap(self.rsv, self.ri - 1).0 >= m.end() {
+                self.ri = self.ri.min(self.rsv.partition_point(|r| r.end() < m.end()) + 1);
             }
             while self.ri > 0 {
                 let (r_start, r_end) = gap(self.rsv, self.ri - 1);

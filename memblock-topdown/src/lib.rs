@@ -27,7 +27,9 @@
 //! The crate is `no_std`. With the default `alloc` feature, region arrays grow past
 //! [`INIT_MEMBLOCK_REGIONS`] as the kernel's do, events are kept for reports, and the
 //! [`oplang`] interpreter runs the project's conformance scripts; without it each array holds
-//! at most 128 regions and events only go to `log`.
+//! at most 128 regions and events only go to `log`. The `reference` feature (off by default)
+//! adds the module `reference`, a small brute-force model of memblock that tests and
+//! fuzzers compare this one with.
 
 #![no_std]
 #![deny(missing_docs)]
@@ -44,6 +46,8 @@ mod memblock;
 #[cfg(feature = "alloc")]
 pub mod oplang;
 mod query;
+#[cfg(feature = "reference")]
+pub mod reference;
 mod region;
 mod region_type;
 mod search;

@@ -387,35 +387,39 @@ impl<P: Placement> Memblock<P> {
             }
             return Ok(());
         }
+        let ty = self.state.region_type(kind);
+        let first_piece = next_uncovered(ty, base, end);
         let mut nr_new = 0;
-        let mut cursor = base;
-        while let Some((_, piece_end)) = next_uncovered(self.state.region_type(kind), cursor, end) {
+        let mut piece = first_piece;
+        while let Some((_, _, piece_end)) = piece {
             nr_new += 1;
-            cursor = piece_end;
+            piece = next_uncovered(ty, piece_end, end);
         }
+        let mut doubled = false;
         while self.state.region_type(kind).cnt() + nr_new > self.state.region_type(kind).max() {
             self.double_array(kind, base, size)?;
+            doubled = true;
         }
-        // Doubling may have changed the reserved array, so the pieces are found again.
         let ty = self.state.region_type_mut(kind);
-        let (mut first, mut after_last) = (usize::MAX, 0);
-        let mut cursor = base;
-        while let Some((piece_start, piece_end)) = next_uncovered(ty, cursor, end) {
-            let at = ty.first_ending_above(piece_start);
-            ty.insert(at, Region { base: piece_start, size: piece_end - piece_start, ..new });
-            first = first.min(at);
-            after_last = at + 1;
-            cursor = piece_end;
+        // Doubling may have changed the reserved array, so then the pieces are found again.
+        let mut piece = if doubled { next_uncovered(ty, base, end) } else { first_piece };
+        while let Some((at, piece_start, piece_end)) = piece {
+            ty.insert_merging(at, Region { base: piece_start, size: piece_end - piece_start, ..new });
+            piece = next_uncovered(ty, piece_end, end);
         }
-        // The kernel merges the whole array after every insertion pass; only the new pieces'
-        // neighbours can merge unless an isolation left split regions behind.
-        ty.merge(first.min(after_last), after_last);
+        // The kernel merges the whole array after every insertion pass. Without split regions
+        // left by an isolation, the only merges are those of the new pieces, done as they went
+        // in; otherwise this is the kernel's whole pass.
+        if ty.is_unmerged() {
+            ty.merge(0, usize::MAX);
+        }
         Ok(())
     }
 
     /// `__memblock_remove()`: takes `[base, base + size)` out of one array.
     pub(crate) fn remove_range(&mut self, kind: RegionKind, base: u64, size: u64) -> Result<(), Error> {
-        let was_unmerged = self.state.region_type_mut(kind).take_unmerged();
+        // Read, not cleared: a doubling inside the isolation must still see split regions.
+        let was_unmerged = self.state.region_type(kind).is_unmerged();
         let (start, end) = self.isolate_range(kind, base, size)?;
         let ty = self.state.region_type_mut(kind);
         // The splits at the edges were removed or border the removed range: nothing new to merge.
@@ -484,6 +488,12 @@ impl<P: Placement> Memblock<P> {
         let end = if end == MEMBLOCK_ALLOC_ACCESSIBLE { self.state.current_limit } else { end };
         let start = start.max(PAGE_SIZE);
         let end = end.max(start);
+        let any = self.state.config.any_node;
+        if nid == MAX_NUMNODES && any != MAX_NUMNODES {
+            // 3.14: the old wildcard still works, once with a warning.
+            self.log.warn_once(Warning::MaxNumnodesDeprecated);
+        }
+        let nid = if nid == MAX_NUMNODES { any } else { nid };
         let req = FindRequest { start, end, size, align, nid };
         self.placement.find(&self.state, req, &mut self.log).filter(|&a| a != 0)
     }
@@ -496,20 +506,24 @@ impl<P: Placement> Memblock<P> {
 }
 
 /// The first part of `[cursor, end)` that no region of `ty` covers (one step of the walk of
-/// `memblock_add_region()`).
-fn next_uncovered(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(u64, u64)> {
+/// `memblock_add_region()`), with the index where it goes in.
+#[inline]
+fn next_uncovered(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
+    if cursor >= end {
+        return None;
+    }
     let regions = ty.regions();
     let mut i = ty.first_ending_above(cursor);
     while cursor < end {
         match regions.get(i) {
             Some(r) if r.base < end => {
                 if r.base > cursor {
-                    return Some((cursor, r.base));
+                    return Some((i, cursor, r.base));
                 }
                 cursor = r.end().min(end);
                 i += 1;
             }
-            _ => return Some((cursor, end)),
+            _ => return Some((i, cursor, end)),
         }
     }
     None

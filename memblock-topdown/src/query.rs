@@ -3,7 +3,9 @@
 
 use crate::iter::{FreeRanges, FreeRangesRev, PfnRange, RegionFilter, mem_pfn_ranges};
 use crate::memblock::{Memblock, MemblockState};
-use crate::region::{Nid, PAGE_SHIFT, cap_size, page_align, pfn_down, pfn_up, round_down, round_up_checked};
+use crate::region::{
+    MAX_NUMNODES, Nid, PAGE_SHIFT, cap_size, page_align, pfn_down, pfn_up, round_down, round_up_checked,
+};
 use crate::region_type::RegionKind;
 use crate::search::Placement;
 
@@ -119,7 +121,9 @@ impl MemblockState {
 
     /// `for_each_mem_pfn_range(nid)`: memory regions holding whole pages, as PFNs.
     pub fn mem_pfn_ranges(&self, nid: Nid) -> impl Iterator<Item = PfnRange> + '_ {
-        mem_pfn_ranges(&self.memory, nid, self.config.any_node)
+        // This iterator kept MAX_NUMNODES as its wildcard when 3.14 moved the others to
+        // NUMA_NO_NODE.
+        mem_pfn_ranges(&self.memory, nid, MAX_NUMNODES)
     }
 }
 

@@ -41,7 +41,8 @@ pub struct RegionType {
     /// Physical placement of a doubled array (`None`: the static `__initdata` array).
     array_at: Option<u64>,
     /// Set when a bare isolation may have left mergeable neighbours; the next merge then
-    /// walks the whole array, as the kernel always does.
+    /// walks the whole array, as the kernel always does. While it is clear, no two
+    /// neighbours can merge, which is what lets an insertion merge in place.
     unmerged: bool,
 }
 
@@ -64,16 +65,19 @@ impl RegionType {
     }
 
     /// The real regions, sorted by base (the dummy of an empty array is not included).
+    #[inline]
     pub fn regions(&self) -> &[Region] {
         self.regions.as_slice()
     }
 
     /// `cnt`: the number of entries, at least 1 (the dummy of an empty array counts).
+    #[inline]
     pub fn cnt(&self) -> usize {
         self.regions.len().max(1)
     }
 
     /// `max`: the capacity of the array.
+    #[inline]
     pub fn max(&self) -> usize {
         self.max
     }
@@ -85,6 +89,7 @@ impl RegionType {
     }
 
     /// Whether the array holds no real region.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.regions.len() == 0
     }
@@ -121,6 +126,7 @@ impl RegionType {
     }
 
     /// Index of the first region that ends above `addr`.
+    #[inline]
     pub(crate) fn first_ending_above(&self, addr: u64) -> usize {
         self.regions().partition_point(|r| r.end() <= addr)
     }
@@ -146,6 +152,10 @@ impl RegionType {
         core::mem::replace(&mut self.unmerged, false)
     }
 
+    pub(crate) fn is_unmerged(&self) -> bool {
+        self.unmerged
+    }
+
     pub(crate) fn restore_unmerged(&mut self, was: bool) {
         self.unmerged = was;
     }
@@ -167,6 +177,34 @@ impl RegionType {
     /// `memblock_insert_region()`.
     pub(crate) fn insert(&mut self, idx: usize, r: Region) {
         self.regions.insert(idx, r);
+        self.total_size = self.total_size.wrapping_add(r.size);
+    }
+
+    /// `memblock_insert_region()` followed by the merges of `memblock_merge_regions()` that
+    /// the new entry makes possible. `r` must fit between entries `idx - 1` and `idx` without
+    /// overlapping them. In an array without mergeable neighbours (the usual state) those are
+    /// the only merges, so `r` is joined to a touching compatible neighbour in place instead
+    /// of being inserted and merged away: the same array, without moving the tail twice.
+    /// Otherwise `r` is inserted and the caller's [`RegionType::merge`] does the rest.
+    pub(crate) fn insert_merging(&mut self, idx: usize, r: Region) {
+        if self.unmerged {
+            return self.insert(idx, r);
+        }
+        let rs = self.regions.as_mut_slice();
+        let joins_prev = idx > 0 && rs[idx - 1].end() == r.base && rs[idx - 1].compatible(&r);
+        let joins_next = idx < rs.len() && r.end() == rs[idx].base && rs[idx].compatible(&r);
+        match (joins_prev, joins_next) {
+            (false, false) => self.regions.insert(idx, r),
+            (true, false) => rs[idx - 1].size += r.size,
+            (false, true) => {
+                rs[idx].base = r.base;
+                rs[idx].size += r.size;
+            }
+            (true, true) => {
+                rs[idx - 1].size += r.size + rs[idx].size;
+                self.regions.remove(idx);
+            }
+        }
         self.total_size = self.total_size.wrapping_add(r.size);
     }
 

@@ -45,6 +45,7 @@ pub trait Placement {
 pub struct TopDown;
 
 impl Placement for TopDown {
+    #[inline]
     fn find(&mut self, state: &MemblockState, req: FindRequest, _log: &mut EventLog) -> Option<u64> {
         find_range_top_down(state, req)
     }
@@ -52,6 +53,7 @@ impl Placement for TopDown {
 
 /// `__memblock_find_range_top_down()`: the highest `align`-aligned address whose block of
 /// `size` bytes lies inside one free range and inside `[start, end)`; `None` if there is none.
+#[inline]
 pub fn find_range_top_down(state: &MemblockState, req: FindRequest) -> Option<u64> {
     let filter = RegionFilter { nid: req.nid, any_node: state.config().any_node, skip: state.config().skip_top_down };
     // Free ranges that start at or above `end` are clamped to an empty range at `end` and can

@@ -9,7 +9,7 @@
 
 use alloc::vec::Vec;
 
-use memblock_bottomup::{Memblock, PAGE_SHIFT, PAGE_SIZE, Placement, round_down};
+use memblock_bottomup::{MAX_NUMNODES, Memblock, PAGE_SHIFT, PAGE_SIZE, Placement, round_down};
 
 use crate::e820::{E820Table, MAXMEM};
 use crate::error::Error;
@@ -317,8 +317,7 @@ impl DirectMap {
         r_start: u64,
         r_end: u64,
     ) -> Result<u64, Error> {
-        let any = mb.config().any_node;
-        let ranges: Vec<_> = mb.mem_pfn_ranges(any).collect();
+        let ranges: Vec<_> = mb.mem_pfn_ranges(MAX_NUMNODES).collect();
         let mut mapped = 0;
         for r in ranges {
             let start = (r.start_pfn << PAGE_SHIFT).max(r_start).min(r_end);

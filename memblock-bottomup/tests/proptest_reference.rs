@@ -1,0 +1,225 @@
+//! Bottom-up mode against the brute-force reference model (`memblock_topdown::reference`):
+//! over random sequences on small address windows, every search and allocation gives what the
+//! series' rule (spec §A.11) gives when computed from the reference: the lowest aligned
+//! fitting address at or above `max(start, kernel_end)` when the search ends above
+//! `kernel_end`; otherwise, or when that finds nothing, the highest one in `[start, end)`, and
+//! then one more fallback (the first of which warns).
+
+use memblock_bottomup::{
+    BottomUp, Error, Event, FreeRange, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, Nid, PAGE_SIZE, Region, SeriesMemblock,
+    Warning,
+};
+use memblock_topdown::reference::{Direction, Reference};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Add { base: u64, size: u64 },
+    AddNode { base: u64, size: u64, nid: Nid },
+    Remove { base: u64, size: u64 },
+    Reserve { base: u64, size: u64 },
+    Free { base: u64, size: u64 },
+    AllocNid { size: u64, align: u64, nid: Nid },
+    AllocBase { size: u64, align: u64, max_addr: u64 },
+    Find { start: u64, end: u64, size: u64, align: u64, nid: Nid },
+    SetLimit { limit: u64 },
+    SetBottomUp { on: bool },
+}
+
+fn base() -> impl Strategy<Value = u64> {
+    (0u64..0x400).prop_map(|k| k * 0x100)
+}
+
+fn size() -> impl Strategy<Value = u64> {
+    (1u64..=0x100).prop_map(|k| k * 0x100)
+}
+
+fn nid() -> impl Strategy<Value = Nid> {
+    prop_oneof![(0i32..4), Just(MAX_NUMNODES)]
+}
+
+fn align() -> impl Strategy<Value = u64> {
+    (0u32..=14).prop_map(|s| 1u64 << s)
+}
+
+/// In the window, ANYWHERE, or ACCESSIBLE.
+fn end() -> impl Strategy<Value = u64> {
+    prop_oneof![(1u64..0x500).prop_map(|k| k * 0x100), Just(u64::MAX), Just(MEMBLOCK_ALLOC_ACCESSIBLE)]
+}
+
+fn kernel_end() -> impl Strategy<Value = u64> {
+    prop_oneof![6 => (0u64..0x500).prop_map(|k| k * 0x100 + (k & 0x7)), 1 => Just(0), 1 => Just(u64::MAX)]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        2 => (base(), size()).prop_map(|(base, size)| Op::Add { base, size }),
+        4 => (base(), size(), nid()).prop_map(|(base, size, nid)| Op::AddNode { base, size, nid }),
+        2 => (base(), size()).prop_map(|(base, size)| Op::Remove { base, size }),
+        4 => (base(), size()).prop_map(|(base, size)| Op::Reserve { base, size }),
+        3 => (base(), size()).prop_map(|(base, size)| Op::Free { base, size }),
+        6 => ((1u64..0x4000), align(), nid()).prop_map(|(size, align, nid)| Op::AllocNid { size, align, nid }),
+        2 => ((1u64..0x4000), align(), end()).prop_map(|(size, align, max_addr)| Op::AllocBase { size, align, max_addr }),
+        5 => (base(), end(), (1u64..0x8000), align(), nid())
+            .prop_map(|(start, end, size, align, nid)| Op::Find { start, end, size, align, nid }),
+        1 => end().prop_map(|limit| Op::SetLimit { limit }),
+        1 => any::<bool>().prop_map(|on| Op::SetBottomUp { on }),
+    ]
+}
+
+/// How the series' rule served a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    TopDown,
+    BottomUp,
+    Fallback,
+}
+
+/// The series' search (§A.11) computed from the reference: the address, and the path taken.
+fn series_find(
+    rf: &Reference,
+    bottom_up: bool,
+    kernel_end: u64,
+    (start, end, size, align, nid): (u64, u64, u64, u64, Nid),
+) -> (Option<u64>, Path) {
+    let start = start.max(PAGE_SIZE);
+    let end = if end == MEMBLOCK_ALLOC_ACCESSIBLE { rf.current_limit() } else { end }.max(start);
+    if bottom_up && end > kernel_end {
+        if let Some(addr) = rf.find(Direction::BottomUp, start.max(kernel_end), end, size, align, nid) {
+            return (Some(addr), Path::BottomUp);
+        }
+        return (rf.find(Direction::TopDown, start, end, size, align, nid), Path::Fallback);
+    }
+    (rf.find(Direction::TopDown, start, end, size, align, nid), Path::TopDown)
+}
+
+/// What the policy must have counted so far.
+struct Expect {
+    /// Searches that fell back from bottom-up to top-down.
+    fallbacks: usize,
+}
+
+/// A change refused for want of room leaves the model as it was; the reference skips it.
+fn applied(mb: &SeriesMemblock, before: &(Vec<Region>, Vec<Region>), r: Result<(), Error>) -> bool {
+    match r {
+        Ok(()) => true,
+        Err(Error::ResizeNotAllowed { .. }) => {
+            assert_eq!(mb.memory().regions(), &before.0[..]);
+            assert_eq!(mb.reserved().regions(), &before.1[..]);
+            false
+        }
+        Err(e) => panic!("unexpected error {e}"),
+    }
+}
+
+fn step(mb: &mut SeriesMemblock, rf: &mut Reference, ex: &mut Expect, op: &Op) {
+    let before = (mb.memory().regions().to_vec(), mb.reserved().regions().to_vec());
+    let kernel_end = mb.placement().kernel_end();
+    let bottom_up = mb.bottom_up();
+    match *op {
+        Op::Add { base, size } => {
+            let r = mb.add(base, size);
+            if applied(mb, &before, r) {
+                rf.add(base, size);
+            }
+        }
+        Op::AddNode { base, size, nid } => {
+            let r = mb.add_node(base, size, nid);
+            if applied(mb, &before, r) {
+                rf.add_node(base, size, nid);
+            }
+        }
+        Op::Remove { base, size } => {
+            let r = mb.remove(base, size);
+            if applied(mb, &before, r) {
+                rf.remove(base, size);
+            }
+        }
+        Op::Reserve { base, size } => {
+            let r = mb.reserve(base, size);
+            if applied(mb, &before, r) {
+                rf.reserve(base, size);
+            }
+        }
+        Op::Free { base, size } => {
+            let r = mb.free(base, size);
+            if applied(mb, &before, r) {
+                rf.free(base, size);
+            }
+        }
+        Op::AllocNid { size, align, nid } => alloc(mb, rf, ex, bottom_up, kernel_end, (size, align, 0, nid)),
+        Op::AllocBase { size, align, max_addr } => {
+            alloc(mb, rf, ex, bottom_up, kernel_end, (size, align, max_addr, MAX_NUMNODES))
+        }
+        Op::Find { start, end, size, align, nid } => {
+            let got = mb.find_in_range_node(start, end, size, align, nid);
+            let (want, path) = series_find(rf, bottom_up, kernel_end, (start, end, size, align, nid));
+            ex.fallbacks += usize::from(path == Path::Fallback);
+            assert_eq!(got, want, "find_in_range_node({start:#x}, {end:#x}, {size:#x}, {align:#x}, {nid}) {path:?}");
+            if let (Some(addr), Path::BottomUp) = (got, path) {
+                // Bottom-up answers lie at or above max(start, kernel_end), aligned.
+                assert!(addr >= start.max(kernel_end) && addr % align == 0);
+            }
+        }
+        Op::SetLimit { limit } => {
+            mb.set_current_limit(limit);
+            rf.set_current_limit(limit);
+        }
+        Op::SetBottomUp { on } => mb.set_bottom_up(on),
+    }
+}
+
+fn alloc(
+    mb: &mut SeriesMemblock,
+    rf: &mut Reference,
+    ex: &mut Expect,
+    bottom_up: bool,
+    kernel_end: u64,
+    (size, align, max_addr, nid): (u64, u64, u64, Nid),
+) {
+    let got = mb.alloc_base_nid(size, align, max_addr, nid);
+    // 3.13: the size is rounded up to the (power-of-two) alignment before the search.
+    let size = size.next_multiple_of(align);
+    let (want, path) = series_find(rf, bottom_up, kernel_end, (0, max_addr, size, align, nid));
+    ex.fallbacks += usize::from(path == Path::Fallback);
+    if got.is_none() && want.is_some() && mb.reserved().cnt() == 128 {
+        // The reservation needed a 129th entry: refused, nothing reserved.
+        return;
+    }
+    assert_eq!(got, want, "alloc_base_nid({size:#x}, {align:#x}, {max_addr:#x}, {nid}) {path:?}");
+    if let Some(addr) = want {
+        rf.reserve(addr, size);
+    }
+}
+
+fn compare(mb: &SeriesMemblock, rf: &Reference, ex: &Expect) {
+    assert_eq!(mb.memory().regions(), &rf.memory()[..], "memory");
+    assert_eq!(mb.reserved().regions(), &rf.reserved()[..], "reserved");
+    for nid in [0, 1, 2, 3, MAX_NUMNODES] {
+        let got: Vec<FreeRange> = mb.free_ranges(nid).collect();
+        assert_eq!(got, rf.free_ranges(nid), "free ranges of node {nid}");
+    }
+    assert_eq!(mb.placement().fallbacks(), ex.fallbacks, "fallbacks");
+    assert_eq!(mb.placement().warned(), ex.fallbacks > 0, "warned");
+    let warnings = mb.log().events().iter().filter(|e| **e == Event::Warn(Warning::BottomUpFailed)).count();
+    assert_eq!(warnings, ex.fallbacks.min(1), "BottomUpFailed warnings");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn searches_follow_the_series_rule(
+        kernel_end in kernel_end(),
+        ops in proptest::collection::vec(op(), 1..60),
+    ) {
+        let mut mb = SeriesMemblock::series(kernel_end);
+        mb.set_bottom_up(true);
+        let mut rf = Reference::new();
+        let mut ex = Expect { fallbacks: 0 };
+        for op in &ops {
+            step(&mut mb, &mut rf, &mut ex, op);
+            compare(&mb, &rf, &ex);
+        }
+    }
+}
