@@ -1,0 +1,42 @@
+//! # movable-node — patch 6/6 of the `movable_node` series, and the follow-up that finishes it
+//!
+//! "mem-hotplug: introduce movable_node boot option". The last patch adds the early parameter
+//! that switches the series on: `movable_node` sets memblock bottom-up
+//! ([`param::cmdline_parse_movable_node`]), and `numa_init()` sets it back to top-down as soon
+//! as the first NUMA init function (SRAT, or the dummy node) succeeds ([`numa::numa_init`]).
+//! From then on the kernel knows which memory is hotpluggable.
+//!
+//! 3.13 stops there: hotpluggable memory still comes up as ZONE_NORMAL, so `movable_node`
+//! alone cannot make a node removable. The follow-up series (3.14, "arrange hotpluggable
+//! memory as ZONE_MOVABLE") marks SRAT's hotpluggable ranges `MEMBLOCK_HOTPLUG`, clears the
+//! mark on every node that holds a kernel reservation, keeps top-down searches out of marked
+//! memory while `movable_node` is on, and gives it to ZONE_MOVABLE. Both are here, as kernel
+//! profiles ([`KernelProfile`]), with 3.12 (before the series) and the modern kernel:
+//!
+//! * [`acpi_srat`]: SRAT, read with the `acpi` crate and the project's own table type and
+//!   walker, and `acpi_numa_init()` with every rule and message of the kernel;
+//! * [`numa`]: `numa_add_memblk`, `numa_cleanup_meminfo`, `numa_register_memblks`,
+//!   `setup_node_data`, the dummy node, `numa=off`, patch 6's direction reset, and 3.14's
+//!   `numa_clear_kernel_node_hotplug`; [`SratNuma`] plugs SRAT in;
+//! * [`zones`]: the zones of each node and `find_zone_movable_pfns_for_nodes()`
+//!   (`kernelcore=`/`movablecore=` in every profile, `movable_node` from 3.14);
+//! * [`verdict`]: which early reservations, by label, lie in each node's hotpluggable memory,
+//!   and whether it can be hot-removed.
+
+#![no_std]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub mod acpi_srat;
+pub mod numa;
+pub mod param;
+mod profile;
+mod srat_numa;
+pub mod verdict;
+pub mod zones;
+
+pub use crashkernel;
+pub use crashkernel::*;
+pub use profile::KernelProfile;
+pub use srat_numa::SratNuma;
