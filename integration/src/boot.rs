@@ -1,0 +1,556 @@
+//! `setup_arch()` on x86-64, condensed to the steps that touch memblock, in the kernel's
+//! order, for one kernel profile: where every early allocation lands, where the crash kernel
+//! goes, how NUMA and the zones come out, and what pins each hotpluggable node.
+
+use movable_node::acpi_srat::{MessageStyle, NumaConfig, SratTable};
+use movable_node::crashkernel::{
+    CrashKernel, CrashParams, Error as CrashError, Profile as MemparseProfile, initmem_init, reserve_crashkernel,
+    reserve_crashkernel_before_srat,
+};
+use movable_node::memblock_bottomup::{
+    BottomUp, Event, Label, MAX_NUMNODES, Nid, PAGE_SIZE, SeriesMemblock, page_align,
+};
+use movable_node::numa::{NumaEvent, NumaParams, NumaState, x86_numa_init};
+use movable_node::param::{MovableNode, cmdline_parse_movable_node};
+use movable_node::verdict::{Labelled, NodeVerdict, hotplug_verdicts, labelled_reservations};
+use movable_node::zones::{ZoneLayout, ZoneParams, free_area_init_nodes};
+use movable_node::{
+    DirectMap, E820Entry, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, KernelProfile, MapEvent,
+    MappingSetup, SeriesWalk, SratNuma,
+};
+
+use crate::blocks::{MemoryBlocks, memory_blocks};
+use crate::machine::Machine;
+use crate::params::EarlyParams;
+
+/// `MAX_DMA_ADDRESS` as a physical address: 16 MiB, the goal of node-local boot allocations.
+const MAX_DMA_ADDRESS: u64 = 16 << 20;
+/// Bytes of `struct page` per 4 KiB page.
+const STRUCT_PAGE_BYTES: u64 = 64;
+/// `PAGES_PER_SECTION`: a 128 MiB section.
+const SECTION_SIZE: u64 = 128 << 20;
+
+/// A step of `setup_arch()` and what it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The kernel function.
+    pub name: &'static str,
+    /// What happened, in a few words.
+    pub note: String,
+}
+
+/// The result of one boot.
+#[derive(Debug)]
+pub struct Boot {
+    /// The machine.
+    pub machine: Machine,
+    /// The kernel profile.
+    pub profile: KernelProfile,
+    /// The early parameters.
+    pub params: EarlyParams,
+    /// The e820 map after `trim_bios_range()` and `mem=`.
+    pub e820: E820Table,
+    /// memblock at the end.
+    pub memblock: SeriesMemblock,
+    /// The direct mapping.
+    pub direct_map: Option<DirectMap>,
+    /// `movable_node`'s handler.
+    pub movable_node: MovableNode,
+    /// The crash kernel.
+    pub crash: Option<Result<Option<CrashKernel>, CrashError>>,
+    /// NUMA set-up.
+    pub numa: Option<NumaState>,
+    /// Whether memblock was bottom-up right after NUMA init.
+    pub bottom_up_after_numa: bool,
+    /// SRAT's hotpluggable ranges `(node, start, end)`.
+    pub hotplug: Vec<(Nid, u64, u64)>,
+    /// Zones.
+    pub zones: Option<ZoneLayout>,
+    /// Reserved ranges by owner at the end of early boot.
+    pub reserved: Vec<Labelled>,
+    /// Per-node hot-remove verdicts.
+    pub verdicts: Vec<NodeVerdict>,
+    /// Memory blocks as `/sys/devices/system/memory` will show them.
+    pub blocks: Option<MemoryBlocks>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// The kernel-style log.
+    pub log: Vec<String>,
+    /// Warnings (the kernel's `WARN`s and the model's notes).
+    pub warnings: Vec<String>,
+    /// The kernel's panic message, if the boot stopped.
+    pub panic: Option<String>,
+}
+
+/// A machine the boot cannot start on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BootError {
+    /// The e820 map is unusable.
+    #[error("e820 map: {0}")]
+    E820(#[from] movable_node::E820Error),
+    /// The kernel image does not lie in RAM.
+    #[error("the kernel image [{start:#x}-{end:#x}] does not lie in usable RAM of the e820 map")]
+    KernelOutsideRam {
+        /// `_text`.
+        start: u64,
+        /// `__bss_stop` - 1.
+        end: u64,
+    },
+    /// The kernel image's addresses are out of order.
+    #[error("the kernel image is malformed: need _text ({text:#x}) < __bss_stop ({bss_stop:#x}) <= _end ({end:#x})")]
+    KernelMalformed {
+        /// `_text`.
+        text: u64,
+        /// `__bss_stop`.
+        bss_stop: u64,
+        /// `_end`.
+        end: u64,
+    },
+}
+
+/// `trim_bios_range()`: page 0 becomes reserved, RAM in [640 KiB, 1 MiB) goes away.
+fn trim_bios_range(entries: &[E820Entry]) -> Vec<E820Entry> {
+    let mut out = Vec::new();
+    for &e in entries {
+        if e.kind != E820Type::Ram {
+            out.push(e);
+            continue;
+        }
+        let mut pieces = vec![(e.addr, e.end())];
+        pieces = pieces.into_iter().flat_map(|(s, t)| cut((s, t), 0xa0000, 0x100000)).collect();
+        for (s, t) in pieces {
+            if s < PAGE_SIZE {
+                out.push(E820Entry { addr: s, size: PAGE_SIZE.min(t) - s, kind: E820Type::Reserved });
+                if t > PAGE_SIZE {
+                    out.push(E820Entry { addr: PAGE_SIZE, size: t - PAGE_SIZE, kind: E820Type::Ram });
+                }
+            } else {
+                out.push(E820Entry { addr: s, size: t - s, kind: E820Type::Ram });
+            }
+        }
+    }
+    out
+}
+
+/// `[s, t)` without `[a, b)`.
+fn cut((s, t): (u64, u64), a: u64, b: u64) -> Vec<(u64, u64)> {
+    let mut v = Vec::new();
+    if s < a.min(t) {
+        v.push((s, a.min(t)));
+    }
+    if t > b.max(s) {
+        v.push((b.max(s), t));
+    }
+    v
+}
+
+/// `mem=`: drops RAM above `limit` (`e820_remove_range(limit, ULLONG_MAX - limit, E820_RAM)`).
+fn limit_ram(entries: &[E820Entry], limit: u64) -> Vec<E820Entry> {
+    entries
+        .iter()
+        .filter_map(|&e| {
+            if e.kind != E820Type::Ram || e.end() <= limit {
+                Some(e)
+            } else if e.addr >= limit {
+                None
+            } else {
+                Some(E820Entry { size: limit - e.addr, ..e })
+            }
+        })
+        .collect()
+}
+
+struct Logger {
+    lines: Vec<String>,
+    warnings: Vec<String>,
+    mb_seen: usize,
+    debug: bool,
+}
+
+impl Logger {
+    fn k(&mut self, line: impl Into<String>) {
+        self.lines.push(line.into());
+    }
+
+    fn memblock_event(&mut self, ev: &Event) {
+        match ev {
+            Event::Warn(w) => {
+                self.warnings.push(w.kernel_text().to_string());
+                self.lines.push(format!("WARNING: {w}"));
+            }
+            ev if !ev.is_debug() => self.lines.push(ev.to_string()),
+            ev if self.debug => self.lines.push(ev.to_string()),
+            _ => {}
+        }
+    }
+
+    /// memblock's events since the last call.
+    fn memblock(&mut self, mb: &SeriesMemblock) {
+        let new: Vec<Event> = mb.log().events().get(self.mb_seen..).unwrap_or_default().to_vec();
+        for ev in &new {
+            self.memblock_event(ev);
+        }
+        self.mb_seen = mb.log().events().len();
+    }
+}
+
+/// Boots `machine` under `profile`.
+pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, BootError> {
+    let k = machine.kernel;
+    if !(k.text < k.bss_stop && k.bss_stop <= k.end) {
+        return Err(BootError::KernelMalformed { text: k.text, bss_stop: k.bss_stop, end: k.end });
+    }
+    let params = EarlyParams::parse(&machine.cmdline);
+    let mut raw = trim_bios_range(&machine.e820);
+    if let Some(limit) = params.mem {
+        raw = limit_ram(&raw, limit);
+    }
+    let e820 = E820Table::new(raw)?;
+    let in_ram =
+        e820.entries().iter().any(|e| e.kind.is_memblock_memory() && e.addr <= k.text && k.bss_stop <= e.end());
+    if !in_ram {
+        return Err(BootError::KernelOutsideRam { start: k.text, end: k.bss_stop - 1 });
+    }
+    let mut lg = Logger { lines: Vec::new(), warnings: Vec::new(), mb_seen: 0, debug: params.memblock_debug };
+    lg.k(format!("Linux version {} (bootsim model)", profile.name()));
+    lg.k(format!("Command line: {}", machine.cmdline));
+    lg.k("e820: BIOS-provided physical RAM map:");
+    for e in &machine.e820 {
+        lg.k(format!("BIOS-e820: [mem {:#018x}-{:#018x}] {}", e.addr, e.end() - 1, e.kind));
+    }
+    let mut steps = Vec::new();
+    let mut step = |name: &'static str, note: String| steps.push(Step { name, note });
+
+    let mut mb = profile.memblock(k.end, false);
+    mb.log_mut().set_trace(true);
+    mb.log_mut().set_debug(params.memblock_debug);
+    // Before setup_arch(): the kernel image and the EBDA (head64.c).
+    let _ = mb.reserve_as(k.text, k.bss_stop - k.text, "kernel image");
+    let ebda = machine.build.ebda_start.min(ISA_END_ADDRESS);
+    let _ = mb.reserve_as(ebda, ISA_END_ADDRESS - ebda, "reserve_ebda_region");
+    step("memblock_reserve", format!("kernel image [{:#x}-{:#x}], EBDA [{ebda:#x}-0xfffff]", k.text, k.bss_stop - 1));
+    if let Some((s, e)) = machine.initrd {
+        let _ = mb.reserve_as(s, page_align(e) - s, "early_reserve_initrd");
+        step("early_reserve_initrd", format!("[{s:#x}-{:#x}]", page_align(e) - 1));
+    }
+    // parse_early_param().
+    let movable_node =
+        cmdline_parse_movable_node(&mut mb, machine.cmdline.as_bytes(), profile, machine.build.config_movable_node);
+    if let Some(w) = movable_node.warning() {
+        lg.k(w);
+        lg.warnings.push(w.into());
+    }
+    step("parse_early_param", format!("movable_node: {movable_node:?}, bottom-up: {}", mb.bottom_up()));
+    let (max_pfn, line) = e820.end_of_ram_pfn();
+    lg.k(line.to_string());
+    let max_low_pfn = if max_pfn > 1 << 20 {
+        let (low, line) = e820.end_of_low_ram_pfn();
+        lg.k(line.to_string());
+        low
+    } else {
+        max_pfn
+    };
+    // early_alloc_pgt_buf() and reserve_brk().
+    let brk_start = page_align(k.bss_stop);
+    let pgt_buf_base = page_align(brk_start + machine.build.brk_used);
+    let brk_end = pgt_buf_base + INIT_PGT_BUF_SIZE;
+    let _ = mb.reserve_as(brk_start, brk_end - brk_start, "reserve_brk");
+    step("reserve_brk", format!("[{brk_start:#x}-{:#x}], page-table buffer at {pgt_buf_base:#x}", brk_end - 1));
+    mb.set_current_limit(ISA_END_ADDRESS);
+    let _ = e820.fill_memblock(&mut mb);
+    step("memblock_x86_fill", format!("{} memory regions, {:#x} bytes", mb.memory().cnt(), mb.phys_mem_size()));
+    if params.memblock_debug {
+        for line in mb.dump_all().to_string().lines() {
+            lg.k(line);
+        }
+    }
+    lg.memblock(&mb);
+
+    let mut boot = Boot {
+        machine: machine.clone(),
+        profile,
+        params: params.clone(),
+        e820: e820.clone(),
+        memblock: SeriesMemblock::series(0),
+        direct_map: None,
+        movable_node,
+        crash: None,
+        numa: None,
+        bottom_up_after_numa: false,
+        hotplug: Vec::new(),
+        zones: None,
+        reserved: Vec::new(),
+        verdicts: Vec::new(),
+        blocks: None,
+        steps: Vec::new(),
+        log: Vec::new(),
+        warnings: Vec::new(),
+        panic: None,
+    };
+    let finish = |mut boot: Boot, mb: SeriesMemblock, mut lg: Logger, steps: Vec<Step>| {
+        lg.memblock(&mb);
+        boot.reserved = labelled_reservations(mb.state(), mb.log().events());
+        boot.memblock = mb;
+        boot.steps = steps;
+        boot.log = lg.lines;
+        boot.warnings = lg.warnings;
+        boot
+    };
+
+    // reserve_real_mode().
+    let realmode = page_align(machine.build.realmode_size);
+    match mb.with_caller("reserve_real_mode", |mb| mb.find_in_range(0, ISA_END_ADDRESS, realmode, PAGE_SIZE)) {
+        Some(at) => {
+            let _ = mb.reserve_as(at, realmode, "reserve_real_mode");
+            step("reserve_real_mode", format!("[{at:#x}-{:#x}]", at + realmode - 1));
+        }
+        None => {
+            boot.panic = Some("Cannot allocate trampoline".into());
+            lg.k("Kernel panic - not syncing: Cannot allocate trampoline");
+            return Ok(finish(boot, mb, lg, steps));
+        }
+    }
+    let _ = mb.reserve_as(0, machine.build.reserve_low, "trim_low_memory_range");
+    step("trim_low_memory_range", format!("[0x0-{:#x}]", machine.build.reserve_low - 1));
+    lg.memblock(&mb);
+
+    // init_mem_mapping().
+    let mut dm = DirectMap::new(MappingSetup {
+        e820: e820.clone(),
+        cpu: machine.cpu,
+        direct_gbpages: params.gbpages.unwrap_or(true),
+        pgt_buf_base,
+        max_pfn,
+        max_low_pfn,
+    });
+    let mapped = dm.init_mem_mapping(&mut mb, &mut SeriesWalk);
+    for ev in dm.events() {
+        match ev {
+            MapEvent::Memblock(ev) => lg.memblock_event(ev),
+            MapEvent::PageTable { .. } => {}
+            ev => lg.k(ev.to_string()),
+        }
+    }
+    lg.mb_seen = mb.log().events().len();
+    let tables = dm.pgt_pages().len();
+    step("init_mem_mapping", format!("{tables} page-table pages, max_pfn_mapped {:#x}", dm.max_pfn_mapped()));
+    if let Err(e) = mapped {
+        boot.panic = Some(e.to_string());
+        lg.k(format!("Kernel panic - not syncing: {e}"));
+        boot.direct_map = Some(dm);
+        return Ok(finish(boot, mb, lg, steps));
+    }
+    mb.set_current_limit(dm.max_pfn_mapped() << 12);
+    step("memblock_set_current_limit", format!("{:#x}", dm.max_pfn_mapped() << 12));
+
+    // dma_contiguous_reserve(0): a CMA area on any node below current_limit, 4 MiB aligned.
+    if let Some(size) = params.cma.filter(|&s| s > 0) {
+        let at = mb.with_caller("dma_contiguous_reserve", |mb| mb.alloc_base_nopanic(size, 4 << 20, 0));
+        step("dma_contiguous_reserve", at.map_or("no room".into(), |a| format!("[{a:#x}-{:#x}]", a + size - 1)));
+    }
+    // setup_log_buf(1): only log_buf_len= above the built-in buffer allocates.
+    if let Some(len) = params.log_buf_len.filter(|&l| l > machine.build.log_buf_len) {
+        match mb.with_caller("setup_log_buf", |mb| mb.alloc(len, PAGE_SIZE)) {
+            Ok(a) => step("setup_log_buf", format!("[{a:#x}-{:#x}]", a + len - 1)),
+            Err(e) => {
+                boot.panic = Some(e.to_string());
+                lg.memblock(&mb);
+                lg.k(format!("Kernel panic - not syncing: {e}"));
+                boot.direct_map = Some(dm);
+                return Ok(finish(boot, mb, lg, steps));
+            }
+        }
+    }
+    // reserve_initrd(): relocated when the bootloader put it outside the mapping.
+    if let Some((s, e)) = machine.initrd {
+        let end = page_align(e);
+        lg.k(format!("RAMDISK: [mem {s:#010x}-{:#010x}]", end - 1));
+        if dm.pfn_range_is_mapped(s >> 12, end >> 12) {
+            step("reserve_initrd", "in place".into());
+        } else {
+            let size = page_align(e - s);
+            let limit = dm.max_pfn_mapped() << 12;
+            match mb.with_caller("relocate_initrd", |mb| mb.find_in_range(0, limit, size, PAGE_SIZE)) {
+                Some(here) => {
+                    let _ = mb.reserve_as(here, size, "relocate_initrd");
+                    lg.k(format!("Allocated new RAMDISK: [mem {here:#010x}-{:#010x}]", here + (e - s) - 1));
+                    let _ = mb.free_as(s, end - s, "reserve_initrd");
+                    step("reserve_initrd", format!("relocated to [{here:#x}-{:#x}]", here + size - 1));
+                }
+                None => {
+                    let msg = format!("Cannot find place for new RAMDISK of size {}", e - s);
+                    boot.panic = Some(msg.clone());
+                    lg.k(format!("Kernel panic - not syncing: {msg}"));
+                    boot.direct_map = Some(dm);
+                    return Ok(finish(boot, mb, lg, steps));
+                }
+            }
+        }
+    }
+    lg.memblock(&mb);
+
+    let crash_params = CrashParams {
+        cmdline: machine.cmdline.as_bytes(),
+        swiotlb_nslabs: params.swiotlb_nslabs,
+        profile: if profile == KernelProfile::Modern { MemparseProfile::Modern } else { MemparseProfile::default() },
+    };
+    if !profile.has_series() {
+        let r = reserve_crashkernel_before_srat(&mut mb, &crash_params);
+        step("reserve_crashkernel", format!("3.12 position (before SRAT): {}", crash_note(&r)));
+        log_crash(&mut lg, &r);
+        boot.crash = Some(r);
+    }
+
+    // initmem_init(): SRAT, NUMA, patch 6's reset.
+    let mut srat_table = None;
+    if let Some(bytes) = &machine.srat {
+        match SratTable::from_bytes(bytes) {
+            Ok(t) => srat_table = Some(t),
+            Err(e) => {
+                lg.k(format!("ACPI: SRAT unusable: {e}"));
+                lg.warnings.push(format!("the SRAT could not be read ({e}); NUMA falls back to one node"));
+            }
+        }
+    }
+    let mut config = NumaConfig::linux_3_12();
+    config.memory_hotplug = machine.build.memory_hotplug;
+    if profile == KernelProfile::Modern {
+        config.style = MessageStyle::Linux6_1;
+    }
+    let mut srat = SratNuma::new(srat_table, config);
+    let numa_params =
+        NumaParams { max_pfn, numa_off: params.numa_off, node_data_size: machine.build.node_data_size, profile };
+    let (numa, after_srat) = initmem_init(&mut mb, |mb| x86_numa_init(mb, &numa_params, &mut [&mut srat]));
+    for ev in &numa.events {
+        if !matches!(ev, NumaEvent::DirectionReset) {
+            lg.k(ev.to_string());
+        }
+    }
+    lg.memblock(&mb);
+    let bottom_up_after_numa = mb.bottom_up();
+    step(
+        "initmem_init",
+        format!("{} NUMA: {} node(s); bottom-up now {}", numa.method, numa.nodes.len(), bottom_up_after_numa),
+    );
+    boot.hotplug = srat
+        .parsed
+        .as_ref()
+        .map(|a| {
+            a.memblks()
+                .iter()
+                .filter(|b| b.hotpluggable && b.end > b.start)
+                .map(|b| (b.node as Nid, b.start, b.end))
+                .collect()
+        })
+        .unwrap_or_default();
+    if profile.has_series() {
+        let r = reserve_crashkernel(&mut mb, &crash_params, &after_srat);
+        step("reserve_crashkernel", format!("after SRAT (patch 5): {}", crash_note(&r)));
+        log_crash(&mut lg, &r);
+        boot.crash = Some(r);
+    }
+
+    // sparse_init(): each node's struct page array, node-local from 16 MiB up, any node if not.
+    sparse_init(&mut mb, profile, &numa, &mut lg, &mut step);
+
+    // paging_init() -> zone_sizes_init() -> free_area_init_nodes().
+    let zp = ZoneParams {
+        kernelcore: params.kernelcore,
+        movablecore: params.movablecore,
+        movable_node: movable_node == MovableNode::Enabled,
+    };
+    let zones = free_area_init_nodes(mb.state(), max_pfn, profile, zp);
+    for line in zones.kernel_lines(profile) {
+        lg.k(line);
+    }
+    step("free_area_init_nodes", format!("ZONE_MOVABLE on {} node(s)", zones.zone_movable_pfn.len()));
+
+    boot.direct_map = Some(dm);
+    boot.numa = Some(numa);
+    boot.bottom_up_after_numa = bottom_up_after_numa;
+    let mut boot = finish(boot, mb, lg, steps);
+    boot.verdicts = hotplug_verdicts(boot.memblock.state(), &boot.hotplug, &boot.reserved, &zones);
+    boot.blocks = Some(memory_blocks(&boot, &zones, max_pfn));
+    boot.zones = Some(zones);
+    Ok(boot)
+}
+
+fn crash_note(r: &Result<Option<CrashKernel>, CrashError>) -> String {
+    match r {
+        Ok(Some(ck)) => format!("[{:#x}-{:#x}]", ck.base, ck.base + ck.size - 1),
+        Ok(None) => "not requested".into(),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn log_crash(lg: &mut Logger, r: &Result<Option<CrashKernel>, CrashError>) {
+    match r {
+        Ok(Some(ck)) => {
+            if let Some(e) = &ck.ignored {
+                lg.k(e.to_string());
+            }
+            lg.k(ck.to_string());
+            match ck.low {
+                Some(movable_node::crashkernel::LowOutcome::Reserved(low)) => lg.k(low.to_string()),
+                Some(movable_node::crashkernel::LowOutcome::Failed { user_specified: true, .. }) => {
+                    lg.k("crashkernel low reservation failed - No suitable area found.")
+                }
+                _ => {}
+            }
+        }
+        Ok(None) => {}
+        Err(e) => lg.k(e.to_string()),
+    }
+}
+
+/// `sparse_init()` with `SPARSEMEM_VMEMMAP`: one buffer per node for the `struct page`s of its
+/// present 128 MiB sections (2 MiB each), aligned to 2 MiB, node-local above 16 MiB; then any
+/// node; then from 0 (`___alloc_bootmem_node_nopanic`, 3.14's `memblock_virt_alloc_try_nid`).
+fn sparse_init(
+    mb: &mut SeriesMemblock,
+    profile: KernelProfile,
+    numa: &NumaState,
+    lg: &mut Logger,
+    step: &mut impl FnMut(&'static str, String),
+) {
+    let _ = profile;
+    let per_section = page_align((SECTION_SIZE >> 12) * STRUCT_PAGE_BYTES);
+    for node in &numa.nodes {
+        let mut sections: Vec<u64> = mb
+            .mem_pfn_ranges(node.nid)
+            .flat_map(|r| ((r.start_pfn << 12) / SECTION_SIZE)..((r.end_pfn << 12).div_ceil(SECTION_SIZE)))
+            .collect();
+        sections.sort_unstable();
+        sections.dedup();
+        let size = per_section * sections.len() as u64;
+        if size == 0 {
+            continue;
+        }
+        let label: Label = "sparse_init (mem_map)";
+        let at = mb.with_caller(label, |mb| {
+            let align = 2 << 20;
+            let limit = mb.current_limit();
+            let mut found = None;
+            for (nid, goal) in
+                [(node.nid, MAX_DMA_ADDRESS), (MAX_NUMNODES, MAX_DMA_ADDRESS), (node.nid, 0), (MAX_NUMNODES, 0)]
+            {
+                let nid = if nid == MAX_NUMNODES { mb.config().any_node } else { nid };
+                if let Some(a) = mb.find_in_range_node(goal, limit, size, align, nid) {
+                    found = Some(a);
+                    break;
+                }
+            }
+            found.filter(|&a| mb.reserve_as(a, size, label).is_ok())
+        });
+        step(
+            "sparse_init",
+            match at {
+                Some(a) => {
+                    format!("node {} mem_map [{a:#x}-{:#x}] ({} sections)", node.nid, a + size - 1, sections.len())
+                }
+                None => format!("node {}: no room for mem_map of {size:#x} bytes", node.nid),
+            },
+        );
+    }
+    lg.memblock(mb);
+}
