@@ -199,18 +199,11 @@ pub fn compare(boots: &[Boot]) -> String {
     let Some(first) = boots.first() else { return o };
     let _ = writeln!(o, "bootsim --compare: {}", first.machine.name);
     let _ = writeln!(o, "command line: {}\n", first.machine.cmdline);
-    let w = 30;
-    let _ = write!(o, "{:<w$}", "");
-    for b in boots {
-        let _ = write!(o, "{:<w$}", format!("Linux {}", b.profile.name()));
-    }
-    o.push('\n');
+    let mut rows: Vec<Vec<String>> = vec![
+        std::iter::once(String::new()).chain(boots.iter().map(|b| format!("Linux {}", b.profile.name()))).collect(),
+    ];
     let mut row = |title: &str, f: &dyn Fn(&Boot) -> String| {
-        let _ = write!(o, "{title:<w$}");
-        for b in boots {
-            let _ = write!(o, "{:<w$}", f(b));
-        }
-        o.push('\n');
+        rows.push(std::iter::once(title.to_string()).chain(boots.iter().map(f)).collect());
     };
     row("page tables (memblock)", &|b| {
         let Some(dm) = &b.direct_map else { return "-".into() };
@@ -250,6 +243,12 @@ pub fn compare(boots: &[Boot]) -> String {
                 .and_then(|n| n.zones.iter().find(|z| z.zone == ZoneType::Movable).copied());
             z.map_or("none".into(), |z| human((z.end_pfn - z.start_pfn) << 12))
         });
+    }
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0) + 2).collect();
+    for r in &rows {
+        let line: String = r.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        let _ = writeln!(o, "{}", line.trim_end());
     }
     o
 }
