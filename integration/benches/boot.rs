@@ -1,0 +1,65 @@
+//! The whole boot path: the built-in machine, and a large one (16 nodes, 64 TiB, a thousand
+//! e820 entries, odd nodes hotpluggable) under the series (3.13) and its follow-up (3.14).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use integration::boot::setup_arch;
+use integration::machine::{Machine, NodeMemory, NodeSpec};
+use integration::movable_node::{E820Entry, E820Type, KernelProfile};
+use integration::srat_builder::build_srat;
+
+const GIB: u64 = 1 << 30;
+const TIB: u64 = 1 << 40;
+
+/// 64 TiB in 16 nodes of 4 TiB; each node's RAM cut into ~62 e820 entries by 1 MiB reserved
+/// gaps (1,000 entries in all, with the low ones).
+fn large_machine() -> Machine {
+    let mut m = Machine::default_machine();
+    let mut e820 = vec![
+        E820Entry { addr: 0, size: 0x9fc00, kind: E820Type::Ram },
+        E820Entry { addr: 0x9fc00, size: 0x400, kind: E820Type::Reserved },
+        E820Entry { addr: 0xf0000, size: 0x10000, kind: E820Type::Reserved },
+        E820Entry { addr: 1 << 20, size: 3 * GIB - (1 << 20), kind: E820Type::Ram },
+    ];
+    let pieces_per_node = 62;
+    let mut nodes = Vec::new();
+    for n in 0..16u64 {
+        let (start, end) =
+            (if n == 0 { 4 * GIB } else { n * 4 * TIB }, (n + 1) * 4 * TIB - if n == 15 { GIB } else { 0 });
+        let step = (end - start) / pieces_per_node;
+        for i in 0..pieces_per_node {
+            let s = start + i * step;
+            let e = if i + 1 == pieces_per_node { end } else { s + step - (1 << 20) };
+            e820.push(E820Entry { addr: s, size: e - s, kind: E820Type::Ram });
+            if i + 1 != pieces_per_node {
+                e820.push(E820Entry { addr: e, size: 1 << 20, kind: E820Type::Reserved });
+            }
+        }
+        let mut memory = vec![NodeMemory { start, end, hotpluggable: n % 2 == 1 }];
+        if n == 0 {
+            memory.insert(0, NodeMemory { start: 0, end: 3 * GIB, hotpluggable: false });
+        }
+        nodes.push(NodeSpec { pxm: n as u32, cpus: vec![n as u32 * 2, n as u32 * 2 + 1], memory });
+    }
+    m.name = "large: 16 nodes, 64 TiB, 1,000 e820 entries".into();
+    m.e820 = e820;
+    m.srat = Some(build_srat(&nodes));
+    m
+}
+
+fn bench(c: &mut Criterion) {
+    let default = Machine::default_machine();
+    let large = large_machine();
+    assert!(large.e820.len() >= 990, "{} entries", large.e820.len());
+    for (name, m) in [("default", &default), ("large", &large)] {
+        for p in [KernelProfile::V3_13, KernelProfile::V3_14] {
+            c.bench_function(&format!("setup_arch/{name}/{}", p.name()), |b| b.iter(|| setup_arch(m, p).unwrap()));
+        }
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(5));
+    targets = bench
+}
+criterion_main!(benches);
