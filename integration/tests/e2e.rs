@@ -28,7 +28,14 @@ fn blockers(b: &Boot, nid: i32) -> Vec<&'static str> {
 }
 
 fn memblock_tables(b: &Boot) -> Vec<u64> {
-    b.direct_map.as_ref().unwrap().pgt_pages().iter().filter(|p| p.source == PgtSource::Memblock).map(|p| p.pa).collect()
+    b.direct_map
+        .as_ref()
+        .unwrap()
+        .pgt_pages()
+        .iter()
+        .filter(|p| p.source == PgtSource::Memblock)
+        .map(|p| p.pa)
+        .collect()
 }
 
 fn crash(b: &Boot) -> (u64, u64) {
@@ -101,7 +108,10 @@ fn default_machine_under_3_14_makes_node_1_removable() {
     assert_eq!(zones.zone_movable_pfn, vec![(1, (17 * GIB) >> 12)]);
     let n1 = zones.nodes.iter().find(|n| n.nid == 1).unwrap();
     assert_eq!(n1.zones.len(), 1);
-    assert_eq!((n1.zones[0].zone, n1.zones[0].start_pfn << 12, n1.zones[0].end_pfn << 12), (ZoneType::Movable, 17 * GIB, 33 * GIB));
+    assert_eq!(
+        (n1.zones[0].zone, n1.zones[0].start_pfn << 12, n1.zones[0].end_pfn << 12),
+        (ZoneType::Movable, 17 * GIB, 33 * GIB)
+    );
     assert_eq!(verdict(&b, 1), Verdict::Removable);
     // Every memory block of node 1 comes up in ZONE_MOVABLE and can go offline.
     let blocks = b.blocks.as_ref().unwrap();
@@ -128,7 +138,10 @@ fn without_movable_node_tables_and_crash_kernel_land_in_the_hotpluggable_node() 
     assert_eq!(crash(&b), (640 * MIB, 256 * MIB));
     let t = memblock_tables(&b);
     assert!(!t.is_empty() && t.iter().all(|&pa| pa >= 512 * MIB), "{t:x?}");
-    assert_eq!(blockers(&b, 1), vec!["alloc_low_pages", "reserve_crashkernel", "setup_node_data", "sparse_init (mem_map)"]);
+    assert_eq!(
+        blockers(&b, 1),
+        vec!["alloc_low_pages", "reserve_crashkernel", "setup_node_data", "sparse_init (mem_map)"]
+    );
 }
 
 #[test]
@@ -161,7 +174,9 @@ fn crashkernel_high_goes_to_the_top_of_memory_with_a_low_part() {
     // Low part, 64 MiB swiotlb + 8 MiB, top-down in [72 MiB, 4 GiB): the free range below the
     // initrd ends at 0xbe000000; round_down(0xbe000000 - 72 MiB, 16 MiB) = 0xb9000000.
     let ck = b.crash.as_ref().unwrap().as_ref().unwrap().unwrap();
-    let Some(integration::movable_node::crashkernel::LowOutcome::Reserved(low)) = ck.low else { panic!("{:?}", ck.low) };
+    let Some(integration::movable_node::crashkernel::LowOutcome::Reserved(low)) = ck.low else {
+        panic!("{:?}", ck.low)
+    };
     assert_eq!((low.base, low.size), (0xb900_0000, 72 * MIB));
     // 3.14 skips hotpluggable memory: node 0, below both NODE_DATAs at its top
     // (17 GiB - 0x2a000): round_down(17 GiB - 0x2a000 - 512 MiB, 16 MiB) = 17 GiB - 528 MiB.
