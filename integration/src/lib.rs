@@ -12,9 +12,13 @@
 
 pub mod blocks;
 pub mod boot;
+pub mod html;
+pub mod input;
+pub mod json;
 pub mod machine;
 pub mod params;
 pub mod report;
 pub mod srat_builder;
+pub mod svg;
 
 pub use movable_node;

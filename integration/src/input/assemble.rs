@@ -1,0 +1,199 @@
+//! A machine from the pieces a user gives: bootsim's `--machine`, `--e820`, `--srat`,
+//! `--iomem`, `--cmdline` and `--dmesg`.
+//!
+//! Each part of the machine comes from the most specific input that has it:
+//!
+//! | part | 1st | 2nd | 3rd | otherwise |
+//! |---|---|---|---|---|
+//! | command line | `--cmdline` | `--machine`'s `cmdline` | `--dmesg`'s `Command line:` | the default machine's |
+//! | e820 map | `--e820` (boot log lines, memmap listing or directory) | `--machine`'s `[[e820]]` | `--dmesg`'s `BIOS-e820:` lines | the default machine's |
+//! | SRAT | `--srat` | `--machine`'s `srat` or `[[node]]` | `--dmesg`'s `SRAT:` lines (built into a table) | the default machine's if the e820 map is its too, else none (NUMA off) |
+//! | kernel image | `--iomem` | `--machine`'s `[kernel]` | — (`Memory:` lines give sizes, not places) | the default: `_text` 16 MiB, `__bss_stop` 0x4400000, `_end` 0x4430000 |
+//! | initrd | `--machine`'s `[initrd]` | `--dmesg`'s `RAMDISK:` | — | the default machine's if the e820 map is its too, else none |
+//! | CPU, build | `--machine`'s `[cpu]`, `[build]` | — | — | the defaults (`CpuFeatures`, `BuildConfig`) |
+//! | name | `--machine`'s `name` (else its file name) | the files given, joined by ` + ` | — | the default machine's |
+//!
+//! So: an explicit single-part flag beats the machine file, which beats the boot log, which
+//! beats the defaults. With no input at all the machine is exactly
+//! [`Machine::default_machine`]. [`Assembled::sources`] says where each part came from and
+//! [`Assembled::warnings`] what looks amiss (a real map with no NUMA layout, a log without
+//! its e820 lines ...).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::iomem::DEFAULT_BRK_SIZE;
+use super::{
+    InputError, MachineParts, name_of, parse_dmesg, parse_iomem, read_e820_path, read_machine_toml, read_srat,
+    read_text,
+};
+use crate::machine::Machine;
+
+/// What the user gave (bootsim's input flags).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inputs {
+    /// `--machine FILE.toml`.
+    pub machine: Option<PathBuf>,
+    /// `--e820 FILE|DIR`.
+    pub e820: Option<PathBuf>,
+    /// `--srat FILE`.
+    pub srat: Option<PathBuf>,
+    /// `--iomem FILE`.
+    pub iomem: Option<PathBuf>,
+    /// `--cmdline "..."`.
+    pub cmdline: Option<String>,
+    /// `--dmesg FILE`.
+    pub dmesg: Option<PathBuf>,
+    /// The BRK size that turns `--iomem`'s `__bss_stop` into `_end`
+    /// (default [`DEFAULT_BRK_SIZE`]).
+    pub brk_size: Option<u64>,
+}
+
+/// Where a part of an assembled machine came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file, with the flag that named it.
+    File {
+        /// The flag (`--e820` ...).
+        flag: &'static str,
+        /// The file as given.
+        path: String,
+    },
+    /// The `--cmdline` argument.
+    Argument,
+    /// The built-in default machine (or the default values).
+    Default,
+    /// Nowhere: the machine has none (no SRAT, no initrd).
+    Absent,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::File { flag, path } => write!(f, "{flag} {path}"),
+            Source::Argument => f.write_str("--cmdline"),
+            Source::Default => f.write_str("built-in default"),
+            Source::Absent => f.write_str("none"),
+        }
+    }
+}
+
+/// Where each part of an assembled machine came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sources {
+    /// The command line.
+    pub cmdline: Source,
+    /// The e820 map.
+    pub e820: Source,
+    /// The SRAT.
+    pub srat: Source,
+    /// The kernel image.
+    pub kernel: Source,
+    /// The initrd.
+    pub initrd: Source,
+    /// The CPU features.
+    pub cpu: Source,
+    /// The build sizes and options.
+    pub build: Source,
+}
+
+/// An assembled machine.
+#[derive(Debug, Clone)]
+pub struct Assembled {
+    /// The machine.
+    pub machine: Machine,
+    /// Where each part came from.
+    pub sources: Sources,
+    /// What looks amiss, one line each.
+    pub warnings: Vec<String>,
+    /// `--iomem`'s `Crash kernel` ranges `[start, end)`, for comparison with the model's.
+    pub crash_kernel: Vec<(u64, u64)>,
+}
+
+/// Reads every input given and builds the machine by the precedence of the module doc.
+/// Errors: the first input that cannot be read or parsed, with its file and line.
+pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
+    let mut layers: Vec<(Source, MachineParts)> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut crash_kernel = Vec::new();
+    // The log's name, and whether it lacks e820 lines and SRAT lines.
+    let mut dmesg_lacks: Option<(String, bool, bool)> = None;
+    let file = |flag: &'static str, p: &PathBuf| Source::File { flag, path: name_of(p) };
+
+    if let Some(c) = &inputs.cmdline {
+        layers.push((Source::Argument, MachineParts { cmdline: Some(c.clone()), ..MachineParts::default() }));
+    }
+    if let Some(p) = &inputs.e820 {
+        layers.push((file("--e820", p), MachineParts { e820: Some(read_e820_path(p)?), ..MachineParts::default() }));
+    }
+    if let Some(p) = &inputs.srat {
+        layers.push((file("--srat", p), MachineParts { srat: Some(read_srat(p)?), ..MachineParts::default() }));
+    }
+    if let Some(p) = &inputs.iomem {
+        let iomem = parse_iomem(&name_of(p), &read_text(p)?)?;
+        let kernel = iomem.kernel_image(inputs.brk_size.unwrap_or(DEFAULT_BRK_SIZE))?;
+        crash_kernel = iomem.crash_kernel();
+        layers.push((file("--iomem", p), MachineParts { kernel: Some(kernel), ..MachineParts::default() }));
+    }
+    if let Some(p) = &inputs.machine {
+        layers.push((file("--machine", p), read_machine_toml(p)?));
+    }
+    if let Some(p) = &inputs.dmesg {
+        let d = parse_dmesg(&name_of(p), &read_text(p)?)?;
+        warnings.extend(d.notes.iter().cloned());
+        dmesg_lacks = Some((name_of(p), d.e820.is_none(), d.nodes.is_empty()));
+        let mut parts = d.parts();
+        parts.name = None;
+        layers.push((file("--dmesg", p), parts));
+    }
+
+    let pick = |has: &dyn Fn(&MachineParts) -> bool| layers.iter().find(|(_, l)| has(l)).map(|(s, _)| s.clone());
+    let e820_given = pick(&|l| l.e820.is_some());
+    let own = |s: Option<Source>| s.unwrap_or(if e820_given.is_some() { Source::Absent } else { Source::Default });
+    let files: Vec<String> = layers
+        .iter()
+        .filter_map(|(s, _)| match s {
+            Source::File { path, .. } => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let machine_name = pick(&|l| l.name.is_some());
+    let sources = Sources {
+        cmdline: pick(&|l| l.cmdline.is_some()).unwrap_or(Source::Default),
+        e820: e820_given.clone().unwrap_or(Source::Default),
+        srat: own(pick(&|l| l.srat.is_some())),
+        kernel: pick(&|l| l.kernel.is_some()).unwrap_or(Source::Default),
+        initrd: own(pick(&|l| l.initrd.is_some())),
+        cpu: pick(&|l| l.cpu.is_some()).unwrap_or(Source::Default),
+        build: pick(&|l| l.build.is_some()).unwrap_or(Source::Default),
+    };
+
+    let mut merged = layers.into_iter().fold(MachineParts::default(), |acc, (_, l)| acc.merge(l));
+    if machine_name.is_none() && !files.is_empty() {
+        merged.name = Some(files.join(" + "));
+    }
+    if let Some((log, no_e820, no_srat)) = dmesg_lacks {
+        if no_e820 && sources.e820 == Source::Default {
+            warnings.push(format!(
+                "{log}: no BIOS-e820: lines (does the log start after them?): the e820 map is the built-in machine's"
+            ));
+        }
+        if no_srat && matches!(sources.srat, Source::Default | Source::Absent) {
+            warnings.push(format!("{log}: no SRAT: Node lines"));
+        }
+    }
+    if e820_given.is_some() && sources.srat == Source::Absent {
+        warnings.push(
+            "no SRAT (--srat, the machine file's srat or [[node]], or a boot log's SRAT: lines): the boot runs with \
+             NUMA off, one node"
+                .into(),
+        );
+    }
+    if e820_given.is_some() && sources.kernel == Source::Default {
+        warnings.push(
+            "the kernel image is the default one (_text 0x1000000, _end 0x4430000); give --iomem for the real one"
+                .into(),
+        );
+    }
+    Ok(Assembled { machine: merged.into_machine(), sources, warnings, crash_kernel })
+}
