@@ -418,8 +418,12 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
         config.style = MessageStyle::Linux6_1;
     }
     let mut srat = SratNuma::new(srat_table, config);
-    let numa_params =
-        NumaParams { max_pfn, numa_off: params.numa_off, node_data_size: machine.build.node_data_size, profile };
+    let numa_params = NumaParams {
+        max_pfn,
+        numa_off: params.numa_off,
+        node_data_size: machine.build.node_data_size_for(profile),
+        profile,
+    };
     let (numa, after_srat) = initmem_init(&mut mb, |mb| x86_numa_init(mb, &numa_params, &mut [&mut srat]));
     for ev in &numa.events {
         if !matches!(ev, NumaEvent::DirectionReset) {

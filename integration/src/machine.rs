@@ -27,7 +27,8 @@ pub struct BuildConfig {
     pub brk_used: u64,
     /// `__LOG_BUF_LEN` (`1 << CONFIG_LOG_BUF_SHIFT`): `log_buf_len=` only allocates above it.
     pub log_buf_len: u64,
-    /// `roundup(sizeof(pg_data_t), PAGE_SIZE)`.
+    /// `roundup(sizeof(pg_data_t), PAGE_SIZE)`; 0 takes the profile's usual build
+    /// ([`BuildConfig::node_data_size_for`]).
     pub node_data_size: u64,
     /// Where the EBDA starts (`reserve_ebda_region()` keeps [EBDA, 1 MiB)).
     pub ebda_start: u64,
@@ -45,11 +46,24 @@ impl Default for BuildConfig {
             realmode_size: 0x6000,
             brk_used: 0x5000,
             log_buf_len: 1 << 18,
-            node_data_size: 0x15000,
+            node_data_size: 0,
             ebda_start: 0x9fc00,
             reserve_low: 0x10000,
             config_movable_node: true,
             memory_hotplug: true,
+        }
+    }
+}
+
+impl BuildConfig {
+    /// The `pg_data_t` size to use under `profile`: the machine's, or the usual one of that
+    /// kernel's distribution builds (0x15000 for 3.x x86-64 with 64 nodes; 0x2b000 for Debian's
+    /// 6.1, whose MAXSMP build has 1024 nodes, as its NODE_DATA lines show).
+    pub fn node_data_size_for(&self, profile: movable_node::KernelProfile) -> u64 {
+        match (self.node_data_size, profile) {
+            (0, movable_node::KernelProfile::Modern) => 0x2b000,
+            (0, _) => 0x15000,
+            (n, _) => n,
         }
     }
 }
