@@ -17,6 +17,7 @@ pub mod input;
 pub mod json;
 pub mod machine;
 pub mod params;
+pub mod replay;
 pub mod report;
 pub mod srat_builder;
 pub mod svg;

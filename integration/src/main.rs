@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use integration::boot::{Boot, setup_arch};
 use integration::input::{Inputs, assemble, from_host};
 use integration::machine::Machine;
@@ -21,6 +21,8 @@ use integration::{html, json, report, svg};
     after_help = "Examples:\n  bootsim --compare\n  bootsim --dmesg dmesg.txt --iomem iomem.txt --profile 6.1\n  bootsim --e820 /sys/firmware/memmap --srat SRAT --cmdline \"movable_node\"\n  bootsim --from-host --html report.html"
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Kernel profile: 3.12 (before the series), 3.13 (the series), 3.14 (with its follow-up), 6.1.
     #[arg(long, default_value = "3.13")]
     profile: String,
@@ -60,6 +62,13 @@ struct Cli {
     /// Show the machine under 3.12, 3.13 and 3.14 side by side.
     #[arg(long)]
     compare: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Replay a real kernel's `memblock=debug` boot log, check the model against every
+    /// allocation, or ask what another policy would have done.
+    Replay(integration::replay::ReplayArgs),
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -124,6 +133,9 @@ fn outputs(cli: &Cli, boot: &Boot) -> Result<(), String> {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
     let cli = Cli::parse();
+    if let Some(Command::Replay(args)) = &cli.command {
+        return integration::replay::run(args);
+    }
     let Some(profile) = KernelProfile::from_name(&cli.profile) else {
         eprintln!("bootsim: unknown profile {:?} (use 3.12, 3.13, 3.14 or 6.1)", cli.profile);
         return ExitCode::from(2);

@@ -63,7 +63,10 @@ fn unknown_profile_is_a_usage_error() {
 
 #[test]
 fn each_bad_input_gets_one_line_and_a_failure() {
-    let bad_line = tmp("bad.e820", b"BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\nBIOS-e820: [mem 0x12-] usable\n");
+    let bad_line = tmp(
+        "bad.e820",
+        b"BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\nBIOS-e820: [mem 0x12-] usable\n",
+    );
     let overlap = tmp(
         "overlap.e820",
         b"BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\nBIOS-e820: [mem 0x0000000040000000-0x00000000bfffffff] reserved\n",

@@ -344,19 +344,29 @@ pub fn numa_init(
         events.push(NumaEvent::DirectionReset);
     }
     d.meminfo.cleanup(params.max_pfn << PAGE_SHIFT, events)?;
-    let nodes = register_memblks(mb, params, &d, events)?;
-    let kernel_nodes = if hotplug { clear_kernel_node_hotplug(mb, &d.meminfo) } else { Vec::new() };
+    let (nodes, cleared) = register_memblks(mb, params, &d, events)?;
+    let kernel_nodes = match cleared {
+        Some(kernel_nodes) => kernel_nodes,
+        // 3.14: after numa_register_memblks(), so NODE_DATA counts as a kernel reservation.
+        None if hotplug => clear_kernel_node_hotplug(mb, &d.meminfo),
+        None => Vec::new(),
+    };
     Ok(NumaState { method: init.name(), meminfo: d.meminfo, nodes, kernel_nodes, events: Vec::new() })
 }
 
 /// `numa_register_memblks()`: gives memblock the node of every range, checks that the nodes
 /// cover RAM (within 1 MiB), and sets up each node's data.
+///
+/// Linux 6.1 calls `numa_clear_kernel_node_hotplug()` here, right after the memory nids are
+/// set and before any `NODE_DATA` is allocated (spec §H.5 step 17.5): the reserved regions are
+/// tagged first, so `NODE_DATA` regions stay without a node in the dump, and they do not make
+/// their node a kernel node. Then the kernel nodes are returned as well.
 fn register_memblks(
     mb: &mut SeriesMemblock,
     params: &NumaParams,
     d: &NumaDiscovery,
     events: &mut Vec<NumaEvent>,
-) -> Result<Vec<NodeSetup>, i32> {
+) -> Result<(Vec<NodeSetup>, Option<Vec<Nid>>), i32> {
     let mut possible: Vec<Nid> = d.nodes_parsed.clone();
     possible.extend(d.meminfo.blks().iter().map(|b| b.nid));
     possible.sort_unstable();
@@ -367,6 +377,7 @@ fn register_memblks(
     for b in d.meminfo.blks() {
         let _ = mb.set_node(b.start, b.end - b.start, b.nid);
     }
+    let cleared = (params.profile == KernelProfile::Modern).then(|| clear_kernel_node_hotplug(mb, &d.meminfo));
     if !covers_memory(mb, params.max_pfn, &d.meminfo, events) {
         return Err(EINVAL);
     }
@@ -380,7 +391,7 @@ fn register_memblks(
             nodes.push(NodeSetup { nid, start, end, node_data });
         }
     }
-    Ok(nodes)
+    Ok((nodes, cleared))
 }
 
 /// `numa_meminfo_cover_memory()`: the pages of memblock memory the nodes hold must be within

@@ -1,7 +1,7 @@
 //! The kernels the model can play, and what each changes in memblock.
 
 use crate::crashkernel::memblock_bottomup::{
-    AlignZero, BottomUp, Config, MAX_NUMNODES, NUMA_NO_NODE, RegionFlags, Semantics, SeriesMemblock,
+    AlignZero, BottomUp, Config, MAX_NUMNODES, NUMA_NO_NODE, REGION_BYTES_3_13, RegionFlags, Semantics, SeriesMemblock,
 };
 
 /// A kernel version whose early boot the model reproduces.
@@ -19,7 +19,8 @@ pub enum KernelProfile {
     /// `movable_node` is on, and hotpluggable nodes become ZONE_MOVABLE.
     V3_14,
     /// Linux 6.1 as far as the layers model it (bottom-up without the `kernel_end` start and
-    /// without fallback, both walks skip hotplug regions).
+    /// without fallback, both walks skip hotplug regions, NOMAP memory never handed out,
+    /// 24-byte regions, and `numa_clear_kernel_node_hotplug()` before `NODE_DATA`).
     Modern,
 }
 
@@ -57,6 +58,12 @@ impl KernelProfile {
     }
 
     /// memblock's configuration for this kernel with `movable_node` on or off.
+    ///
+    /// Linux 6.1 (spec §H.1, §H.2) differs from 3.14 in three ways: `flags` is a 4-byte enum
+    /// again, so a region is 24 bytes (as in 3.13), not 32; both walks (`__next_mem_range` and
+    /// `__next_mem_range_rev`) apply the same skip test, so bottom-up searches skip hotpluggable
+    /// memory too while `movable_node` is on; and `MEMBLOCK_NOMAP` memory is skipped by every
+    /// allocation, with or without `movable_node` (allocations never ask for NOMAP).
     pub fn memblock_config(self, movable_node: bool) -> Config {
         let mut c = Config::V3_13;
         if self.has_hotplug_flags() {
@@ -69,10 +76,13 @@ impl KernelProfile {
             c.round_size = false;
             if movable_node {
                 c.skip_top_down = RegionFlags::HOTPLUG;
-                if self == KernelProfile::Modern {
-                    c.skip_bottom_up = RegionFlags::HOTPLUG;
-                }
             }
+        }
+        if self == KernelProfile::Modern {
+            // `enum memblock_flags` is an int: base, size, flags, nid = 24 bytes (H.1).
+            c.region_bytes = REGION_BYTES_3_13;
+            c.skip_top_down |= RegionFlags::NOMAP;
+            c.skip_bottom_up = c.skip_top_down;
         }
         c
     }

@@ -1,0 +1,34 @@
+//! `bootsim replay`: a real Linux 6.1 boot log, booted with `memblock=debug`, replayed through
+//! the model (spec §H.6).
+//!
+//! Every early allocation of a modern kernel is printed with its request and its answer, so any
+//! real machine's log is a test the model must pass, and a question: on this machine, what
+//! would have landed in hotpluggable memory under another policy?
+//!
+//! * [`trace`]: the reader of every line format of §H.4 (timestamps, CRLF, unrelated lines and
+//!   a cut last line allowed), typed events with line numbers;
+//! * [`modern`]: the 6.1 allocation entry points (`memblock_alloc_range_nid()` and the API
+//!   above it), composed on the layers' public API;
+//! * [`replay`](mod@replay): the walk of §H.6: silent operations inferred and shown, each
+//!   request answered by the model and compared with the kernel's answer, dumps and other
+//!   printed facts checked; the same walk under another policy (what-if, [`whatif`]);
+//! * [`place`]: where the kernel image is (`--iomem`, `--kernel-range`);
+//! * [`render`], [`batch`], [`cli`]: the text and JSON output, many logs on every core, and
+//!   the command line ([`ReplayArgs`], [`run`]).
+
+pub mod batch;
+pub mod cli;
+pub mod modern;
+pub mod place;
+pub mod render;
+#[allow(clippy::module_inception)]
+pub mod replay;
+pub mod trace;
+pub mod whatif;
+
+pub use cli::{ReplayArgs, run};
+pub use modern::{Attempt, Found, ModernAlloc};
+pub use place::KernelPlace;
+pub use replay::{Allocation, Answer, Check, CheckKind, Mode, Outcome, Replay, ReplayError, ReplayOptions, replay};
+pub use trace::{Trace, TraceEvent};
+pub use whatif::{NodeReport, Policy};

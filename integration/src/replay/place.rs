@@ -1,0 +1,124 @@
+//! What a boot log cannot tell and the user gives: where the kernel image is.
+//!
+//! `early_reserve_memory()` reserves `[_text, __end_of_kernel_reserve)` before memblock=debug is
+//! parsed, so no line shows it. `/proc/iomem` (read as root) shows the image as `Kernel code`,
+//! `Kernel rodata`, `Kernel data` and `Kernel bss`; the reservation runs from the first to the
+//! page-aligned end of the last (`__end_of_kernel_reserve` follows `__bss_stop` on a page
+//! boundary). On the command line it can be given as `--kernel-range A-B`.
+
+use std::fmt;
+
+use movable_node::memblock_bottomup::page_align;
+use serde::Serialize;
+
+/// `[_text, __end_of_kernel_reserve)`: the kernel image as `early_reserve_memory()` reserves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KernelPlace {
+    /// `_text`, physical.
+    pub start: u64,
+    /// `__end_of_kernel_reserve`, physical (exclusive).
+    pub end: u64,
+    /// Where it came from (for the report).
+    pub source: String,
+}
+
+/// Why a kernel place could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlaceError {
+    /// No `Kernel code`/`data`/`bss` line.
+    NoKernelLines,
+    /// The kernel lines are all zero: the file was read without root.
+    Zeroed,
+    /// `A-B` did not parse.
+    BadRange(String),
+}
+
+impl fmt::Display for PlaceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlaceError::NoKernelLines => f.write_str("no 'Kernel code/rodata/data/bss' lines in the iomem file"),
+            PlaceError::Zeroed => {
+                f.write_str("the iomem file shows the kernel at 0 (it was read without root: use sudo cat /proc/iomem)")
+            }
+            PlaceError::BadRange(s) => write!(f, "bad range {s:?}: expected A-B, e.g. 0x1000000-0x4400000"),
+        }
+    }
+}
+
+impl std::error::Error for PlaceError {}
+
+/// Reads the kernel image's place from `/proc/iomem`.
+pub fn kernel_place_from_iomem(text: &str, source: &str) -> Result<KernelPlace, PlaceError> {
+    let mut span: Option<(u64, u64)> = None;
+    for line in text.lines() {
+        let Some((range, name)) = line.trim().split_once(" : ") else { continue };
+        if !matches!(name.trim(), "Kernel code" | "Kernel rodata" | "Kernel data" | "Kernel bss") {
+            continue;
+        }
+        let Some((a, b)) = range.split_once('-') else { continue };
+        let (Ok(a), Ok(b)) = (u64::from_str_radix(a.trim(), 16), u64::from_str_radix(b.trim(), 16)) else {
+            continue;
+        };
+        span = Some(match span {
+            Some((s, e)) => (s.min(a), e.max(b)),
+            None => (a, b),
+        });
+    }
+    let (start, last) = span.ok_or(PlaceError::NoKernelLines)?;
+    if last == 0 {
+        return Err(PlaceError::Zeroed);
+    }
+    Ok(KernelPlace { start, end: page_align(last.saturating_add(1)), source: source.to_string() })
+}
+
+/// Reads an address: hexadecimal with `0x`, or decimal, with an optional `K`/`M`/`G` suffix.
+pub fn parse_addr(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (digits, shift) = match s.as_bytes().last()? {
+        b'K' | b'k' => (&s[..s.len() - 1], 10),
+        b'M' | b'm' => (&s[..s.len() - 1], 20),
+        b'G' | b'g' => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    let v = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok()?,
+        None => digits.parse().ok()?,
+    };
+    v.checked_mul(1 << shift)
+}
+
+/// Reads `A-B` as `[A, B)`. An end ending in `fff` (an inclusive end, as iomem prints it) is
+/// taken as the last byte and rounded up to the page.
+pub fn parse_range(s: &str) -> Result<(u64, u64), PlaceError> {
+    let bad = || PlaceError::BadRange(s.to_string());
+    let (a, b) = s.split_once('-').ok_or_else(bad)?;
+    let (a, b) = (parse_addr(a).ok_or_else(bad)?, parse_addr(b).ok_or_else(bad)?);
+    let b = if b & 0xfff == 0xfff { b.saturating_add(1) } else { b };
+    if a >= b {
+        return Err(bad());
+    }
+    Ok((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iomem_of_pc_2n() {
+        let iomem = "00100000-bffdffff : System RAM\n  01000000-01e01d31 : Kernel code\n  02000000-028eafff : Kernel rodata\n  02a00000-02c4897f : Kernel data\n  03310000-043fffff : Kernel bss\n";
+        let k = kernel_place_from_iomem(iomem, "t").unwrap();
+        assert_eq!((k.start, k.end), (0x100_0000, 0x440_0000));
+        assert_eq!(kernel_place_from_iomem("00000000-00000000 : Kernel code\n", "t"), Err(PlaceError::Zeroed));
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("0x1000000-0x4400000").unwrap(), (0x100_0000, 0x440_0000));
+        assert_eq!(parse_range("0x1000000-0x43fffff").unwrap(), (0x100_0000, 0x440_0000));
+        assert_eq!(parse_range("16M-68M").unwrap(), (16 << 20, 68 << 20));
+        assert!(parse_range("0x2-0x1").is_err());
+        assert!(parse_range("zz").is_err());
+    }
+}

@@ -1,0 +1,930 @@
+//! The boot trace of a Linux 6.1 kernel booted with `memblock=debug`, read line by line
+//! (spec §H.4).
+//!
+//! Every memblock debug line becomes a typed [`TraceEvent`] with its line number: the range
+//! operations (`memblock_add`, `memblock_add_node`, `memblock_remove`, `memblock_reserve`,
+//! `memblock_phys_free`, `memblock_free_late`), the allocation requests with their size,
+//! alignment, node, window and caller, the array-doubling messages, and the rows of each
+//! `MEMBLOCK configuration` dump. So do the lines that tell what memblock=debug does not print:
+//! `Command line:`, `BIOS-e820:`, `last_pfn =`, `RAMDISK:`, `ACPI:` (the first one marks the
+//! end of `init_mem_mapping()`), `ACPI: SRAT: Node`, `NUMA: Node ... ->`, `NODE_DATA(n)
+//! allocated`, `NODE_DATA(n) on node m`, the dummy node, `Movable zone start for each node`
+//! with its `Node` lines, and the crash kernel's messages.
+//!
+//! Lines may carry a `[    0.123456]` timestamp (and a `<6>` level prefix, as `dmesg -r`
+//! prints), end in CRLF, and be interleaved with any other output, which is skipped. A memblock
+//! line (or one of the lines above) that does not parse is reported as [`Garbled`] with its
+//! line number; a last line without a newline is remembered ([`Trace::unterminated`]), since a
+//! log cut mid-line usually ends in one.
+
+use serde::Serialize;
+
+/// What a range line of memblock did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RangeOp {
+    /// `memblock_add: [%pa-%pa] %pS` (`memblock_add()`).
+    Add,
+    /// `memblock_remove: [%pa-%pa] %pS` (`memblock_remove()`).
+    Remove,
+    /// `memblock_reserve: [%pa-%pa] %pS` (`memblock_reserve()`).
+    Reserve,
+    /// `memblock_phys_free: [%pa-%pa] %pS` (`memblock_phys_free()`, also behind `memblock_free()`).
+    PhysFree,
+    /// `memblock_free_late: [%pa-%pa] %pS` (`memblock_free_late()`: does not touch `memblock.reserved`).
+    FreeLate,
+}
+
+impl RangeOp {
+    /// The kernel function, as the line names it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RangeOp::Add => "memblock_add",
+            RangeOp::Remove => "memblock_remove",
+            RangeOp::Reserve => "memblock_reserve",
+            RangeOp::PhysFree => "memblock_phys_free",
+            RangeOp::FreeLate => "memblock_free_late",
+        }
+    }
+}
+
+/// Which 6.1 allocation entry point printed a request line (spec §H.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// `memblock_phys_alloc_range()` (also `memblock_phys_alloc()`); no `nid=` field.
+    PhysAllocRange,
+    /// `memblock_alloc_try_nid()` (also `memblock_alloc`, `_from`, `_low`, `_node`).
+    AllocTryNid,
+    /// `memblock_alloc_try_nid_raw()` (also `memblock_alloc_raw`).
+    AllocTryNidRaw,
+    /// `memblock_alloc_exact_nid_raw()`: no fallback to another node.
+    AllocExactNidRaw,
+    /// `memblock_phys_alloc_try_nid()`: prints no request line; `NODE_DATA` is allocated so.
+    PhysAllocTryNid,
+}
+
+impl RequestKind {
+    /// The kernel function.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RequestKind::PhysAllocRange => "memblock_phys_alloc_range",
+            RequestKind::AllocTryNid => "memblock_alloc_try_nid",
+            RequestKind::AllocTryNidRaw => "memblock_alloc_try_nid_raw",
+            RequestKind::AllocExactNidRaw => "memblock_alloc_exact_nid_raw",
+            RequestKind::PhysAllocTryNid => "memblock_phys_alloc_try_nid",
+        }
+    }
+}
+
+/// One allocation request as its debug line gives it: the caller's arguments, before any
+/// capping or retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Request {
+    /// The entry point.
+    pub kind: RequestKind,
+    /// Bytes asked for (`%llu`).
+    pub size: u64,
+    /// Alignment.
+    pub align: u64,
+    /// Node asked for (`None` for `memblock_phys_alloc_range`, which always asks any node).
+    pub nid: Option<i32>,
+    /// `from=`: the lowest acceptable address.
+    pub from: u64,
+    /// `max_addr=`: the end of the window (0: `MEMBLOCK_ALLOC_ACCESSIBLE`).
+    pub max_addr: u64,
+    /// `%pS`: `symbol+0xoff/0xsize`.
+    pub caller: String,
+}
+
+/// Which array a dump line describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DumpKind {
+    /// `memory`.
+    Memory,
+    /// `reserved`.
+    Reserved,
+}
+
+/// A message of the crash kernel reservation (x86 `reserve_crashkernel()` in 6.1, §H.5.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrashMessage {
+    /// `Reserving %ldMB of memory at %ldMB for crashkernel (System RAM: %ldMB)`.
+    Reserved {
+        /// Size in MiB.
+        size_mb: u64,
+        /// Base in MiB.
+        at_mb: u64,
+        /// `memblock_phys_mem_size() >> 20`.
+        system_ram_mb: u64,
+    },
+    /// `Reserving %ldMB of low memory at %ldMB for crashkernel (low RAM limit: %ldMB)`.
+    LowReserved {
+        /// Size in MiB.
+        size_mb: u64,
+        /// Base in MiB.
+        at_mb: u64,
+        /// The low RAM limit in MiB.
+        limit_mb: u64,
+    },
+    /// Any other crash kernel message (failures, parse errors), as printed.
+    Other(String),
+}
+
+/// One thing the trace says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum TraceEvent {
+    /// A range line: `[base, last]` (the kernel prints inclusive ends) by `caller`.
+    Range {
+        /// The operation.
+        op: RangeOp,
+        /// First byte.
+        base: u64,
+        /// Last byte (inclusive).
+        last: u64,
+        /// `%pS`.
+        caller: String,
+    },
+    /// `memblock_add_node: [%pa-%pa] nid=%d flags=%x %pS` (`memblock_add_node()`).
+    AddNode {
+        /// First byte.
+        base: u64,
+        /// Last byte (inclusive).
+        last: u64,
+        /// Node.
+        nid: i32,
+        /// Region flags.
+        flags: u64,
+        /// `%pS`.
+        caller: String,
+    },
+    /// An allocation request line.
+    Request(Request),
+    /// `memblock: %s is doubled to %ld at [%pa-%pa]` (`memblock_double_array()`).
+    Doubled {
+        /// `memory` or `reserved`.
+        kind: DumpKind,
+        /// The new number of entries.
+        new_max: u64,
+        /// Where the new array is.
+        base: u64,
+        /// Its last byte.
+        last: u64,
+    },
+    /// `memblock: Failed to double %s array from %ld to %ld entries !`.
+    DoubleFailed {
+        /// `memory` or `reserved`.
+        kind: DumpKind,
+        /// Entries before.
+        from: u64,
+    },
+    /// `MEMBLOCK configuration:` (`__memblock_dump_all()`).
+    DumpHeader,
+    /// ` memory size = %pa reserved size = %pa`.
+    DumpSizes {
+        /// `memblock.memory.total_size`.
+        memory: u64,
+        /// `memblock.reserved.total_size`.
+        reserved: u64,
+    },
+    /// ` %s.cnt  = 0x%lx`.
+    DumpCount {
+        /// The array.
+        kind: DumpKind,
+        /// Its `cnt`.
+        cnt: u64,
+    },
+    /// ` %s[%#x]\t[%pa-%pa], %pa bytes[ on node %d] flags: %#x`.
+    DumpRow {
+        /// The array.
+        kind: DumpKind,
+        /// The index.
+        index: u64,
+        /// First byte.
+        base: u64,
+        /// Last byte.
+        last: u64,
+        /// Size.
+        size: u64,
+        /// The node, `None` when the kernel printed none (`MAX_NUMNODES`).
+        nid: Option<i32>,
+        /// Flags.
+        flags: u64,
+    },
+    /// `Command line: ...` (the boot command line, printed first thing in `setup_arch()`).
+    CommandLine(String),
+    /// `BIOS-e820: [mem %#018Lx-%#018Lx] <type>`.
+    E820 {
+        /// First byte.
+        base: u64,
+        /// Last byte.
+        last: u64,
+        /// The type as printed (`usable`, `reserved`, `ACPI data`, ...).
+        kind: String,
+    },
+    /// `last_pfn = 0x%lx max_arch_pfn = 0x%lx` (the first is `max_pfn`, the second `max_low_pfn`).
+    LastPfn {
+        /// The page frame number.
+        last_pfn: u64,
+        /// `max_arch_pfn`.
+        max_arch_pfn: u64,
+    },
+    /// `RAMDISK: [mem %#010llx-%#010llx]` (`reserve_initrd()`): where the initrd is.
+    Ramdisk {
+        /// First byte.
+        base: u64,
+        /// Last byte.
+        last: u64,
+    },
+    /// `Move RAMDISK from [mem ...] to [mem ...]`: the initrd was moved into mapped memory.
+    RamdiskMoved {
+        /// First byte of the old place.
+        from_base: u64,
+        /// Last byte of the old place.
+        from_last: u64,
+        /// First byte of the new place.
+        to_base: u64,
+        /// Last byte of the new place.
+        to_last: u64,
+    },
+    /// Any other line that starts with `ACPI:`; the first one after the e820 adds marks the end
+    /// of `init_mem_mapping()` (spec §H.6 step 4).
+    Acpi,
+    /// `ACPI: SRAT: Node %u PXM %u [mem %#010Lx-%#010Lx]%s%s` (`acpi_numa_memory_affinity_init()`).
+    SratNode {
+        /// The node.
+        node: i32,
+        /// The proximity domain.
+        pxm: u32,
+        /// First byte.
+        base: u64,
+        /// Last byte.
+        last: u64,
+        /// ` hotplug`: the range is hotpluggable (and was marked `MEMBLOCK_HOTPLUG`).
+        hotplug: bool,
+        /// ` non-volatile`.
+        non_volatile: bool,
+    },
+    /// `NUMA: Node %d [mem ...] + [mem ...] -> [mem %#010Lx-%#010Lx]` (`numa_cleanup_meminfo()`).
+    NumaMerge {
+        /// The node.
+        node: i32,
+        /// The merged block's first byte.
+        base: u64,
+        /// Its last byte.
+        last: u64,
+    },
+    /// `No NUMA configuration found` (`dummy_numa_init()`).
+    NoNuma,
+    /// `Faking a node at [mem %#018Lx-%#018Lx]`.
+    FakingNode {
+        /// First byte.
+        base: u64,
+        /// Last byte.
+        last: u64,
+    },
+    /// `NODE_DATA(%d) allocated [mem %#010Lx-%#010Lx]` (`alloc_node_data()`).
+    NodeData {
+        /// The node.
+        nid: i32,
+        /// First byte.
+        base: u64,
+        /// Last byte.
+        last: u64,
+    },
+    /// `    NODE_DATA(%d) on node %d`: it came from another node.
+    NodeDataOnNode {
+        /// The node whose data it is.
+        nid: i32,
+        /// The node of the memory holding it.
+        on: i32,
+    },
+    /// `Movable zone start for each node` (`free_area_init()`).
+    MovableZoneStart,
+    /// `  Node %d: %#018Lx` under it.
+    MovableZoneNode {
+        /// The node.
+        nid: i32,
+        /// Where ZONE_MOVABLE starts.
+        addr: u64,
+    },
+    /// A crash kernel message.
+    Crashkernel(CrashMessage),
+}
+
+impl TraceEvent {
+    /// Whether this is a memblock debug line (a range, request, doubling or dump line): such
+    /// a line between a request and its answer means the request failed (spec §H.4).
+    pub fn is_memblock(&self) -> bool {
+        matches!(
+            self,
+            TraceEvent::Range { .. }
+                | TraceEvent::AddNode { .. }
+                | TraceEvent::Request(_)
+                | TraceEvent::Doubled { .. }
+                | TraceEvent::DoubleFailed { .. }
+                | TraceEvent::DumpHeader
+                | TraceEvent::DumpSizes { .. }
+                | TraceEvent::DumpCount { .. }
+                | TraceEvent::DumpRow { .. }
+        )
+    }
+}
+
+/// An event and the line it came from (1-based).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    /// Line number in the log, from 1.
+    pub number: usize,
+    /// What the line says.
+    pub event: TraceEvent,
+}
+
+/// A line that looks like one of the formats above but does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Garbled {
+    /// Line number, from 1.
+    pub line: usize,
+    /// The line, without timestamp (at most 200 characters).
+    pub text: String,
+    /// What was wrong.
+    pub reason: &'static str,
+}
+
+/// A whole log, read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Trace {
+    /// The recognised lines, in order.
+    pub events: Vec<Line>,
+    /// Lines that look like trace lines but do not parse.
+    pub garbled: Vec<Garbled>,
+    /// Number of lines in the log.
+    pub lines: usize,
+    /// The number of the last line if the log does not end with a newline.
+    pub unterminated: Option<usize>,
+    /// How many memblock debug lines were read (garbled ones included).
+    pub memblock_lines: usize,
+}
+
+impl Trace {
+    /// Reads a whole log. Never fails: what cannot be read is in [`Trace::garbled`].
+    pub fn parse(text: &str) -> Trace {
+        // About one line in two of a boot log with memblock=debug is a trace line.
+        let mut t = Trace { events: Vec::with_capacity(text.len() / 160), ..Trace::default() };
+        let mut number = 0;
+        let mut rest = text;
+        while !rest.is_empty() {
+            number += 1;
+            let (line, tail, terminated) = match rest.find('\n') {
+                Some(i) => (&rest[..i], &rest[i + 1..], true),
+                None => (rest, "", false),
+            };
+            rest = tail;
+            if !terminated {
+                t.unterminated = Some(number);
+            }
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            t.read_line(number, strip_prefix(line));
+        }
+        t.lines = number;
+        t
+    }
+
+    /// Reads one message (timestamp already removed).
+    fn read_line(&mut self, number: usize, msg: &str) {
+        // A dump row starts with one space; the movable zone lines with two.
+        let trimmed = msg.trim_start_matches(' ');
+        let parsed = match classify(trimmed) {
+            Kind::Unrelated => return,
+            Kind::Memblock(f) => {
+                let parsed = f(trimmed);
+                if !matches!(parsed, Ok(None)) {
+                    self.memblock_lines += 1;
+                }
+                parsed
+            }
+            Kind::Other(f) => f(trimmed),
+        };
+        match parsed {
+            Ok(Some(event)) => self.events.push(Line { number, event }),
+            Ok(None) => {}
+            Err(reason) => self.garbled.push(Garbled { line: number, text: clip(trimmed), reason }),
+        }
+    }
+}
+
+type ParseFn = fn(&str) -> Result<Option<TraceEvent>, &'static str>;
+
+enum Kind {
+    Unrelated,
+    Memblock(ParseFn),
+    Other(ParseFn),
+}
+
+/// Decides from the first word which parser a line goes to.
+fn classify(m: &str) -> Kind {
+    let b = m.as_bytes();
+    match b.first() {
+        Some(b'm') if m.starts_with("memblock_") || m.starts_with("memblock:") => Kind::Memblock(parse_memblock),
+        Some(b'm') if m.starts_with("memory") => Kind::Memblock(parse_dump_line),
+        Some(b'r') if m.starts_with("reserved") => Kind::Memblock(parse_dump_line),
+        Some(b'M') if m.starts_with("MEMBLOCK configuration") => Kind::Memblock(|_| Ok(Some(TraceEvent::DumpHeader))),
+        Some(b'M') if m.starts_with("Movable zone start for each node") => {
+            Kind::Other(|_| Ok(Some(TraceEvent::MovableZoneStart)))
+        }
+        Some(b'M') if m.starts_with("Move RAMDISK from") => Kind::Other(parse_ramdisk_move),
+        Some(b'C') if m.starts_with("Command line: ") => {
+            Kind::Other(|m| Ok(Some(TraceEvent::CommandLine(m["Command line: ".len()..].to_string()))))
+        }
+        Some(b'B') if m.starts_with("BIOS-e820: ") => Kind::Other(parse_e820),
+        Some(b'l') if m.starts_with("last_pfn = ") => Kind::Other(parse_last_pfn),
+        Some(b'R') if m.starts_with("RAMDISK: ") => Kind::Other(parse_ramdisk),
+        Some(b'R') if m.starts_with("Reserving ") && m.contains("for crashkernel") => Kind::Other(parse_crash),
+        Some(b'A') if m.starts_with("ACPI: SRAT: Node ") => Kind::Other(parse_srat_node),
+        Some(b'A') if m.starts_with("ACPI:") => Kind::Other(|_| Ok(Some(TraceEvent::Acpi))),
+        Some(b'N') if m.starts_with("NUMA: Node ") && m.contains(" -> ") => Kind::Other(parse_numa_merge),
+        Some(b'N') if m.starts_with("NODE_DATA(") => Kind::Other(parse_node_data),
+        Some(b'N') if m.starts_with("No NUMA configuration found") => Kind::Other(|_| Ok(Some(TraceEvent::NoNuma))),
+        Some(b'N') if m.starts_with("Node ") && m.contains(": 0x") => Kind::Other(parse_movable_node),
+        Some(b'F') if m.starts_with("Faking a node at ") => Kind::Other(parse_faking),
+        Some(b'c' | b'C') if m.starts_with("crashkernel") || m.starts_with("Cannot reserve ") => {
+            Kind::Other(parse_crash)
+        }
+        Some(b'I') if m.starts_with("Ignoring crashkernel") => Kind::Other(parse_crash),
+        _ => Kind::Unrelated,
+    }
+}
+
+/// Removes a `<N>` level prefix, a `[  sec.usec]` timestamp and the space after it.
+fn strip_prefix(line: &str) -> &str {
+    let mut s = line;
+    let b = s.as_bytes();
+    if b.first() == Some(&b'<')
+        && let Some(i) = b.iter().skip(1).take(4).position(|&c| !c.is_ascii_digit())
+        && i > 0
+        && b[i + 1] == b'>'
+    {
+        s = &s[i + 2..];
+    }
+    let b = s.as_bytes();
+    // The stamp is spaces, digits and one dot; stop at the first other byte.
+    if b.first() == Some(&b'[')
+        && let Some(i) = b.iter().skip(1).position(|&c| !(c == b' ' || c == b'.' || c.is_ascii_digit()))
+        && b[i + 1] == b']'
+    {
+        s = &s[i + 2..];
+        s = s.strip_prefix(' ').unwrap_or(s);
+    }
+    s
+}
+
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(200) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// A cursor over one message.
+struct Cur<'a> {
+    s: &'a str,
+}
+
+impl<'a> Cur<'a> {
+    fn new(s: &'a str) -> Self {
+        Cur { s }
+    }
+
+    fn lit(&mut self, p: &str) -> Option<()> {
+        self.s = self.s.strip_prefix(p)?;
+        Some(())
+    }
+
+    fn spaces(&mut self) {
+        self.s = self.s.trim_start_matches([' ', '\t']);
+    }
+
+    /// `0x` and hex digits.
+    fn hex(&mut self) -> Option<u64> {
+        self.s = self.s.strip_prefix("0x").or_else(|| self.s.strip_prefix("0X"))?;
+        self.hex_digits()
+    }
+
+    /// Hex digits, in one pass (this is most of the reader's work); `None` on overflow.
+    fn hex_digits(&mut self) -> Option<u64> {
+        let b = self.s.as_bytes();
+        let mut v: u64 = 0;
+        let mut n = 0;
+        while let Some(&c) = b.get(n) {
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => break,
+            };
+            if v >> 60 != 0 {
+                return None;
+            }
+            v = v << 4 | u64::from(d);
+            n += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        self.s = &self.s[n..];
+        Some(v)
+    }
+
+    fn dec(&mut self) -> Option<u64> {
+        let b = self.s.as_bytes();
+        let mut v: u64 = 0;
+        let mut n = 0;
+        while let Some(&c) = b.get(n) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            n += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        self.s = &self.s[n..];
+        Some(v)
+    }
+
+    fn int(&mut self) -> Option<i64> {
+        let neg = self.s.starts_with('-');
+        if neg {
+            self.s = &self.s[1..];
+        }
+        let v = i64::try_from(self.dec()?).ok()?;
+        Some(if neg { -v } else { v })
+    }
+
+    fn nid(&mut self) -> Option<i32> {
+        i32::try_from(self.int()?).ok()
+    }
+
+    /// `[0x...-0x...]`.
+    fn range(&mut self) -> Option<(u64, u64)> {
+        self.lit("[")?;
+        let a = self.hex()?;
+        self.lit("-")?;
+        let b = self.hex()?;
+        self.lit("]")?;
+        (a <= b).then_some((a, b))
+    }
+
+    /// `[mem 0x...-0x...]`.
+    fn mem_range(&mut self) -> Option<(u64, u64)> {
+        self.lit("[mem ")?;
+        let a = self.hex()?;
+        self.lit("-")?;
+        let b = self.hex()?;
+        self.lit("]")?;
+        (a <= b).then_some((a, b))
+    }
+
+    /// The rest of the line as a caller (`symbol+0xoff/0xsize [module]`).
+    fn caller(&mut self) -> Option<String> {
+        self.spaces();
+        let c = self.s.trim_end();
+        self.s = "";
+        (!c.is_empty()).then(|| c.to_string())
+    }
+
+    fn rest(&self) -> &'a str {
+        self.s
+    }
+}
+
+const BAD_RANGE: &str = "bad [start-end] range";
+const BAD_REQUEST: &str = "bad allocation request (size, align, nid, from, max_addr, caller)";
+
+fn parse_memblock(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let (name, rest) = m.split_once(':').ok_or("no ':' after the memblock function")?;
+    let mut c = Cur::new(rest);
+    c.spaces();
+    let op = match name {
+        "memblock_add" => RangeOp::Add,
+        "memblock_remove" => RangeOp::Remove,
+        "memblock_reserve" => RangeOp::Reserve,
+        "memblock_phys_free" | "memblock_free" => RangeOp::PhysFree,
+        "memblock_free_late" => RangeOp::FreeLate,
+        "memblock_add_node" => {
+            let (base, last) = c.range().ok_or(BAD_RANGE)?;
+            let mut f = || -> Option<(i32, u64, String)> {
+                c.spaces();
+                c.lit("nid=")?;
+                let nid = c.nid()?;
+                c.spaces();
+                c.lit("flags=")?;
+                let flags = c.hex().or_else(|| c.hex_digits())?;
+                Some((nid, flags, c.caller()?))
+            };
+            let (nid, flags, caller) = f().ok_or("bad memblock_add_node line (nid, flags, caller)")?;
+            return Ok(Some(TraceEvent::AddNode { base, last, nid, flags, caller }));
+        }
+        "memblock_phys_alloc_range" => return parse_request(RequestKind::PhysAllocRange, c).map(Some),
+        "memblock_alloc_try_nid" => return parse_request(RequestKind::AllocTryNid, c).map(Some),
+        "memblock_alloc_try_nid_raw" => return parse_request(RequestKind::AllocTryNidRaw, c).map(Some),
+        "memblock_alloc_exact_nid_raw" => return parse_request(RequestKind::AllocExactNidRaw, c).map(Some),
+        "memblock" => return parse_memblock_message(c.rest()),
+        // Other memblock_* debug lines (none in 6.1's x86 boot) are not trace lines we know.
+        _ => return Err("unknown memblock function"),
+    };
+    let (base, last) = c.range().ok_or(BAD_RANGE)?;
+    let caller = c.caller().ok_or("no caller after the range")?;
+    Ok(Some(TraceEvent::Range { op, base, last, caller }))
+}
+
+fn parse_request(kind: RequestKind, mut c: Cur<'_>) -> Result<TraceEvent, &'static str> {
+    let mut f = || -> Option<Request> {
+        let size = c.dec()?;
+        c.spaces();
+        c.lit("bytes")?;
+        c.spaces();
+        c.lit("align=")?;
+        let align = c.hex()?;
+        c.spaces();
+        let nid = if kind == RequestKind::PhysAllocRange {
+            None
+        } else {
+            c.lit("nid=")?;
+            let n = c.nid()?;
+            c.spaces();
+            Some(n)
+        };
+        c.lit("from=")?;
+        let from = c.hex()?;
+        c.spaces();
+        c.lit("max_addr=")?;
+        let max_addr = c.hex()?;
+        let caller = c.caller()?;
+        Some(Request { kind, size, align, nid, from, max_addr, caller })
+    };
+    f().map(TraceEvent::Request).ok_or(BAD_REQUEST)
+}
+
+fn dump_kind(name: &str) -> Option<DumpKind> {
+    match name {
+        "memory" => Some(DumpKind::Memory),
+        "reserved" => Some(DumpKind::Reserved),
+        _ => None,
+    }
+}
+
+/// `memblock: %s is doubled to %ld at [...]` and `memblock: Failed to double ...`.
+fn parse_memblock_message(rest: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(rest);
+    c.spaces();
+    if c.lit("Failed to double ").is_some() {
+        let mut f = || -> Option<TraceEvent> {
+            let (kind, r) = c.rest().split_once(' ')?;
+            let kind = dump_kind(kind)?;
+            c = Cur::new(r);
+            c.lit("array from ")?;
+            let from = c.dec()?;
+            Some(TraceEvent::DoubleFailed { kind, from })
+        };
+        return f().map(Some).ok_or("bad 'Failed to double' line");
+    }
+    let mut f = || -> Option<TraceEvent> {
+        let (kind, r) = c.rest().split_once(' ')?;
+        let kind = dump_kind(kind)?;
+        c = Cur::new(r);
+        c.lit("is doubled to ")?;
+        let new_max = c.dec()?;
+        c.lit(" at ")?;
+        let (base, last) = c.range()?;
+        Some(TraceEvent::Doubled { kind, new_max, base, last })
+    };
+    match f() {
+        Some(e) => Ok(Some(e)),
+        // Other `memblock:` messages (the MAX_NUMNODES warning, ...) carry nothing to replay.
+        None if !rest.contains("doubled") => Ok(None),
+        None => Err("bad 'is doubled' line"),
+    }
+}
+
+/// A line of `__memblock_dump_all()` other than the header.
+fn parse_dump_line(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    if let Some(rest) = m.strip_prefix("memory size = ") {
+        let mut c = Cur::new(rest);
+        let mut f = || -> Option<TraceEvent> {
+            let memory = c.hex()?;
+            c.spaces();
+            c.lit("reserved size = ")?;
+            let reserved = c.hex()?;
+            Some(TraceEvent::DumpSizes { memory, reserved })
+        };
+        return f().map(Some).ok_or("bad dump sizes line");
+    }
+    let name_end = m.find(['[', '.']).ok_or("bad dump line")?;
+    let Some(kind) = dump_kind(&m[..name_end]) else {
+        // "memory" or "reserved" at the start of some unrelated message.
+        return Ok(None);
+    };
+    let mut c = Cur::new(&m[name_end..]);
+    if c.lit(".cnt").is_some() {
+        c.spaces();
+        c.lit("=").ok_or("bad dump count line")?;
+        c.spaces();
+        let cnt = c.hex().ok_or("bad dump count line")?;
+        return Ok(Some(TraceEvent::DumpCount { kind, cnt }));
+    }
+    let mut f = || -> Option<TraceEvent> {
+        c.lit("[")?;
+        let index = c.hex()?;
+        c.lit("]")?;
+        c.spaces();
+        let (base, last) = c.range()?;
+        c.lit(",")?;
+        c.spaces();
+        let size = c.hex()?;
+        c.spaces();
+        c.lit("bytes")?;
+        c.spaces();
+        let nid = if c.lit("on node ").is_some() {
+            let n = c.nid()?;
+            c.spaces();
+            Some(n)
+        } else {
+            None
+        };
+        c.lit("flags:")?;
+        c.spaces();
+        let flags = c.hex()?;
+        Some(TraceEvent::DumpRow { kind, index, base, last, size, nid, flags })
+    };
+    match f() {
+        Some(e) => Ok(Some(e)),
+        None if m[name_end..].starts_with('[') => Err("bad dump row"),
+        None => Ok(None),
+    }
+}
+
+fn parse_e820(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["BIOS-e820: ".len()..]);
+    let (base, last) = c.mem_range().ok_or("bad BIOS-e820 range")?;
+    c.spaces();
+    let kind = c.rest().trim_end().to_string();
+    Ok(Some(TraceEvent::E820 { base, last, kind }))
+}
+
+fn parse_last_pfn(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["last_pfn = ".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let last_pfn = c.hex()?;
+        c.spaces();
+        c.lit("max_arch_pfn = ")?;
+        let max_arch_pfn = c.hex()?;
+        Some(TraceEvent::LastPfn { last_pfn, max_arch_pfn })
+    };
+    f().map(Some).ok_or("bad last_pfn line")
+}
+
+fn parse_ramdisk(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["RAMDISK: ".len()..]);
+    let (base, last) = c.mem_range().ok_or("bad RAMDISK range")?;
+    Ok(Some(TraceEvent::Ramdisk { base, last }))
+}
+
+fn parse_ramdisk_move(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["Move RAMDISK from ".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let (from_base, from_last) = c.mem_range()?;
+        c.lit(" to ")?;
+        let (to_base, to_last) = c.mem_range()?;
+        Some(TraceEvent::RamdiskMoved { from_base, from_last, to_base, to_last })
+    };
+    f().map(Some).ok_or("bad 'Move RAMDISK' line")
+}
+
+fn parse_srat_node(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["ACPI: SRAT: Node ".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let node = c.nid()?;
+        c.lit(" PXM ")?;
+        let pxm = u32::try_from(c.dec()?).ok()?;
+        c.spaces();
+        let (base, last) = c.mem_range()?;
+        let tail = c.rest();
+        Some(TraceEvent::SratNode {
+            node,
+            pxm,
+            base,
+            last,
+            hotplug: tail.contains(" hotplug"),
+            non_volatile: tail.contains(" non-volatile"),
+        })
+    };
+    f().map(Some).ok_or("bad 'ACPI: SRAT: Node' line")
+}
+
+fn parse_numa_merge(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let f = || -> Option<TraceEvent> {
+        let mut c = Cur::new(&m["NUMA: Node ".len()..]);
+        let node = c.nid()?;
+        let (_, merged) = m.rsplit_once(" -> ")?;
+        let mut c = Cur::new(merged);
+        let (base, last) = c.mem_range()?;
+        Some(TraceEvent::NumaMerge { node, base, last })
+    };
+    f().map(Some).ok_or("bad 'NUMA: Node ... ->' line")
+}
+
+fn parse_faking(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["Faking a node at ".len()..]);
+    let (base, last) = c.mem_range().ok_or("bad 'Faking a node' line")?;
+    Ok(Some(TraceEvent::FakingNode { base, last }))
+}
+
+fn parse_node_data(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["NODE_DATA(".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let nid = c.nid()?;
+        c.lit(")")?;
+        c.spaces();
+        if c.lit("allocated ").is_some() {
+            let (base, last) = c.mem_range()?;
+            return Some(TraceEvent::NodeData { nid, base, last });
+        }
+        c.lit("on node ")?;
+        let on = c.nid()?;
+        Some(TraceEvent::NodeDataOnNode { nid, on })
+    };
+    f().map(Some).ok_or("bad NODE_DATA line")
+}
+
+fn parse_movable_node(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["Node ".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let nid = c.nid()?;
+        c.lit(":")?;
+        c.spaces();
+        let addr = c.hex()?;
+        c.rest().trim().is_empty().then_some(TraceEvent::MovableZoneNode { nid, addr })
+    };
+    // "Node 0: ..." in some other subsystem's words is not ours.
+    Ok(f())
+}
+
+fn parse_crash(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mb = |c: &mut Cur<'_>| -> Option<u64> {
+        let v = c.dec()?;
+        c.lit("MB")?;
+        Some(v)
+    };
+    if let Some(rest) = m.strip_prefix("Reserving ") {
+        let mut c = Cur::new(rest);
+        let mut f = || -> Option<CrashMessage> {
+            let size_mb = mb(&mut c)?;
+            let low = c.lit(" of low memory at ").is_some();
+            if !low {
+                c.lit(" of memory at ")?;
+            }
+            let at_mb = mb(&mut c)?;
+            c.lit(" for crashkernel (")?;
+            c.lit(if low { "low RAM limit: " } else { "System RAM: " })?;
+            let third = mb(&mut c)?;
+            Some(if low {
+                CrashMessage::LowReserved { size_mb, at_mb, limit_mb: third }
+            } else {
+                CrashMessage::Reserved { size_mb, at_mb, system_ram_mb: third }
+            })
+        };
+        return f().map(|e| Some(TraceEvent::Crashkernel(e))).ok_or("bad crashkernel 'Reserving' line");
+    }
+    if m.starts_with("Cannot reserve ") && !m.contains("crashkernel") {
+        return Ok(None);
+    }
+    Ok(Some(TraceEvent::Crashkernel(CrashMessage::Other(m.trim_end().to_string()))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_prefixes() {
+        assert_eq!(strip_prefix("[    0.024757]  memory[0x0]"), " memory[0x0]");
+        assert_eq!(strip_prefix("<6>[    0.1] x"), "x");
+        assert_eq!(strip_prefix("no stamp"), "no stamp");
+        assert_eq!(strip_prefix("[not a stamp] x"), "[not a stamp] x");
+    }
+
+    #[test]
+    fn request_without_nid() {
+        let t = Trace::parse(
+            "memblock_phys_alloc_range: 28672 bytes align=0x1000 from=0x0000000000000000 max_addr=0x0000000000100000 reserve_real_mode+0x50/0x89\n",
+        );
+        let TraceEvent::Request(r) = &t.events[0].event else { panic!("{t:?}") };
+        assert_eq!((r.size, r.align, r.nid, r.from, r.max_addr), (28672, 0x1000, None, 0, 0x100000));
+        assert_eq!(r.caller, "reserve_real_mode+0x50/0x89");
+    }
+}
