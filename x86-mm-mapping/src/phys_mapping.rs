@@ -8,12 +8,18 @@
 //! otherwise (the new table inherits the old protection without the huge bit). Every level
 //! returns the "last mapped address" as the kernel computes it, and counts the entries it
 //! wrote or walked over into `direct_pages_count`.
+//!
+//! The walk is the kernel's, slot by slot, with two shortcuts that change nothing it does:
+//! the slots that need no lower table are handled in runs with the table borrowed once, and
+//! a table that was just allocated (all its slots empty) is filled without looking at each
+//! slot and without the clearing pass beyond the end (clearing an empty slot is a no-op).
 
 use memblock_bottomup::{Memblock, PAGE_SIZE, Placement};
 use x86_64::PhysAddr;
-use x86_64::structures::paging::PageTableFlags as F;
+use x86_64::structures::paging::{PageTable, PageTableFlags as F};
 
 use crate::direct_map::DirectMap;
+use crate::e820::E820Table;
 use crate::error::Error;
 use crate::page_size::PageSizeMask;
 use crate::split::{PGDIR_SIZE, PMD_SIZE, PUD_SIZE};
@@ -24,6 +30,64 @@ pub const KERNPG_TABLE: F = F::PRESENT.union(F::WRITABLE).union(F::ACCESSED).uni
 /// The index of `pa`'s direct-mapping address at the level whose entries cover `size` bytes.
 fn index(va: u64, size: u64) -> usize {
     ((va / size) % 512) as usize
+}
+
+/// How many of the next `left` slots of `size` bytes, the first holding `addr`, start below
+/// `end`.
+fn slots_below(addr: u64, end: u64, size: u64, left: usize) -> usize {
+    if addr >= end {
+        return 0;
+    }
+    let base = addr & !(size - 1);
+    ((end - base).div_ceil(size)).min(left as u64) as usize
+}
+
+/// From slot `from` of `table` (block `base`), up to `below`: writes a huge entry into each
+/// empty slot and keeps each huge entry, stopping at the first slot that points to a lower
+/// table. Returns the number of slots covered. In a `fresh` table every slot is empty, and the
+/// run is written without looking.
+fn huge_run(table: &mut PageTable, from: usize, below: usize, base: u64, size: u64, flags: F, fresh: bool) -> usize {
+    if fresh {
+        fill(table, from, below, base, size, flags);
+        return below - from;
+    }
+    let mut i = from;
+    let mut block = base;
+    while i < below {
+        let entry = &mut table[i];
+        if entry.is_unused() {
+            entry.set_addr(entry_addr(block), flags);
+        } else if !entry.flags().contains(F::HUGE_PAGE) {
+            break;
+        }
+        block += size;
+        i += 1;
+    }
+    i - from
+}
+
+/// Writes slots `from..below` of `table` for the blocks of `size` bytes from `base`.
+// Indexed loops: `PageTable::iter_mut()` walks an index range through a closure, which makes
+// `skip` linear and these loops several times slower.
+fn fill(table: &mut PageTable, from: usize, below: usize, base: u64, size: u64, flags: F) {
+    let below = below.min(512);
+    for i in from..below {
+        table[i].set_addr(entry_addr(base + (i - from) as u64 * size), flags);
+    }
+}
+
+/// Slots `from..512` of `table`, the first for the block holding `addr`, lie at or beyond the
+/// end of the range being mapped: during boot each is cleared unless its block holds RAM (an
+/// empty slot needs no look at e820).
+fn clear_beyond_end(table: &mut PageTable, e820: &E820Table, from: usize, addr: u64, size: u64) {
+    let mut block = addr & !(size - 1);
+    for i in from..512 {
+        let entry = &mut table[i];
+        if !entry.is_unused() && !e820.any_ram(block, block + size) {
+            entry.set_unused();
+        }
+        block += size;
+    }
 }
 
 fn entry_addr(pa: u64) -> PhysAddr {
@@ -58,10 +122,10 @@ impl DirectMap {
             let entry = &self.mem.pgd()[slot];
             if !entry.is_unused() {
                 let pud = entry.addr().as_u64();
-                last_map_addr = self.phys_pud_init(mb, pud, addr, end, mask)?;
+                last_map_addr = self.phys_pud_init(mb, pud, addr, end, mask, false)?;
             } else {
                 let pud = self.alloc_low_page(mb)?;
-                last_map_addr = self.phys_pud_init(mb, pud, addr, end, mask)?;
+                last_map_addr = self.phys_pud_init(mb, pud, addr, end, mask, true)?;
                 self.mem.pgd_mut()[slot].set_addr(entry_addr(pud), KERNPG_TABLE);
             }
             addr = next;
@@ -69,7 +133,13 @@ impl DirectMap {
         Ok(last_map_addr)
     }
 
-    /// `phys_pud_init()`: one 512 GiB table of 1 GiB slots.
+    /// `phys_pud_init()`: one 512 GiB table of 1 GiB slots. `fresh`: the table was just
+    /// allocated, so every slot is empty.
+    ///
+    /// The slots that need no other table (a 1G entry written or kept, a slot beyond the end)
+    /// are handled in runs with the table borrowed once; the walk leaves a run only for a
+    /// slot that descends into a PMD page (existing or new), so pages are still taken
+    /// depth-first in address order.
     fn phys_pud_init<P: Placement>(
         &mut self,
         mb: &mut Memblock<P>,
@@ -77,52 +147,56 @@ impl DirectMap {
         mut addr: u64,
         end: u64,
         mask: PageSizeMask,
+        fresh: bool,
     ) -> Result<u64, Error> {
         let mut pages = 0;
         let mut last_map_addr = end;
-        for i in index(addr, PUD_SIZE)..512 {
-            let next = (addr & !(PUD_SIZE - 1)) + PUD_SIZE;
-            let entry = self.mem.table_mut(pud_page)[i].clone();
-            if addr >= end {
-                if !self.e820.any_ram(addr & !(PUD_SIZE - 1), next) {
-                    self.mem.table_mut(pud_page)[i].set_unused();
-                }
-                addr = next;
-                continue;
-            }
-            let mut prot = self.page_kernel();
-            if !entry.is_unused() {
-                if !entry.flags().contains(F::HUGE_PAGE) {
-                    last_map_addr = self.phys_pmd_init(mb, entry.addr().as_u64(), addr, end, mask, prot)?;
-                    addr = next;
-                    continue;
-                }
-                if mask.contains(PageSizeMask::SIZE_1G) {
-                    pages += 1;
-                    last_map_addr = next;
-                    addr = next;
-                    continue;
-                }
-                prot = entry.flags() - F::HUGE_PAGE;
-            }
+        let page_kernel = self.page_kernel();
+        let large = page_kernel | F::HUGE_PAGE;
+        let mut i = index(addr, PUD_SIZE);
+        while i < 512 {
+            let below = i + slots_below(addr, end, PUD_SIZE, 512 - i);
             if mask.contains(PageSizeMask::SIZE_1G) {
-                pages += 1;
-                let large = self.page_kernel() | F::HUGE_PAGE;
-                self.mem.table_mut(pud_page)[i].set_addr(entry_addr(addr & !(PUD_SIZE - 1)), large);
-                last_map_addr = next;
+                let run =
+                    huge_run(self.mem.table_mut(pud_page), i, below, addr & !(PUD_SIZE - 1), PUD_SIZE, large, fresh);
+                if run > 0 {
+                    i += run;
+                    addr = (addr & !(PUD_SIZE - 1)) + run as u64 * PUD_SIZE;
+                    pages += run as u64;
+                    last_map_addr = addr;
+                }
+            }
+            if i < below {
+                // Slot i needs a PMD page: the one it points to, a new one, or a new one
+                // that splits its 1G entry (inheriting its protection without the huge bit).
+                let next = (addr & !(PUD_SIZE - 1)) + PUD_SIZE;
+                let entry = self.mem.table_mut(pud_page)[i].clone();
+                if !entry.is_unused() && !entry.flags().contains(F::HUGE_PAGE) {
+                    let pmd = entry.addr().as_u64();
+                    last_map_addr = self.phys_pmd_init(mb, pmd, addr, end, mask, page_kernel, false)?;
+                } else {
+                    let prot = if entry.is_unused() { page_kernel } else { entry.flags() - F::HUGE_PAGE };
+                    let pmd = self.alloc_low_page(mb)?;
+                    last_map_addr = self.phys_pmd_init(mb, pmd, addr, end, mask, prot, true)?;
+                    self.mem.table_mut(pud_page)[i].set_addr(entry_addr(pmd), KERNPG_TABLE);
+                }
                 addr = next;
+                i += 1;
                 continue;
             }
-            let pmd = self.alloc_low_page(mb)?;
-            last_map_addr = self.phys_pmd_init(mb, pmd, addr, end, mask, prot)?;
-            self.mem.table_mut(pud_page)[i].set_addr(entry_addr(pmd), KERNPG_TABLE);
-            addr = next;
+            // Slots at or beyond the end: cleared during boot unless their block holds RAM.
+            if !fresh {
+                clear_beyond_end(self.mem.table_mut(pud_page), &self.e820, i, addr, PUD_SIZE);
+            }
+            break;
         }
         self.direct_pages.g1 += pages;
         Ok(last_map_addr)
     }
 
-    /// `phys_pmd_init()`: one 1 GiB table of 2 MiB slots.
+    /// `phys_pmd_init()`: one 1 GiB table of 2 MiB slots, walked like
+    /// [`DirectMap::phys_pud_init`]'s table.
+    #[allow(clippy::too_many_arguments)] // the kernel's five, the memblock, and `fresh`
     fn phys_pmd_init<P: Placement>(
         &mut self,
         mb: &mut Memblock<P>,
@@ -131,45 +205,45 @@ impl DirectMap {
         end: u64,
         mask: PageSizeMask,
         prot: F,
+        fresh: bool,
     ) -> Result<u64, Error> {
         let mut pages = 0;
         let mut last_map_addr = end;
-        for i in index(addr, PMD_SIZE)..512 {
-            let next = (addr & !(PMD_SIZE - 1)) + PMD_SIZE;
-            let entry = self.mem.table_mut(pmd_page)[i].clone();
-            if addr >= end {
-                if !self.e820.any_ram(addr & !(PMD_SIZE - 1), next) {
-                    self.mem.table_mut(pmd_page)[i].set_unused();
-                }
-                addr = next;
-                continue;
-            }
-            let mut new_prot = prot;
-            if !entry.is_unused() {
-                if !entry.flags().contains(F::HUGE_PAGE) {
-                    last_map_addr = self.phys_pte_init(entry.addr().as_u64(), addr, end, prot);
-                    addr = next;
-                    continue;
-                }
-                if mask.contains(PageSizeMask::SIZE_2M) {
-                    pages += 1;
-                    last_map_addr = next;
-                    addr = next;
-                    continue;
-                }
-                new_prot = entry.flags() - F::HUGE_PAGE;
-            }
+        let large = prot | F::HUGE_PAGE;
+        let mut i = index(addr, PMD_SIZE);
+        while i < 512 {
+            let below = i + slots_below(addr, end, PMD_SIZE, 512 - i);
             if mask.contains(PageSizeMask::SIZE_2M) {
-                pages += 1;
-                self.mem.table_mut(pmd_page)[i].set_addr(entry_addr(addr & !(PMD_SIZE - 1)), prot | F::HUGE_PAGE);
-                last_map_addr = next;
+                let run =
+                    huge_run(self.mem.table_mut(pmd_page), i, below, addr & !(PMD_SIZE - 1), PMD_SIZE, large, fresh);
+                if run > 0 {
+                    i += run;
+                    addr = (addr & !(PMD_SIZE - 1)) + run as u64 * PMD_SIZE;
+                    pages += run as u64;
+                    last_map_addr = addr;
+                }
+            }
+            if i < below {
+                // Slot i needs a PTE page: the existing one, a new one, or a new one
+                // splitting a 2M entry.
+                let next = (addr & !(PMD_SIZE - 1)) + PMD_SIZE;
+                let entry = self.mem.table_mut(pmd_page)[i].clone();
+                if !entry.is_unused() && !entry.flags().contains(F::HUGE_PAGE) {
+                    last_map_addr = self.phys_pte_init(entry.addr().as_u64(), addr, end, prot, false);
+                } else {
+                    let new_prot = if entry.is_unused() { prot } else { entry.flags() - F::HUGE_PAGE };
+                    let pte = self.alloc_low_page(mb)?;
+                    last_map_addr = self.phys_pte_init(pte, addr, end, new_prot, true);
+                    self.mem.table_mut(pmd_page)[i].set_addr(entry_addr(pte), KERNPG_TABLE);
+                }
                 addr = next;
+                i += 1;
                 continue;
             }
-            let pte = self.alloc_low_page(mb)?;
-            last_map_addr = self.phys_pte_init(pte, addr, end, new_prot);
-            self.mem.table_mut(pmd_page)[i].set_addr(entry_addr(pte), KERNPG_TABLE);
-            addr = next;
+            if !fresh {
+                clear_beyond_end(self.mem.table_mut(pmd_page), &self.e820, i, addr, PMD_SIZE);
+            }
+            break;
         }
         self.direct_pages.m2 += pages;
         Ok(last_map_addr)
@@ -177,28 +251,31 @@ impl DirectMap {
 
     /// `phys_pte_init()`: one 2 MiB table of 4 KiB entries. Existing entries are reused (and
     /// counted again).
-    fn phys_pte_init(&mut self, pte_page: u64, mut addr: u64, end: u64, prot: F) -> u64 {
-        let mut pages = 0;
+    fn phys_pte_init(&mut self, pte_page: u64, addr: u64, end: u64, prot: F, fresh: bool) -> u64 {
+        let first = index(addr, PAGE_SIZE);
+        // Slots [first, below) lie below `end`, the rest of the table beyond it.
+        let below = first + slots_below(addr, end, PAGE_SIZE, 512 - first);
+        let base = addr & !(PAGE_SIZE - 1);
+        let table = self.mem.table_mut(pte_page);
         let mut last_map_addr = end;
-        for i in index(addr, PAGE_SIZE)..512 {
-            let page = addr & !(PAGE_SIZE - 1);
-            let next = page + PAGE_SIZE;
-            if addr >= end {
-                if !self.e820.any_ram(page, next) {
-                    self.mem.table_mut(pte_page)[i].set_unused();
+        if fresh {
+            fill(table, first, below, base, PAGE_SIZE, prot);
+            if below > first {
+                last_map_addr = base + (below - first) as u64 * PAGE_SIZE;
+            }
+        } else {
+            let mut page = base;
+            for i in first..below {
+                let entry = &mut table[i];
+                if entry.is_unused() {
+                    entry.set_addr(entry_addr(page), prot);
+                    last_map_addr = page + PAGE_SIZE;
                 }
-                addr = next;
-                continue;
+                page += PAGE_SIZE;
             }
-            let table = self.mem.table_mut(pte_page);
-            if table[i].is_unused() {
-                table[i].set_addr(entry_addr(page), prot);
-                last_map_addr = next;
-            }
-            pages += 1;
-            addr = next;
+            clear_beyond_end(table, &self.e820, below, base + (below - first) as u64 * PAGE_SIZE, PAGE_SIZE);
         }
-        self.direct_pages.k4 += pages;
+        self.direct_pages.k4 += (below - first) as u64;
         last_map_addr
     }
 }

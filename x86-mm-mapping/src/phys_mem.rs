@@ -8,6 +8,7 @@
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 use x86_64::VirtAddr;
 use x86_64::structures::paging::mapper::{MappedPageTable, PageTableFrameMapping, Translate, TranslateResult};
@@ -30,11 +31,48 @@ pub struct SimPhysMem {
 
 /// The frames half of [`SimPhysMem`], kept apart so that the top-level table can be borrowed
 /// mutably while the walker reads the frames.
+///
+/// Tables live in slabs of growing size (16, 32, ... up to 512 tables, 2 MiB), so that a
+/// mapping with thousands of tables makes a few large allocations rather than one per table.
 #[derive(Debug, Clone, Default)]
 struct Frames {
-    tables: BTreeMap<u64, Box<PageTable>>,
+    /// Physical address of each table -> (slab, index in the slab).
+    index: BTreeMap<u64, (u32, u32)>,
+    /// Each slab is allocated at its full capacity and never grows past it, so tables do
+    /// not move; a table is zeroed when it is handed out.
+    slabs: Vec<Vec<PageTable>>,
     /// What a walker sees at an address that holds no table: an empty one.
     empty: Box<PageTable>,
+}
+
+impl Frames {
+    const FIRST_SLAB: usize = 16;
+    const MAX_SLAB: usize = 512;
+
+    fn get(&self, pa: u64) -> Option<&PageTable> {
+        let &(slab, i) = self.index.get(&pa)?;
+        Some(&self.slabs[slab as usize][i as usize])
+    }
+
+    /// The table at `pa`, a new zeroed one if there was none; and whether it is new.
+    fn get_or_insert(&mut self, pa: u64) -> (&mut PageTable, bool) {
+        let (at, new) = match self.index.get(&pa) {
+            Some(&at) => (at, false),
+            None => {
+                if self.slabs.last().is_none_or(|s| s.len() == s.capacity()) {
+                    let len = (Self::FIRST_SLAB << self.slabs.len().min(5)).min(Self::MAX_SLAB);
+                    self.slabs.push(Vec::with_capacity(len));
+                }
+                let last = self.slabs.len() - 1;
+                let slab = &mut self.slabs[last];
+                slab.push(PageTable::new());
+                let at = (last as u32, (slab.len() - 1) as u32);
+                self.index.insert(pa, at);
+                (at, true)
+            }
+        };
+        (&mut self.slabs[at.0 as usize][at.1 as usize], new)
+    }
 }
 
 impl Default for SimPhysMem {
@@ -60,22 +98,25 @@ impl SimPhysMem {
 
     /// The table stored at `pa`, if a table page was ever placed there.
     pub fn table(&self, pa: u64) -> Option<&PageTable> {
-        self.frames.tables.get(&pa).map(|t| &**t)
+        self.frames.get(pa)
     }
 
     /// The table at `pa`, created empty if nothing was there.
     pub(crate) fn table_mut(&mut self, pa: u64) -> &mut PageTable {
-        self.frames.tables.entry(pa).or_insert_with(|| Box::new(PageTable::new()))
+        self.frames.get_or_insert(pa).0
     }
 
     /// `clear_page()` on a freshly allocated table page.
     pub(crate) fn zero_page(&mut self, pa: u64) {
-        self.table_mut(pa).zero();
+        // A new table starts zeroed; only a page that held a table before needs clearing.
+        if let (table, false) = self.frames.get_or_insert(pa) {
+            table.zero();
+        }
     }
 
     /// Physical addresses of every page that ever held a table.
     pub fn table_pages(&self) -> impl Iterator<Item = u64> + '_ {
-        self.frames.tables.keys().copied()
+        self.frames.index.keys().copied()
     }
 
     /// Translates a virtual address through the tables with the `x86_64` crate's walker.
@@ -92,7 +133,7 @@ impl SimPhysMem {
 // it (`SimPhysMem::translate`) only reads through it.
 unsafe impl PageTableFrameMapping for Frames {
     fn frame_to_pointer(&self, frame: PhysFrame) -> *mut PageTable {
-        let table = self.tables.get(&frame.start_address().as_u64()).unwrap_or(&self.empty);
+        let table = self.get(frame.start_address().as_u64()).unwrap_or(&self.empty);
         core::ptr::from_ref::<PageTable>(table).cast_mut()
     }
 }
