@@ -96,6 +96,14 @@ pub enum BootError {
         /// `__bss_stop` - 1.
         end: u64,
     },
+    /// A field of the machine that cannot be booted.
+    #[error("the machine's {what} is invalid: {why}")]
+    Invalid {
+        /// Which field.
+        what: &'static str,
+        /// Why.
+        why: String,
+    },
     /// The kernel image's addresses are out of order.
     #[error("the kernel image is malformed: need _text ({text:#x}) < __bss_stop ({bss_stop:#x}) <= _end ({end:#x})")]
     KernelMalformed {
@@ -106,6 +114,29 @@ pub enum BootError {
         /// `_end`.
         end: u64,
     },
+}
+
+/// Refuses what no bootloader could hand the kernel, before any arithmetic on it.
+fn check_machine(m: &Machine) -> Result<(), BootError> {
+    E820Table::new(m.e820.clone())?;
+    let invalid = |what, why: String| Err(BootError::Invalid { what, why });
+    if let Some((s, e)) = m.initrd
+        && !(s < e && e <= movable_node::MAXMEM)
+    {
+        return invalid("initrd", format!("[{s:#x}, {e:#x}) is empty, inverted or above 64 TiB"));
+    }
+    if m.kernel.end > movable_node::MAXMEM {
+        return invalid("kernel image", format!("_end {:#x} lies above 64 TiB", m.kernel.end));
+    }
+    for (what, v) in [("brk_used", m.build.brk_used), ("realmode_size", m.build.realmode_size)] {
+        if v > 1 << 30 {
+            return invalid(what, format!("{v:#x} bytes is not a size the kernel's build could have"));
+        }
+    }
+    if m.build.reserve_low > ISA_END_ADDRESS {
+        return invalid("reserve_low", format!("{:#x} is above 1 MiB", m.build.reserve_low));
+    }
+    Ok(())
 }
 
 /// `trim_bios_range()`: page 0 becomes reserved, RAM in [640 KiB, 1 MiB) goes away.
@@ -200,6 +231,7 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     if !(k.text < k.bss_stop && k.bss_stop <= k.end) {
         return Err(BootError::KernelMalformed { text: k.text, bss_stop: k.bss_stop, end: k.end });
     }
+    check_machine(machine)?;
     let params = EarlyParams::parse(&machine.cmdline);
     let mut raw = trim_bios_range(&machine.e820);
     if let Some(limit) = params.mem {
@@ -311,7 +343,7 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
         }
     }
     let _ = mb.reserve_as(0, machine.build.reserve_low, "trim_low_memory_range");
-    step("trim_low_memory_range", format!("[0x0-{:#x}]", machine.build.reserve_low - 1));
+    step("trim_low_memory_range", format!("{:#x} bytes at 0", machine.build.reserve_low));
     lg.memblock(&mb);
 
     // init_mem_mapping().

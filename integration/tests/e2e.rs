@@ -283,3 +283,22 @@ fn a_broken_srat_falls_back_to_one_node_and_says_so() {
     assert_eq!(b.numa.as_ref().unwrap().method, "dummy");
     assert!(b.warnings.iter().any(|w| w.contains("SRAT")), "{:?}", b.warnings);
 }
+
+#[test]
+fn impossible_machine_fields_are_refused_not_panicked_on() {
+    let base = Machine::default_machine();
+    let mut wrap = base.clone();
+    wrap.e820.push(E820Entry { addr: u64::MAX - 0xfff, size: 0x2000, kind: E820Type::Ram });
+    let mut inverted = base.clone();
+    inverted.initrd = Some((0xbf00_0000, 0xbe00_0000));
+    let mut huge_brk = base.clone();
+    huge_brk.build.brk_used = u64::MAX - 0x1000;
+    let mut low = base.clone();
+    low.build.reserve_low = 0;
+    for (m, needle) in [(&wrap, "wraps"), (&inverted, "initrd"), (&huge_brk, "brk_used")] {
+        let e = setup_arch(m, KernelProfile::V3_13).unwrap_err();
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+    // reserve_low 0 is a valid build (CONFIG_X86_RESERVE_LOW=0): nothing is reserved at 0.
+    assert!(setup_arch(&low, KernelProfile::V3_13).is_ok());
+}
