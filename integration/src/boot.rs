@@ -273,6 +273,9 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
         lg.warnings.push(w.into());
     }
     step("parse_early_param", format!("movable_node: {movable_node:?}, bottom-up: {}", mb.bottom_up()));
+    // memblock=debug takes effect here: what was reserved before it is silent in the kernel's
+    // log (the report still has it).
+    lg.mb_seen = mb.log().events().len();
     let (max_pfn, line) = e820.end_of_ram_pfn();
     lg.k(line.to_string());
     let max_low_pfn = if max_pfn > 1 << 20 {
@@ -289,8 +292,10 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     let _ = mb.reserve_as(brk_start, brk_end - brk_start, "reserve_brk");
     step("reserve_brk", format!("[{brk_start:#x}-{:#x}], page-table buffer at {pgt_buf_base:#x}", brk_end - 1));
     mb.set_current_limit(ISA_END_ADDRESS);
+    lg.memblock(&mb);
     let _ = e820.fill_memblock(&mut mb);
     step("memblock_x86_fill", format!("{} memory regions, {:#x} bytes", mb.memory().cnt(), mb.phys_mem_size()));
+    lg.memblock(&mb);
     if params.memblock_debug {
         for line in mb.dump_all().to_string().lines() {
             lg.k(line);
@@ -429,6 +434,7 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     if !profile.has_series() {
         let r = reserve_crashkernel_before_srat(&mut mb, &crash_params);
         step("reserve_crashkernel", format!("3.12 position (before SRAT): {}", crash_note(&r)));
+        lg.memblock(&mb);
         log_crash(&mut lg, &r);
         boot.crash = Some(r);
     }
@@ -458,11 +464,13 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     };
     let (numa, after_srat) = initmem_init(&mut mb, |mb| x86_numa_init(mb, &numa_params, &mut [&mut srat]));
     for ev in &numa.events {
-        if !matches!(ev, NumaEvent::DirectionReset) {
-            lg.k(ev.to_string());
+        match ev {
+            NumaEvent::DirectionReset => {}
+            NumaEvent::Memblock(ev) => lg.memblock_event(ev),
+            ev => lg.k(ev.to_string()),
         }
     }
-    lg.memblock(&mb);
+    lg.mb_seen = mb.log().events().len();
     let bottom_up_after_numa = mb.bottom_up();
     step(
         "initmem_init",
@@ -482,6 +490,7 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     if profile.has_series() {
         let r = reserve_crashkernel(&mut mb, &crash_params, &after_srat);
         step("reserve_crashkernel", format!("after SRAT (patch 5): {}", crash_note(&r)));
+        lg.memblock(&mb);
         log_crash(&mut lg, &r);
         boot.crash = Some(r);
     }

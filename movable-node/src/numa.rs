@@ -99,6 +99,9 @@ pub enum NumaEvent {
     DirectionReset,
     /// A line of the SRAT parse (`SRAT: Node 1 PXM 1 [mem ...]`, ...).
     Srat(alloc::string::String),
+    /// Something memblock recorded while NUMA init allocated (the `memblock=debug` trace of
+    /// `NODE_DATA`), kept in order with the NUMA lines.
+    Memblock(crate::crashkernel::memblock_bottomup::Event),
 }
 
 fn mem(b: &NumaMemblk) -> impl fmt::Display + '_ {
@@ -140,6 +143,7 @@ impl fmt::Display for NumaEvent {
             }
             NumaEvent::DirectionReset => f.write_str("memblock: bottom-up off (numa_init)"),
             NumaEvent::Srat(line) => f.write_str(line),
+            NumaEvent::Memblock(ev) => write!(f, "{ev}"),
         }
     }
 }
@@ -431,11 +435,15 @@ fn setup_node_data(
     let start = start.div_ceil(ZONE_ALIGN) * ZONE_ALIGN;
     events.push(NumaEvent::InitmemSetup(NumaMemblk { start, end, nid }));
     let size = params.node_data_size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    let before = mb.log().events().len();
     let pa = mb.with_caller("setup_node_data", |mb| {
         mb.alloc_nid(size, SMP_CACHE_BYTES, nid).or_else(|| {
             params.profile.has_hotplug_flags().then(|| mb.alloc_base_nopanic(size, SMP_CACHE_BYTES, 0)).flatten()
         })
     });
+    for ev in mb.log().events().get(before..).unwrap_or_default() {
+        events.push(NumaEvent::Memblock(ev.clone()));
+    }
     let Some(pa) = pa else {
         events.push(NumaEvent::NodeDataFailed { nid, size });
         return None;
