@@ -40,7 +40,7 @@ pub struct Step {
 }
 
 /// The result of one boot.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Boot {
     /// The machine.
     pub machine: Machine,

@@ -141,3 +141,24 @@ fn linux_3_12_is_top_down_everywhere() {
     assert!(r.allocations.iter().filter_map(|a| a.how.as_ref()).all(|h| h.rule == "top-down"));
     assert_eq!(r.nodes.iter().find(|n| n.nid == 1).unwrap().verdict, "blocked");
 }
+
+#[test]
+fn what_if_results_draw_as_bootsim_maps() {
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/linux-6.1-qemu/pc2g-2n-16g");
+    let out = std::env::temp_dir().join(format!("bootsim-whatif-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let (svg, html) = (out.join("w.svg"), out.join("w.html"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bootsim"))
+        .args(["replay", dir.join("dmesg.txt").to_str().unwrap(), "--iomem", dir.join("iomem.txt").to_str().unwrap()])
+        .args(["--policy", "6.1", "--no-movable-node", "--hotplug", "1"])
+        .args(["--svg", svg.to_str().unwrap(), "--html", html.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    roxmltree::Document::parse(&text).expect("well-formed SVG");
+    // Node 1 is declared hotpluggable and top-down 6.1 fills its top: the map says so.
+    assert!(text.contains("node 1") && text.contains("BLOCKED"), "node 1's verdict is drawn");
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<svg"));
+}

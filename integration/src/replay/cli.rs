@@ -51,6 +51,12 @@ pub struct ReplayArgs {
     /// Show only what differs (and the summary).
     #[arg(long)]
     pub differences: bool,
+    /// Write bootsim's SVG map of the state at the end of the log (under the policy).
+    #[arg(long, value_name = "FILE", conflicts_with = "batch")]
+    pub svg: Option<PathBuf>,
+    /// Write bootsim's HTML page of the state at the end of the log (under the policy).
+    #[arg(long, value_name = "FILE", conflicts_with = "batch")]
+    pub html: Option<PathBuf>,
 }
 
 impl ReplayArgs {
@@ -143,6 +149,19 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     let text = String::from_utf8_lossy(&bytes);
     match replay(&path.display().to_string(), &text, &opts) {
         Ok(r) => {
+            for (path, render) in
+                [(&args.svg, crate::svg::render as fn(&crate::boot::Boot) -> String), (&args.html, crate::html::render)]
+            {
+                let Some(path) = path else { continue };
+                let Some(boot) = &r.map else {
+                    let _ = writeln!(stdout, "bootsim replay: no map: the log stops before NUMA init");
+                    return ExitCode::from(2);
+                };
+                if let Err(e) = std::fs::write(path, render(boot)) {
+                    let _ = writeln!(stdout, "bootsim replay: {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
             if args.json {
                 let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&r).unwrap_or_default());
             } else {

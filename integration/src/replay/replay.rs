@@ -297,6 +297,10 @@ pub struct Replay {
     pub nodes: Vec<NodeReport>,
     /// The counts.
     pub summary: Summary,
+    /// The state at the end of the log as a boot, for bootsim's SVG and HTML map (present when
+    /// the log reached NUMA init).
+    #[serde(skip)]
+    pub map: Option<Box<crate::boot::Boot>>,
 }
 
 impl Replay {
@@ -504,6 +508,7 @@ impl<'t> Engine<'t> {
             garbled: trace.garbled.clone(),
             stopped: None,
             nodes: Vec::new(),
+            map: None,
             summary: Summary { lines: trace.lines, garbled: trace.garbled.len(), ..Summary::default() },
         };
         // __pa_symbol(_end): given, or the bottom-up page tables' from=, or the end of the
@@ -1413,6 +1418,76 @@ impl<'t> Engine<'t> {
         self.out.checks.push(Check { line: d.line, kind: CheckKind::Dump, identical, detail });
     }
 
+    /// The final state as a [`crate::boot::Boot`] (machine from the log's e820 lines, kernel
+    /// place and command line; no page tables, crash kernel or steps of its own).
+    fn map(&self, hotplug: &[(Nid, u64, u64)]) -> crate::boot::Boot {
+        use crate::input::e820_type_from_kernel_name;
+        use movable_node::{E820Entry, E820Table, E820Type};
+        let e820: Vec<E820Entry> = self
+            .trace
+            .events
+            .iter()
+            .filter_map(|l| match &l.event {
+                TraceEvent::E820 { base, last, kind } => Some(E820Entry {
+                    addr: *base,
+                    size: last.saturating_sub(*base).saturating_add(1),
+                    kind: e820_type_from_kernel_name(kind).unwrap_or(E820Type::Reserved),
+                }),
+                _ => None,
+            })
+            .collect();
+        let table = E820Table::new(e820.clone()).unwrap_or_else(|_| {
+            let ram = self.mb.memory().regions().iter().map(|r| E820Entry {
+                addr: r.base,
+                size: r.size,
+                kind: E820Type::Ram,
+            });
+            E820Table::new(ram.collect()).unwrap_or_default()
+        });
+        let mut machine = crate::machine::Machine::default_machine();
+        machine.name = self.out.name.clone();
+        machine.e820 = table.entries().to_vec();
+        machine.srat = None;
+        machine.initrd = None;
+        machine.cmdline = self.cmdline.clone();
+        if let Some(k) = &self.opts.kernel {
+            machine.kernel =
+                crate::machine::KernelImage { text: k.start, bss_stop: k.end, end: self.kernel_end.max(k.end) };
+        }
+        let max_pfn = self.max_pfn.unwrap_or_else(|| self.mb.end_of_dram() >> PAGE_SHIFT);
+        let zones = free_area_init_nodes(self.mb.state(), max_pfn, self.profile, self.zone_params());
+        let reserved = labelled_reservations(self.mb.state(), self.mb.log().events());
+        let verdicts = hotplug_verdicts(self.mb.state(), hotplug, &reserved, &zones);
+        let mut boot = crate::boot::Boot {
+            machine,
+            profile: self.profile,
+            params: crate::params::EarlyParams::parse(&self.cmdline),
+            e820: table,
+            memblock: self.mb.clone(),
+            direct_map: None,
+            movable_node: if self.movable_node {
+                movable_node::param::MovableNode::Enabled
+            } else {
+                movable_node::param::MovableNode::Absent
+            },
+            crash: None,
+            numa: None,
+            bottom_up_after_numa: false,
+            hotplug: hotplug.to_vec(),
+            zones: None,
+            reserved,
+            verdicts,
+            blocks: None,
+            steps: Vec::new(),
+            log: Vec::new(),
+            warnings: Vec::new(),
+            panic: None,
+        };
+        boot.blocks = Some(crate::blocks::memory_blocks(&boot, &zones, max_pfn));
+        boot.zones = Some(zones);
+        boot
+    }
+
     fn zone_params(&self) -> ZoneParams {
         let size = |name: &str| -> u64 {
             match last_param(self.cmdline.as_bytes(), name).flatten() {
@@ -1510,6 +1585,9 @@ impl<'t> Engine<'t> {
                 })
                 .collect();
             self.out.nodes = node_reports(&hotplug, &self.opts.hotplug, &allocs, &verdicts);
+        }
+        if self.numa_done {
+            self.out.map = Some(Box::new(self.map(&hotplug)));
         }
         let s = &mut self.out.summary;
         for a in &self.out.allocations {
