@@ -83,7 +83,10 @@ pub fn memory_blocks(boot: &Boot, zones: &ZoneLayout, max_pfn: u64) -> MemoryBlo
             let mut nid = None;
             let mut zone_set: Vec<ZoneType> = Vec::new();
             let mut present = 0;
-            for &(n, s, e) in &ranges {
+            // Both lists are sorted and non-overlapping: start at the first that ends above
+            // the block.
+            let first = ranges.partition_point(|r| r.2 <= start);
+            for &(n, s, e) in ranges[first..].iter().take_while(|r| r.1 < end) {
                 let (s, e) = (s.max(start), e.min(end));
                 if s >= e {
                     continue;
@@ -99,9 +102,10 @@ pub fn memory_blocks(boot: &Boot, zones: &ZoneLayout, max_pfn: u64) -> MemoryBlo
                     }
                 }
             }
-            let reservations = boot
-                .reserved
+            let first = boot.reserved.partition_point(|r| r.end <= start);
+            let reservations = boot.reserved[first..]
                 .iter()
+                .take_while(|r| r.start < end)
                 .filter(|r| r.start < end && start < r.end)
                 .map(|r| Labelled { start: r.start.max(start), end: r.end.min(end), ..*r })
                 .collect();
