@@ -32,6 +32,8 @@ pub enum PlaceError {
     Zeroed,
     /// `A-B` did not parse.
     BadRange(String),
+    /// The iomem file does not read as `/proc/iomem`.
+    Unreadable(String),
 }
 
 impl fmt::Display for PlaceError {
@@ -42,34 +44,25 @@ impl fmt::Display for PlaceError {
                 f.write_str("the iomem file shows the kernel at 0 (it was read without root: use sudo cat /proc/iomem)")
             }
             PlaceError::BadRange(s) => write!(f, "bad range {s:?}: expected A-B, e.g. 0x1000000-0x4400000"),
+            PlaceError::Unreadable(e) => f.write_str(e),
         }
     }
 }
 
 impl std::error::Error for PlaceError {}
 
-/// Reads the kernel image's place from `/proc/iomem`.
+/// Reads the kernel image's place from `/proc/iomem` with the input reader
+/// ([`crate::input::parse_iomem`]): `_text` to the end of `Kernel bss`, page-aligned.
 pub fn kernel_place_from_iomem(text: &str, source: &str) -> Result<KernelPlace, PlaceError> {
-    let mut span: Option<(u64, u64)> = None;
-    for line in text.lines() {
-        let Some((range, name)) = line.trim().split_once(" : ") else { continue };
-        if !matches!(name.trim(), "Kernel code" | "Kernel rodata" | "Kernel data" | "Kernel bss") {
-            continue;
-        }
-        let Some((a, b)) = range.split_once('-') else { continue };
-        let (Ok(a), Ok(b)) = (u64::from_str_radix(a.trim(), 16), u64::from_str_radix(b.trim(), 16)) else {
-            continue;
-        };
-        span = Some(match span {
-            Some((s, e)) => (s.min(a), e.max(b)),
-            None => (a, b),
-        });
-    }
-    let (start, last) = span.ok_or(PlaceError::NoKernelLines)?;
-    if last == 0 {
+    let iomem = crate::input::parse_iomem(source, text).map_err(|e| PlaceError::Unreadable(e.to_string()))?;
+    if iomem.is_zeroed() {
         return Err(PlaceError::Zeroed);
     }
-    Ok(KernelPlace { start, end: page_align(last.saturating_add(1)), source: source.to_string() })
+    let s = iomem.kernel_sections().map_err(|e| match e {
+        crate::input::InputError::Missing { .. } => PlaceError::NoKernelLines,
+        e => PlaceError::Unreadable(e.to_string()),
+    })?;
+    Ok(KernelPlace { start: s.code.0, end: page_align(s.bss.1.saturating_add(1)), source: source.to_string() })
 }
 
 /// Reads an address: hexadecimal with `0x`, or decimal, with an optional `K`/`M`/`G` suffix.
