@@ -71,8 +71,16 @@ pub struct MemoryBlocks {
 /// The memory blocks of `boot`.
 pub fn memory_blocks(boot: &Boot, zones: &ZoneLayout, max_pfn: u64) -> MemoryBlocks {
     let bz = probe_memory_block_size(max_pfn, boot.profile);
-    let ranges: Vec<_> =
-        boot.memblock.mem_pfn_ranges(MAX_NUMNODES).map(|r| (r.nid, r.start_pfn << 12, r.end_pfn << 12)).collect();
+    // Sections, and so memory blocks, exist only below max_pfn, which the kernel caps at
+    // MAX_ARCH_PFN (64 TiB, MAX_PHYSMEM_BITS 46): RAM that an e820 map puts above it is in
+    // memblock but never in a block.
+    let limit = max_pfn.min(movable_node::MAX_ARCH_PFN) << 12;
+    let ranges: Vec<_> = boot
+        .memblock
+        .mem_pfn_ranges(MAX_NUMNODES)
+        .map(|r| (r.nid, r.start_pfn << 12, (r.end_pfn << 12).min(limit)))
+        .filter(|r| r.1 < r.2)
+        .collect();
     let mut indices: Vec<u64> = ranges.iter().flat_map(|&(_, s, e)| (s / bz)..e.div_ceil(bz)).collect();
     indices.sort_unstable();
     indices.dedup();

@@ -302,3 +302,20 @@ fn impossible_machine_fields_are_refused_not_panicked_on() {
     // reserve_low 0 is a valid build (CONFIG_X86_RESERVE_LOW=0): nothing is reserved at 0.
     assert!(setup_arch(&low, KernelProfile::V3_13).is_ok());
 }
+
+#[test]
+fn ram_above_64_tib_gets_no_memory_blocks() {
+    // Found by fuzzing: an e820 map with RAM far above MAXMEM made the model enumerate billions
+    // of memory blocks. The kernel caps max_pfn at MAX_ARCH_PFN (64 TiB) and has no sections
+    // above it.
+    let mut m = Machine::default_machine();
+    m.e820.push(E820Entry { addr: 1 << 50, size: 1 << 50, kind: E820Type::Ram });
+    let b = boot(&m, KernelProfile::V3_13);
+    let blocks = b.blocks.as_ref().unwrap();
+    assert!(blocks.blocks.iter().all(|x| x.end <= 1 << 46));
+    // e820_end_of_ram_pfn() skips RAM that starts above MAX_ARCH_PFN, so max_pfn stays at
+    // 33 GiB and blocks are 128 MiB: [0, 0xbffdf000) gives blocks 0-23, [4 GiB, 33 GiB) blocks
+    // 32-263: 256 blocks, as without the far RAM.
+    assert_eq!(blocks.block_size, 128 << 20);
+    assert_eq!(blocks.blocks.len(), 256);
+}
