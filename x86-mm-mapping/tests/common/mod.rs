@@ -390,3 +390,32 @@ pub fn one_tib(cpu: CpuFeatures) -> TestMachine {
     e820.extend([ram(MIB, 3 * GIB), reserved(3 * GIB, 4 * GIB), ram(4 * GIB, TIB + GIB)]);
     TestMachine { name: "1t", e820, ..four_gib(cpu) }
 }
+
+/// Runs every machine of `shared/conformance/x86map/` through the harness with memblock
+/// bottom-up or not and `walk`, and compares with the kernel's `.{suffix}.out` byte for byte.
+/// Returns one line per machine that differs.
+pub fn x86map_conformance(
+    suffix: &str,
+    bottom_up: bool,
+    walk: &mut dyn MappingWalk<memblock_bottomup::BottomUpPlacement>,
+) -> Vec<String> {
+    use memblock_bottomup::memblock_topdown::oplang::first_difference;
+    use x86_mm_mapping::harness::{Machine, run};
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/x86map");
+    assert!(dir.is_dir(), "the shared conformance data is missing: expected {}", dir.display());
+    let mut machines: Vec<std::path::PathBuf> =
+        std::fs::read_dir(dir.join("machines")).unwrap().map(|e| e.unwrap().path()).collect();
+    machines.sort();
+    assert_eq!(machines.len(), 15, "the x86map set has 15 machines");
+    let mut failures = Vec::new();
+    for path in &machines {
+        let machine = Machine::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let expected = std::fs::read_to_string(dir.join("expected").join(format!("{stem}.{suffix}.out"))).unwrap();
+        let got = run(&machine, bottom_up, walk).output;
+        if let Some(diff) = first_difference(&got, &expected) {
+            failures.push(format!("{stem}.{suffix}: {diff}"));
+        }
+    }
+    failures
+}
