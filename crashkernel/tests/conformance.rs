@@ -1,7 +1,7 @@
 //! Conformance with Linux 3.13.11's own parsers.
 //!
-//! Runs the three entry points on every line of the shared
-//! `conformance/crashkernel/inputs.tsv`, renders the results in the format of
+//! Runs the three entry points on every line of
+//! `testdata/conformance/crashkernel/inputs.tsv`, renders the results in the format of
 //! `expected.o313.txt` (produced by the kernel's unmodified code compiled in
 //! userspace) and compares the whole text byte for byte.
 
@@ -11,15 +11,14 @@ use crashkernel::{
     CrashkernelError, CrashkernelRequest, parse_crashkernel, parse_crashkernel_high, parse_crashkernel_low,
 };
 
-/// The shared folder, relative to this crate's manifest directory. In the
-/// project workspace this becomes the path to `<workspace>/../shared`.
-const SHARED_DIR: &str = "../../shared";
+/// The repository's test data, relative to this crate's manifest directory.
+const TESTDATA_DIR: &str = "../testdata";
 
-/// The conformance data set, inside [`SHARED_DIR`].
+/// The conformance data set, inside [`TESTDATA_DIR`].
 const DATA_DIR: &str = "conformance/crashkernel";
 
 fn data_file(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SHARED_DIR).join(DATA_DIR).join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(TESTDATA_DIR).join(DATA_DIR).join(name)
 }
 
 fn read(name: &str) -> Vec<u8> {

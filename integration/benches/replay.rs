@@ -12,7 +12,7 @@ use integration::replay::batch::{par_map, replay_entry, workers};
 use integration::replay::place::kernel_place_from_iomem;
 use integration::replay::{ReplayOptions, Trace, replay};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/linux-6.1-qemu");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures/linux-6.1-qemu");
 const NAMES: [&str; 6] = ["pc-2n", "pc-4n-uneven", "pc2g-2n", "pc2g-2n-16g", "pc2g-4n", "q35-2n"];
 const FLEET: usize = 10_000;
 

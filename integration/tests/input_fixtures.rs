@@ -1,4 +1,4 @@
-//! The input readers against six real machines (`../shared/fixtures/linux-6.1-qemu`): what
+//! The input readers against six real machines (`testdata/fixtures/linux-6.1-qemu`): what
 //! they read from one file of a machine must agree with what the real kernel wrote in another.
 //! Expected values come from the fixture files, never from the readers themselves.
 

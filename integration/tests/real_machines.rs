@@ -1,4 +1,4 @@
-//! The six real machines of `shared/fixtures/linux-6.1-qemu`, booted by the modern profile from
+//! The six real machines of `testdata/fixtures/linux-6.1-qemu`, booted by the modern profile from
 //! the files a user would give bootsim: what the real kernel printed and what sysfs showed
 //! after boot are the expected values.
 
@@ -9,8 +9,8 @@ use integration::input::{Inputs, assemble};
 use integration::movable_node::KernelProfile;
 
 fn fixtures() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/linux-6.1-qemu");
-    assert!(root.is_dir(), "the shared fixtures are missing: expected {}", root.display());
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures/linux-6.1-qemu");
+    assert!(root.is_dir(), "the fixtures are missing: expected {}", root.display());
     let mut v: Vec<PathBuf> =
         std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     v.sort();

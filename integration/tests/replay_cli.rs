@@ -8,7 +8,7 @@ use clap::Parser;
 use integration::replay::batch::{find_logs, par_map, run_batch, total_line};
 use integration::replay::{Policy, ReplayArgs, ReplayOptions, replay, run};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/linux-6.1-qemu");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures/linux-6.1-qemu");
 
 #[derive(Debug, Parser)]
 struct Cli {

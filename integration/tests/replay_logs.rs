@@ -1,4 +1,4 @@
-//! The six real Linux 6.1 boots of `shared/fixtures/linux-6.1-qemu`, replayed: every
+//! The six real Linux 6.1 boots of `testdata/fixtures/linux-6.1-qemu`, replayed: every
 //! allocation the kernel logged is reproduced at the kernel's address, every dump matches
 //! region for region, and so do the NUMA merges, the `NODE_DATA` nodes and the movable zone
 //! starts. The kernel's answers are the expected values (spec §H.7: 386 of 386).
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use integration::replay::place::{KernelPlace, kernel_place_from_iomem};
 use integration::replay::{Answer, CheckKind, Mode, Outcome, Replay, ReplayOptions, replay};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/linux-6.1-qemu");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures/linux-6.1-qemu");
 
 fn dir(name: &str) -> PathBuf {
     PathBuf::from(FIXTURES).join(name)

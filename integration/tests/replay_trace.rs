@@ -209,11 +209,8 @@ fn a_log_without_memblock_lines_says_to_boot_with_memblock_debug() {
 }
 
 fn pc_2n() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/linux-6.1-qemu/pc-2n/dmesg.txt"
-    ))
-    .unwrap()
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures/linux-6.1-qemu/pc-2n/dmesg.txt"))
+        .unwrap()
 }
 
 /// Cut after a request line: the replay goes as far as the log and says where it stopped.

@@ -19,7 +19,7 @@ use integration::replay::place::kernel_place_from_iomem;
 use integration::replay::whatif::Adjustment;
 use integration::replay::{Answer, CheckKind, Mode, Outcome, Policy, Replay, ReplayOptions, replay};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/linux-6.1-qemu");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures/linux-6.1-qemu");
 const NODE1: (u64, u64) = (0x1_0000_0000, 0x4_8000_0000);
 /// The first `ACPI: SRAT: Node` line of pc2g-2n-16g's dmesg.txt.
 const FIRST_SRAT_LINE: usize = 82;
@@ -145,7 +145,7 @@ fn linux_3_12_is_top_down_everywhere() {
 #[test]
 fn what_if_results_draw_as_bootsim_maps() {
     let dir =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/linux-6.1-qemu/pc2g-2n-16g");
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures/linux-6.1-qemu/pc2g-2n-16g");
     let out = std::env::temp_dir().join(format!("bootsim-whatif-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let (svg, html) = (out.join("w.svg"), out.join("w.html"));

@@ -1,4 +1,4 @@
-//! Runs an op script (shared/conformance/memblock/OPLANG.md) against the series' memblock and
+//! Runs an op script (testdata/conformance/memblock/OPLANG.md) against the series' memblock and
 //! prints what the kernel's driver would print: `cargo run -p memblock-bottomup --example
 //! run_ops -- SCRIPT [KERNEL_END]`.
 

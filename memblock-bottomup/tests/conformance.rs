@@ -1,4 +1,4 @@
-//! Every script of `shared/conformance/memblock/` (cases and random), the bottom-up ones
+//! Every script of `testdata/conformance/memblock/` (cases and random), the bottom-up ones
 //! included, through the interpreter of `memblock-topdown` extended with this layer's
 //! operations, compared byte for byte with Linux 3.13's own output (`.o313fix.out`).
 
@@ -9,8 +9,8 @@ use memblock_bottomup::{BottomUp, SeriesMemblock};
 use memblock_topdown::oplang::{BaseOps, first_difference, run_script};
 
 fn scripts() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/memblock");
-    assert!(dir.is_dir(), "the shared conformance data is missing: expected {}", dir.display());
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/conformance/memblock");
+    assert!(dir.is_dir(), "the conformance data is missing: expected {}", dir.display());
     let mut all: Vec<PathBuf> = ["cases", "random"]
         .iter()
         .flat_map(|sub| std::fs::read_dir(dir.join(sub)).unwrap())

@@ -1,5 +1,5 @@
 //! An interpreter for the project's memblock op-script language
-//! (`shared/conformance/memblock/OPLANG.md`): one operation a line, run against one fresh
+//! (`testdata/conformance/memblock/OPLANG.md`): one operation a line, run against one fresh
 //! memblock, one result line each, with the kernel's warnings and messages before it.
 //!
 //! The project's conformance suites compare its output byte for byte with what the kernel's

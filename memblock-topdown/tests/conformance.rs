@@ -1,4 +1,4 @@
-//! Every script of `shared/conformance/memblock/` whose operations this layer has, run through
+//! Every script of `testdata/conformance/memblock/` whose operations this layer has, run through
 //! the op-script interpreter and compared byte for byte with what Linux 3.13's own
 //! `mm/memblock.c` printed (`.o313fix.out`). A difference is a bug in the model.
 
@@ -8,8 +8,8 @@ use memblock_topdown::Memblock;
 use memblock_topdown::oplang::{BaseOps, OpSet, first_difference, ops_used, run_script};
 
 fn conformance_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/memblock");
-    assert!(dir.is_dir(), "the shared conformance data is missing: expected {}", dir.display());
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/conformance/memblock");
+    assert!(dir.is_dir(), "the conformance data is missing: expected {}", dir.display());
     dir
 }
 

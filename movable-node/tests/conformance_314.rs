@@ -1,5 +1,5 @@
 //! The 3.14 profile against Linux 3.14.1's own `mm/memblock.c`: every script of
-//! `shared/conformance/memblock/` that has a `.o314.out` (113 cases, 10 random) matches byte
+//! `testdata/conformance/memblock/` that has a `.o314.out` (113 cases, 10 random) matches byte
 //! for byte (64-byte default alignment, no size rounding, 32-byte regions, flags in the dump,
 //! `NUMA_NO_NODE` as the wildcard, and the `int ret` truncation that 3.14.1 still has).
 
@@ -11,8 +11,8 @@ use movable_node::memblock_bottomup::oplang::DirectionOps;
 
 #[test]
 fn every_3_14_script_matches_byte_for_byte() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/memblock");
-    assert!(dir.is_dir(), "the shared conformance data is missing: expected {}", dir.display());
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/conformance/memblock");
+    assert!(dir.is_dir(), "the conformance data is missing: expected {}", dir.display());
     let mut ran = 0;
     let mut failures = Vec::new();
     for sub in ["cases", "random"] {

@@ -1,5 +1,5 @@
 //! Real SRATs from QEMU 7.2 machines and what Linux 6.1 printed for them
-//! (`shared/fixtures/linux-6.1-qemu/*/{srat.bin,dmesg.txt}`): the model, rendering in 6.1's
+//! (`testdata/fixtures/linux-6.1-qemu/*/{srat.bin,dmesg.txt}`): the model, rendering in 6.1's
 //! wording, must print exactly the kernel's SRAT lines, give the same PXM -> node map and the same
 //! memory ranges.
 
@@ -10,14 +10,13 @@ use std::path::{Path, PathBuf};
 use common::*;
 use movable_node::acpi_srat::{Message, NumaConfig};
 
-/// Where the shared fixtures live. In this scratch crate: `/work/scratch/srat/../../shared`;
-/// once the crate is a workspace member, change it to `<workspace root>/../shared/fixtures`.
-const SHARED_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures");
+/// The real machines, in the repository's `testdata/`.
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures");
 
 fn machines() -> Vec<PathBuf> {
-    let root = Path::new(SHARED_FIXTURES).join("linux-6.1-qemu");
+    let root = Path::new(FIXTURES).join("linux-6.1-qemu");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("shared fixtures missing at {}: {e}", root.display()))
+        .unwrap_or_else(|e| panic!("fixtures missing at {}: {e}", root.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("srat.bin").is_file())
         .collect();

@@ -165,7 +165,7 @@ fn movablecore_asks_for_the_rest_of_memory() {
 }
 
 fn fixtures() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/linux-6.1-qemu");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures/linux-6.1-qemu");
     let mut v: Vec<PathBuf> =
         std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     v.sort();

@@ -1,4 +1,4 @@
-//! `shared/conformance/x86map/`: every machine, both directions, through the harness of
+//! `testdata/conformance/x86map/`: every machine, both directions, through the harness of
 //! `x86-mm-mapping` with this layer's walk. `.bu.out` is what Linux 3.13.11 did with
 //! `movable_node` (memblock bottom-up), including the machine whose BRK runs out and panics;
 //! `.td.out` without it, which this layer must reproduce unchanged.

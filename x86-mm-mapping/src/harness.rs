@@ -1,4 +1,4 @@
-//! The conformance harness for `shared/conformance/x86map/`: reads a machine description and
+//! The conformance harness for `testdata/conformance/x86map/`: reads a machine description and
 //! replays the driver that ran Linux 3.13.11's own `init_mem_mapping()` on it, printing the
 //! same lines (kernel lines, every page-table page, the final counters, a walk of the tables,
 //! memblock's reserved ranges). Layers above run it with their own walk.

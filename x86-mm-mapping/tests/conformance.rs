@@ -1,4 +1,4 @@
-//! `shared/conformance/x86map/`: 15 machines with what Linux 3.13.11's own
+//! `testdata/conformance/x86map/`: 15 machines with what Linux 3.13.11's own
 //! `init_mem_mapping()` did on each. Every `.td.out` (memblock top-down, the top-down walk)
 //! must match the harness's output byte for byte. A difference is a bug in the model.
 

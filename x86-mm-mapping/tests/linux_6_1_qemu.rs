@@ -1,5 +1,5 @@
 //! This layer (the 3.13 direct mapping) on the six real QEMU machines of
-//! `shared/fixtures/linux-6.1-qemu/`, laid beside what Linux 6.1 did on them.
+//! `testdata/fixtures/linux-6.1-qemu/`, laid beside what Linux 6.1 did on them.
 //!
 //! Each `dmesg.txt` (booted `nokaslr memblock=debug`, qemu64 CPU: PSE, no 1 GiB pages, no
 //! `movable_node`) logs every page-table page that 6.1's `alloc_low_pages()` took from
@@ -35,8 +35,8 @@ use memblock_bottomup::TopDown;
 use x86_mm_mapping::{E820Entry, E820Table, E820Type, MapEvent, PgtSource, TopDownWalk};
 
 fn fixtures() -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/linux-6.1-qemu");
-    assert!(d.is_dir(), "the shared fixtures are missing: expected {}", d.display());
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures/linux-6.1-qemu");
+    assert!(d.is_dir(), "the fixtures are missing: expected {}", d.display());
     d
 }
 

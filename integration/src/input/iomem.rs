@@ -27,7 +27,7 @@ use super::{InputError, Location, Place, bad_line, lines, num};
 use crate::machine::KernelImage;
 
 /// The BRK area of the fixtures' Debian 6.1 kernels: `_end - __bss_stop` = 0x4430000 -
-/// 0x4400000 (`/work/shared/fixtures/README.md`, `facts.txt`).
+/// 0x4400000 (`testdata/fixtures/README.md`, `facts.txt`).
 pub const DEFAULT_BRK_SIZE: u64 = 0x30000;
 
 const PAGE_SIZE: u64 = 4096;

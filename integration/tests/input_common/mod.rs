@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// `../shared/fixtures/linux-6.1-qemu` beside the clone.
+/// `testdata/fixtures/linux-6.1-qemu` in the repository.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/linux-6.1-qemu")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures/linux-6.1-qemu")
 }
 
 /// The six machines.

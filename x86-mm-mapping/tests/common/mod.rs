@@ -391,7 +391,7 @@ pub fn one_tib(cpu: CpuFeatures) -> TestMachine {
     TestMachine { name: "1t", e820, ..four_gib(cpu) }
 }
 
-/// Runs every machine of `shared/conformance/x86map/` through the harness with memblock
+/// Runs every machine of `testdata/conformance/x86map/` through the harness with memblock
 /// bottom-up or not and `walk`, and compares with the kernel's `.{suffix}.out` byte for byte.
 /// Returns one line per machine that differs.
 pub fn x86map_conformance(
@@ -401,8 +401,8 @@ pub fn x86map_conformance(
 ) -> Vec<String> {
     use memblock_bottomup::memblock_topdown::oplang::first_difference;
     use x86_mm_mapping::harness::{Machine, run};
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/x86map");
-    assert!(dir.is_dir(), "the shared conformance data is missing: expected {}", dir.display());
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/conformance/x86map");
+    assert!(dir.is_dir(), "the conformance data is missing: expected {}", dir.display());
     let mut machines: Vec<std::path::PathBuf> =
         std::fs::read_dir(dir.join("machines")).unwrap().map(|e| e.unwrap().path()).collect();
     machines.sort();
