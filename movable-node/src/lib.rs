@@ -29,6 +29,7 @@
 extern crate alloc;
 
 pub mod acpi_srat;
+mod error;
 pub mod numa;
 pub mod param;
 mod profile;
@@ -38,5 +39,6 @@ pub mod zones;
 
 pub use crashkernel;
 pub use crashkernel::*;
+pub use error::{Errno, Error};
 pub use profile::KernelProfile;
 pub use srat_numa::SratNuma;

@@ -8,6 +8,7 @@ use core::fmt;
 use crate::crashkernel::memblock_bottomup::{
     BottomUp, MAX_NUMNODES, Nid, PAGE_SHIFT, PAGE_SIZE, RegionFlags, RegionKind, SeriesMemblock,
 };
+use crate::error::{Errno, Error};
 use crate::profile::KernelProfile;
 
 /// `NR_NODE_MEMBLKS`: `MAX_NUMNODES * 2`.
@@ -21,11 +22,6 @@ pub const ZONE_ALIGN: u64 = 1 << (11 + PAGE_SHIFT);
 
 /// `SMP_CACHE_BYTES` on x86-64.
 pub const SMP_CACHE_BYTES: u64 = 64;
-
-/// `-EINVAL`.
-pub const EINVAL: i32 = -22;
-/// `-ENOENT`.
-pub const ENOENT: i32 = -2;
 
 /// One `struct numa_memblk`: `[start, end)` on node `nid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,9 +157,12 @@ impl NumaMeminfo {
     }
 
     /// `numa_add_memblk()`: zero-length blocks are ignored; invalid ones (start above end,
-    /// node out of range) are ignored with a warning; more than `NR_NODE_MEMBLKS` is an error
-    /// (`-EINVAL`).
-    pub fn add_memblk(&mut self, nid: Nid, start: u64, end: u64, events: &mut Vec<NumaEvent>) -> Result<(), i32> {
+    /// node out of range) are ignored with a warning.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooManyMemblks`] past `NR_NODE_MEMBLKS` blocks (the kernel's `-EINVAL`).
+    pub fn add_memblk(&mut self, nid: Nid, start: u64, end: u64, events: &mut Vec<NumaEvent>) -> Result<(), Error> {
         if start == end {
             return Ok(());
         }
@@ -173,16 +172,20 @@ impl NumaMeminfo {
         }
         if self.blks.len() >= NR_NODE_MEMBLKS {
             events.push(NumaEvent::TooManyMemblks);
-            return Err(EINVAL);
+            return Err(Error::TooManyMemblks { max: NR_NODE_MEMBLKS });
         }
         self.blks.push(NumaMemblk { start, end, nid });
         Ok(())
     }
 
     /// `numa_cleanup_meminfo()`: clips every block to `[0, end_of_ram)`, drops empty ones,
-    /// rejects overlaps between nodes (`-EINVAL`) and merges blocks of one node, gaps included,
-    /// unless the merged span would overlap another node.
-    pub fn cleanup(&mut self, end_of_ram: u64, events: &mut Vec<NumaEvent>) -> Result<(), i32> {
+    /// rejects overlaps between nodes and merges blocks of one node, gaps included, unless the
+    /// merged span would overlap another node.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NodeOverlap`] when two nodes overlap (the kernel's `-EINVAL`).
+    pub fn cleanup(&mut self, end_of_ram: u64, events: &mut Vec<NumaEvent>) -> Result<(), Error> {
         for b in &mut self.blks {
             b.end = b.end.min(end_of_ram);
         }
@@ -195,7 +198,14 @@ impl NumaMeminfo {
                 if bi.end > bj.start && bi.start < bj.end {
                     if bi.nid != bj.nid {
                         events.push(NumaEvent::Overlap(bi, bj));
-                        return Err(EINVAL);
+                        return Err(Error::NodeOverlap {
+                            nid: bi.nid,
+                            start: bi.start,
+                            last: bi.end - 1,
+                            other_nid: bj.nid,
+                            other_start: bj.start,
+                            other_last: bj.end - 1,
+                        });
                     }
                     events.push(NumaEvent::OverlapSelf(bi, bj));
                 }
@@ -235,14 +245,21 @@ pub struct NumaParams {
 
 /// The outcome of one init function (`x86_acpi_numa_init`, `dummy_numa_init`): what it
 /// returned and what it filled in.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NumaDiscovery {
-    /// Its return code (0, or `-ENOENT`/`-EINVAL`).
-    pub ret: i32,
+    /// Its return code: 0, or the negated errno (`-ENOENT`, `-EINVAL`).
+    pub ret: Result<(), Errno>,
     /// The node ranges it added.
     pub meminfo: NumaMeminfo,
     /// `numa_nodes_parsed`: nodes it saw, also without memory (processor entries).
     pub nodes_parsed: Vec<Nid>,
+}
+
+impl Default for NumaDiscovery {
+    /// A successful init function that found nothing.
+    fn default() -> Self {
+        NumaDiscovery { ret: Ok(()), meminfo: NumaMeminfo::default(), nodes_parsed: Vec::new() }
+    }
 }
 
 /// A source of the node map, tried in order by `x86_numa_init()`.
@@ -268,10 +285,7 @@ impl NumaInitFn for DummyNuma {
         events.push(NumaEvent::NoNuma { numa_off: params.numa_off });
         events.push(NumaEvent::FakingNode { end });
         let mut d = NumaDiscovery { nodes_parsed: alloc::vec![0], ..NumaDiscovery::default() };
-        d.ret = match d.meminfo.add_memblk(0, 0, end, events) {
-            Ok(()) => 0,
-            Err(e) => e,
-        };
+        d.ret = d.meminfo.add_memblk(0, 0, end, events).map_err(|e| e.init_ret());
         d
     }
 }
@@ -326,12 +340,18 @@ pub fn x86_numa_init(mb: &mut SeriesMemblock, params: &NumaParams, methods: &mut
 /// `numa_init(init_func)`: resets every node id, runs the init function, and — patch 6 —
 /// puts memblock back to top-down as soon as it returns success, before cleaning up and
 /// registering its nodes.
+///
+/// # Errors
+///
+/// [`Error::InitFailed`] with the init function's negative return, or the NUMA failure that
+/// cleanup or registration hit ([`Error::errno`] gives the kernel's return code); memblock keeps
+/// what was done before it.
 pub fn numa_init(
     mb: &mut SeriesMemblock,
     params: &NumaParams,
     init: &mut dyn NumaInitFn,
     events: &mut Vec<NumaEvent>,
-) -> Result<NumaState, i32> {
+) -> Result<NumaState, Error> {
     let hotplug = params.profile.has_hotplug_flags();
     let _ = mb.set_node(0, u64::MAX, MAX_NUMNODES);
     if hotplug {
@@ -340,8 +360,8 @@ pub fn numa_init(
         let _ = mb.set_flags(0, u64::MAX, RegionFlags::HOTPLUG, false);
     }
     let mut d = init.init(mb, params, events);
-    if d.ret < 0 {
-        return Err(d.ret);
+    if let Err(errno) = d.ret {
+        return Err(Error::InitFailed { method: init.name(), errno });
     }
     if params.profile.has_series() {
         mb.set_bottom_up(false);
@@ -370,21 +390,19 @@ fn register_memblks(
     params: &NumaParams,
     d: &NumaDiscovery,
     events: &mut Vec<NumaEvent>,
-) -> Result<(Vec<NodeSetup>, Option<Vec<Nid>>), i32> {
+) -> Result<(Vec<NodeSetup>, Option<Vec<Nid>>), Error> {
     let mut possible: Vec<Nid> = d.nodes_parsed.clone();
     possible.extend(d.meminfo.blks().iter().map(|b| b.nid));
     possible.sort_unstable();
     possible.dedup();
     if possible.is_empty() {
-        return Err(EINVAL);
+        return Err(Error::NoNodes);
     }
     for b in d.meminfo.blks() {
         let _ = mb.set_node(b.start, b.end - b.start, b.nid);
     }
     let cleared = (params.profile == KernelProfile::Modern).then(|| clear_kernel_node_hotplug(mb, &d.meminfo));
-    if !covers_memory(mb, params.max_pfn, &d.meminfo, events) {
-        return Err(EINVAL);
-    }
+    covers_memory(mb, params.max_pfn, &d.meminfo, events)?;
     let mut nodes = Vec::new();
     for &nid in &possible {
         let blks = d.meminfo.blks().iter().filter(|b| b.nid == nid);
@@ -400,7 +418,12 @@ fn register_memblks(
 
 /// `numa_meminfo_cover_memory()`: the pages of memblock memory the nodes hold must be within
 /// 1 MiB of all memory pages below `max_pfn`.
-fn covers_memory(mb: &SeriesMemblock, max_pfn: u64, mi: &NumaMeminfo, events: &mut Vec<NumaEvent>) -> bool {
+fn covers_memory(
+    mb: &SeriesMemblock,
+    max_pfn: u64,
+    mi: &NumaMeminfo,
+    events: &mut Vec<NumaEvent>,
+) -> Result<(), Error> {
     let present = |nid: Option<Nid>, s: u64, e: u64| -> u64 {
         mb.mem_pfn_ranges(MAX_NUMNODES)
             .filter(|r| nid.is_none_or(|n| r.nid == n))
@@ -410,13 +433,11 @@ fn covers_memory(mb: &SeriesMemblock, max_pfn: u64, mi: &NumaMeminfo, events: &m
     let numaram: u64 = mi.blks().iter().map(|b| present(Some(b.nid), b.start >> PAGE_SHIFT, b.end >> PAGE_SHIFT)).sum();
     let e820ram = present(None, 0, max_pfn);
     if e820ram.saturating_sub(numaram) >= 1 << (20 - PAGE_SHIFT) {
-        events.push(NumaEvent::NotCovered {
-            numa_mb: numaram >> (20 - PAGE_SHIFT),
-            ram_mb: e820ram >> (20 - PAGE_SHIFT),
-        });
-        return false;
+        let (numa_mb, ram_mb) = (numaram >> (20 - PAGE_SHIFT), e820ram >> (20 - PAGE_SHIFT));
+        events.push(NumaEvent::NotCovered { numa_mb, ram_mb });
+        return Err(Error::NotCovered { numa_mb, ram_mb });
     }
-    true
+    Ok(())
 }
 
 /// `setup_node_data()`: `pg_data_t` for a node of at least 4 MiB, node-local and top-down

@@ -6,7 +6,8 @@ use alloc::vec::Vec;
 
 use crate::acpi_srat::{AcpiNuma, MessageStyle, NumaConfig, SratTable};
 use crate::crashkernel::memblock_bottomup::{Nid, RegionFlags, SeriesMemblock};
-use crate::numa::{EINVAL, NumaDiscovery, NumaEvent, NumaInitFn, NumaMeminfo, NumaParams};
+use crate::error::Errno;
+use crate::numa::{NumaDiscovery, NumaEvent, NumaInitFn, NumaMeminfo, NumaParams};
 
 /// The ACPI NUMA init function over one SRAT (or none: `-ENOENT`, no SRAT).
 #[derive(Debug)]
@@ -38,7 +39,7 @@ impl NumaInitFn for SratNuma<'_> {
         let mut meminfo = NumaMeminfo::default();
         let mut add_events = Vec::new();
         let Ok(mut acpi) = AcpiNuma::new(self.config) else {
-            return NumaDiscovery { ret: EINVAL, ..NumaDiscovery::default() };
+            return NumaDiscovery { ret: Err(Errno::EINVAL), ..NumaDiscovery::default() };
         };
         let ret = {
             let mut add = |nid: u32, start: u64, end: u64| meminfo.add_memblk(nid as Nid, start, end, &mut add_events);
@@ -54,10 +55,10 @@ impl NumaInitFn for SratNuma<'_> {
             Err(e) => {
                 // A table the kernel would read past: treat it as a bad SRAT.
                 events.push(NumaEvent::Srat(e.to_string()));
-                EINVAL
+                Err(e.init_ret())
             }
         };
-        if ret >= 0 && params.profile.has_hotplug_flags() {
+        if ret.is_ok() && params.profile.has_hotplug_flags() {
             for b in acpi.memblks().iter().filter(|b| b.hotpluggable && b.end > b.start) {
                 if mb.set_flags(b.start, b.end - b.start, RegionFlags::HOTPLUG, true).is_err() {
                     events.push(NumaEvent::Srat(alloc::format!(

@@ -29,7 +29,7 @@ fn acpi_tables_srat_builder_alone() {
     assert!(table.checksum().is_valid());
     assert_eq!(table.length(), 48 + 4 * 40);
     let (numa, ret) = parse(&bytes, NumaConfig::linux_6_1_messages());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -62,7 +62,7 @@ fn processors_appended_with_sdt() {
     assert_eq!((m.base_address, m.address_length, m.proximity_domain), (0x1_0000_0000, 0x4000_0000, 1));
 
     let (numa, ret) = parse(&bytes, NumaConfig::linux_3_12());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines(),
         strs(&[

@@ -6,9 +6,10 @@ mod common;
 
 use common::*;
 use movable_node::acpi_srat::{
-    AcceptAll, AcpiNuma, ApicDriver, CpuAffinityOutcome, MemAffinityOutcome, MessageStyle, NumaConfig, SratError,
-    SratTable, x86_acpi_numa_init_bytes,
+    AcceptAll, AcpiNuma, ApicDriver, CpuAffinityOutcome, MemAffinityOutcome, MessageStyle, NumaConfig, SratTable,
+    x86_acpi_numa_init_bytes,
 };
+use movable_node::{Errno, Error};
 
 fn config() -> NumaConfig {
     NumaConfig::linux_3_12()
@@ -18,19 +19,19 @@ fn config() -> NumaConfig {
 fn buffer_shorter_than_the_header() {
     for len in [0, 1, 20, 35] {
         let err = SratTable::from_bytes(&TWO_NODE[..len]).unwrap_err();
-        assert!(matches!(err, SratError::Truncated { len: l } if l == len), "{err}");
+        assert!(matches!(err, Error::Truncated { len: l } if l == len), "{err}");
         assert!(x86_acpi_numa_init_bytes(&TWO_NODE[..len], config(), &mut AcceptAll).is_err());
     }
     // 36 bytes are enough to see that the length field (280) runs past the buffer.
     let err = SratTable::from_bytes(&TWO_NODE[..36]).unwrap_err();
-    assert!(matches!(err, SratError::LengthExceedsBuffer { length: 280, buffer_len: 36 }));
+    assert!(matches!(err, Error::LengthExceedsBuffer { length: 280, buffer_len: 36 }));
 }
 
 #[test]
 fn truncated_table_length_field_past_the_buffer() {
     // The kernel maps `length` bytes and checksums them: past the end of what we have.
     let err = SratTable::from_bytes(&TWO_NODE[..200]).unwrap_err();
-    assert!(matches!(err, SratError::LengthExceedsBuffer { length: 280, buffer_len: 200 }));
+    assert!(matches!(err, Error::LengthExceedsBuffer { length: 280, buffer_len: 200 }));
     assert_eq!(
         err.to_string(),
         "SRAT length field 0x118 (offset 4) exceeds the 200-byte buffer: the kernel would checksum past its end"
@@ -38,7 +39,7 @@ fn truncated_table_length_field_past_the_buffer() {
     let mut bytes = TWO_NODE.to_vec();
     set_length(&mut bytes, 300);
     let err = SratTable::from_bytes(&bytes).map(|_| ());
-    assert!(matches!(err, Err(SratError::LengthExceedsBuffer { length: 300, buffer_len: 280 })));
+    assert!(matches!(err, Err(Error::LengthExceedsBuffer { length: 300, buffer_len: 280 })));
 }
 
 #[test]
@@ -52,7 +53,7 @@ fn wrong_checksum_warns_at_every_table_lookup_and_the_table_is_used() {
     let table = SratTable::from_bytes(&bytes).unwrap();
     assert_eq!((table.checksum().stored, table.checksum().sum, table.checksum().expected()), (0x76, 1, 0x75));
     let (numa, ret) = parse(&bytes, config());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     let warn =
         "ACPI BIOS Warning (bug): Incorrect checksum in table [SRAT] - 0x76, should be 0x75 (20130725/tbprint-204)";
     assert_eq!(
@@ -85,7 +86,7 @@ fn length_field_smaller_than_the_buffer() {
     let mut bytes = TWO_NODE.to_vec();
     set_length(&mut bytes, 200);
     let (numa, ret) = parse(&bytes, config());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     let warn =
         "ACPI BIOS Warning (bug): Incorrect checksum in table [SRAT] - 0x76, should be 0x5C (20130725/tbprint-204)";
     let lines = numa.message_lines();
@@ -108,9 +109,9 @@ fn zero_length_field_means_no_srat() {
     // acpi_os_map_memory(addr, 0) is NULL in early boot: the table is "not there".
     let mut bytes = TWO_NODE.to_vec();
     set_length(&mut bytes, 0);
-    assert!(matches!(SratTable::from_bytes(&bytes), Err(SratError::ZeroLength)));
+    assert!(matches!(SratTable::from_bytes(&bytes), Err(Error::ZeroLength)));
     let (numa, ret) = parse(&bytes, config());
-    assert_eq!(ret, -ENOENT);
+    assert_eq!(ret, Err(Errno::ENOENT));
     assert!(numa.messages().is_empty() && numa.passes().is_empty());
 }
 
@@ -119,7 +120,7 @@ fn signature_other_than_srat() {
     let mut bytes = TWO_NODE.to_vec();
     bytes[..4].copy_from_slice(b"SLIT");
     let err = SratTable::from_bytes(&bytes).unwrap_err();
-    assert!(matches!(err, SratError::BadSignature { found } if &found == b"SLIT"));
+    assert!(matches!(err, Error::BadSignature { found } if &found == b"SLIT"));
 }
 
 #[test]
@@ -131,7 +132,7 @@ fn zero_length_subtable_stops_every_pass_with_einval() {
     bytes[121] = 0;
     fix_checksum(&mut bytes);
     let (numa, ret) = parse(&bytes, config());
-    assert_eq!(ret, -EINVAL);
+    assert_eq!(ret, Err(Errno::EINVAL));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -147,7 +148,7 @@ fn zero_length_subtable_stops_every_pass_with_einval() {
     assert_eq!(numa.memblks().len(), 1);
     assert!(numa.srat_disabled());
     let rets: Vec<_> = numa.passes().iter().map(|p| p.ret).collect();
-    assert_eq!(rets, vec![-EINVAL, -EINVAL, -EINVAL]);
+    assert_eq!(rets, vec![Errno::EINVAL.ret(); 3]);
     assert_eq!(numa.memory_records()[1].outcome, MemAffinityOutcome::BadLength { length: 0 });
 }
 
@@ -160,7 +161,7 @@ fn one_byte_subtable_moves_the_walk_by_one_byte() {
     bytes[241] = 1;
     fix_checksum(&mut bytes);
     let (numa, ret) = parse(&bytes, config());
-    assert_eq!(ret, -EINVAL);
+    assert_eq!(ret, Err(Errno::EINVAL));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -197,7 +198,7 @@ fn subtable_running_past_the_end_of_the_buffer() {
     assert!(
         matches!(
             err,
-            SratError::ReadPastEnd {
+            Error::ReadPastEnd {
                 field: "flags",
                 subtable_offset: 240,
                 entry_type: 1,
@@ -227,7 +228,7 @@ fn subtable_running_past_the_length_field_reads_the_following_memory() {
     let mut bytes = TWO_NODE.to_vec();
     set_length(&mut bytes, 256);
     let (numa, ret) = parse(&bytes, config());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     let lines = numa.message_lines();
     assert_eq!(
         lines[0],
@@ -251,7 +252,7 @@ fn memory_subtable_whose_length_is_not_40() {
         ],
     );
     let (numa, ret) = parse(&bytes, config());
-    assert_eq!(ret, -EINVAL);
+    assert_eq!(ret, Err(Errno::EINVAL));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -274,13 +275,13 @@ fn processor_subtable_lengths() {
     // Local APIC must be exactly 16; x2APIC at least 24 (28 is accepted).
     let bytes = sdt_srat(1, &[with_length(x2apic(4, 7, true), 28), mem(4, 0, 0x1000_0000, false)]);
     let (numa, ret) = parse(&bytes, config());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(numa.message_lines()[0], "SRAT: PXM 4 -> APIC 0x0007 -> Node 0");
 
     for bad in [with_length(x2apic(4, 7, true), 20), with_length(lapic(4, 7, 0, true), 20)] {
         let bytes = sdt_srat(1, &[bad, mem(4, 0, 0x1000_0000, false)]);
         let (numa, ret) = parse(&bytes, config());
-        assert_eq!(ret, -ENOENT);
+        assert_eq!(ret, Err(Errno::ENOENT));
         assert_eq!(numa.message_lines(), strs(&["SRAT: SRAT not used."]));
         assert!(matches!(numa.cpu_records()[0].outcome, CpuAffinityOutcome::BadLength { length: 20 }));
     }
@@ -293,7 +294,7 @@ fn more_domains_than_nodes_in_a_processor_subtable() {
     // also reports 3 of its 7 subtables ignored.
     let config = NumaConfig { max_numnodes: 2, ..config() };
     let (numa, ret) = parse(FOUR_NODE_HOTPLUG, config);
-    assert_eq!(ret, -ENOENT);
+    assert_eq!(ret, Err(Errno::ENOENT));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -314,7 +315,7 @@ fn more_domains_than_nodes_in_a_memory_subtable() {
     // NR_NODE_MEMBLKS is 6: the seventh memory subtable is not handled.
     let config = NumaConfig { max_numnodes: 3, ..config() };
     let (numa, ret) = parse(FOUR_NODE_HOTPLUG, config);
-    assert_eq!(ret, -EINVAL);
+    assert_eq!(ret, Err(Errno::EINVAL));
     assert_eq!(
         numa.message_lines()[4..],
         strs(&[
@@ -349,7 +350,7 @@ fn too_many_memory_subtables() {
     // counted but never handled; the pass returns the count, 5.
     let config = NumaConfig { max_numnodes: 2, ..config() };
     let (numa, ret) = parse(TWO_NODE, config);
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines()[2..],
         strs(&[
@@ -372,7 +373,7 @@ fn numa_add_memblk_failure_is_a_bad_srat() {
         if calls.len() == 2 { Err("too many memblk ranges") } else { Ok(()) }
     };
     let (numa, ret) = x86_acpi_numa_init_bytes(TWO_NODE, config(), &mut add).unwrap();
-    assert_eq!(ret, -EINVAL);
+    assert_eq!(ret, Err(Errno::EINVAL));
     assert_eq!(calls, vec![(0, 0, 0xa_0000), (0, 0x10_0000, 0x8000_0000)]);
     assert_eq!(
         numa.message_lines()[2..],
@@ -395,7 +396,7 @@ fn base_plus_length_wrapping_past_2_pow_64() {
         Ok(())
     };
     let (numa, ret) = x86_acpi_numa_init_bytes(&bytes, config(), &mut add).unwrap();
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(calls, vec![(0, 0xffff_ffff_0000_0000, 0x1_0000_0000), (0, 0, 0)]);
     assert_eq!(
         numa.message_lines(),
@@ -413,11 +414,11 @@ fn x2apic_ids_the_kernel_cannot_index() {
     let bytes = sdt_srat(1, &[x2apic(0, 0x8000_0000, true), mem(0, 0, 0x1000_0000, false)]);
     let x2 = NumaConfig { apic_driver: ApicDriver::X2Apic, ..config() };
     let err = x86_acpi_numa_init_bytes(&bytes, x2, &mut AcceptAll).unwrap_err();
-    assert!(matches!(err, SratError::ApicIdNegative { apic_id: 0x8000_0000, subtable_offset: 48 }));
+    assert!(matches!(err, Error::ApicIdNegative { apic_id: 0x8000_0000, subtable_offset: 48 }));
     // Id 0x8000 (= MAX_LOCAL_APIC) is skipped with a message after the node was assigned.
     let bytes = sdt_srat(1, &[x2apic(0, 0x8000, true), mem(0, 0, 0x1000_0000, false)]);
     let (numa, ret) = parse(&bytes, x2);
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -448,7 +449,7 @@ fn uv_local_apic_ids_include_the_sapic_eid() {
 fn numa_noacpi_skips_everything() {
     let config = NumaConfig { numa_noacpi: true, ..config() };
     let (numa, ret) = parse(TWO_NODE, config);
-    assert_eq!(ret, -ENOENT);
+    assert_eq!(ret, Err(Errno::ENOENT));
     assert!(numa.messages().is_empty());
     assert!(numa.memory_records().iter().all(|r| r.outcome == MemAffinityOutcome::SratDisabled));
 }
@@ -457,6 +458,6 @@ fn numa_noacpi_skips_everything() {
 fn max_numnodes_out_of_range() {
     for value in [0, 1025] {
         let err = AcpiNuma::new(NumaConfig { max_numnodes: value, ..config() }).unwrap_err();
-        assert!(matches!(err, SratError::InvalidMaxNumnodes { value: v } if v == value));
+        assert!(matches!(err, Error::InvalidMaxNumnodes { value: v } if v == value));
     }
 }

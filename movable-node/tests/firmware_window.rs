@@ -6,7 +6,8 @@ mod common;
 
 use acpi_tables::{Aml, rsdp::Rsdp, sdt::Sdt, xsdt::XSDT};
 use common::*;
-use movable_node::acpi_srat::{AcceptAll, AcpiNuma, Discovery, FirmwareWindow, NumaConfig, SratError, find_srat};
+use movable_node::Error;
+use movable_node::acpi_srat::{AcceptAll, AcpiNuma, Discovery, FirmwareWindow, NumaConfig, find_srat};
 
 const BASE: u64 = 0xe_0000;
 const RSDP_PA: u64 = 0xe_0000;
@@ -51,7 +52,7 @@ fn srat_found_through_acpi_from_the_rsdp() {
     assert_eq!((found.address, found.discovery, found.root), (SRAT_PA, Discovery::Acpi, "XSDT"));
     assert_eq!(found.table.table_bytes(), TWO_NODE);
     let mut numa = AcpiNuma::new(NumaConfig::linux_3_12()).unwrap();
-    assert_eq!(numa.x86_acpi_numa_init(Some(&found.table), &mut AcceptAll).unwrap(), 0);
+    assert_eq!(numa.x86_acpi_numa_init(Some(&found.table), &mut AcceptAll).unwrap(), Ok(()));
     assert_eq!(numa.message_lines(), parse(TWO_NODE, NumaConfig::linux_3_12()).0.message_lines());
 }
 
@@ -65,7 +66,7 @@ fn srat_with_a_bad_checksum_is_used_like_the_kernel_does() {
     let found = find_srat(&window, RSDP_PA).unwrap();
     assert_eq!((found.address, found.discovery), (SRAT_PA, Discovery::RootScan));
     let mut numa = AcpiNuma::new(NumaConfig::linux_3_12()).unwrap();
-    assert_eq!(numa.x86_acpi_numa_init(Some(&found.table), &mut AcceptAll).unwrap(), 0);
+    assert_eq!(numa.x86_acpi_numa_init(Some(&found.table), &mut AcceptAll).unwrap(), Ok(()));
     let warnings = numa
         .message_lines()
         .iter()
@@ -110,7 +111,7 @@ fn no_srat_in_the_root_table() {
     let mem = firmware(&[APIC_PA], &[]);
     let window = FirmwareWindow::new(BASE, &mem).unwrap();
     let err = find_srat(&window, RSDP_PA).unwrap_err();
-    assert!(matches!(err, SratError::SratNotFound { root: "XSDT", address: XSDT_PA }), "{err}");
+    assert!(matches!(err, Error::SratNotFound { root: "XSDT", address: XSDT_PA }), "{err}");
 }
 
 #[test]
@@ -119,17 +120,17 @@ fn tables_outside_the_window() {
     let mem = firmware(&[APIC_PA, 0x10_0000], &[]);
     let window = FirmwareWindow::new(BASE, &mem).unwrap();
     let err = find_srat(&window, RSDP_PA).unwrap_err();
-    assert!(matches!(err, SratError::OutOfWindow { address: 0x10_0000, size: 36, .. }), "{err}");
+    assert!(matches!(err, Error::OutOfWindow { address: 0x10_0000, size: 36, .. }), "{err}");
     // The RSDP itself outside.
     let err = find_srat(&window, 0xd_0000).unwrap_err();
-    assert!(matches!(err, SratError::OutOfWindow { what: "RSDP", .. }), "{err}");
+    assert!(matches!(err, Error::OutOfWindow { what: "RSDP", .. }), "{err}");
     // An SRAT whose length runs past the window.
     let mut long = TWO_NODE.to_vec();
     set_length(&mut long, 0x2_0000);
     let mem = firmware(&[SRAT_PA], &[(SRAT_PA, &long)]);
     let window = FirmwareWindow::new(BASE, &mem).unwrap();
     let err = find_srat(&window, RSDP_PA).unwrap_err();
-    assert!(matches!(err, SratError::OutOfWindow { what: "SRAT", address: SRAT_PA, size: 0x2_0000, .. }), "{err}");
+    assert!(matches!(err, Error::OutOfWindow { what: "SRAT", address: SRAT_PA, size: 0x2_0000, .. }), "{err}");
 }
 
 #[test]
@@ -138,16 +139,16 @@ fn broken_rsdp_and_root_table() {
     mem[8] ^= 0xff; // RSDP checksum
     let window = FirmwareWindow::new(BASE, &mem).unwrap();
     let err = find_srat(&window, RSDP_PA).unwrap_err();
-    assert!(matches!(err, SratError::Acpi(acpi::AcpiError::RsdpInvalidChecksum)), "{err}");
+    assert!(matches!(err, Error::Acpi(acpi::AcpiError::RsdpInvalidChecksum)), "{err}");
 
     let mut mem = firmware(&[SRAT_PA], &[(SRAT_PA, TWO_NODE)]);
     let off = (XSDT_PA - BASE) as usize;
     mem[off + 4..off + 8].copy_from_slice(&0u32.to_le_bytes()); // XSDT length 0
     let window = FirmwareWindow::new(BASE, &mem).unwrap();
     let err = find_srat(&window, RSDP_PA).unwrap_err();
-    assert!(matches!(err, SratError::RootTableTooShort { what: "XSDT", length: 0, .. }), "{err}");
+    assert!(matches!(err, Error::RootTableTooShort { what: "XSDT", length: 0, .. }), "{err}");
 
-    assert!(matches!(FirmwareWindow::new(u64::MAX - 10, &mem), Err(SratError::WindowOverflow { .. })));
+    assert!(matches!(FirmwareWindow::new(u64::MAX - 10, &mem), Err(Error::WindowOverflow { .. })));
 }
 
 #[test]
@@ -162,7 +163,7 @@ fn a_subtable_past_the_table_end_reads_the_following_firmware_memory() {
     let found = find_srat(&window, RSDP_PA).unwrap();
     assert_eq!(found.discovery, Discovery::Acpi);
     let mut numa = AcpiNuma::new(NumaConfig::linux_3_12()).unwrap();
-    assert_eq!(numa.x86_acpi_numa_init(Some(&found.table), &mut AcceptAll).unwrap(), 0);
+    assert_eq!(numa.x86_acpi_numa_init(Some(&found.table), &mut AcceptAll).unwrap(), Ok(()));
     assert_eq!(numa.memblks().last().unwrap().start, 0x1_0000_0000);
 }
 

@@ -4,12 +4,14 @@
 mod common;
 
 use common::*;
-use movable_node::acpi_srat::numa_parse::{CpuAffinity, MemoryBlock, NUMA_NO_NODE, PXM_INVAL};
-use movable_node::acpi_srat::srat::{ACPI_SRAT_TYPE_MEMORY_AFFINITY, SratEntry};
+use movable_node::acpi_srat::config::{NUMA_NO_NODE, PXM_INVAL};
+use movable_node::acpi_srat::records::{CpuAffinity, MemoryBlock};
+use movable_node::acpi_srat::table::ACPI_SRAT_TYPE_MEMORY_AFFINITY;
 use movable_node::acpi_srat::{
     AcceptAll, AcpiNuma, ApicDriver, CpuAffinityOutcome, MemAffinityOutcome, MessageStyle, NumaConfig, PxmRangeCheck,
-    SratError, SratTable,
+    SratEntry, SratTable,
 };
+use movable_node::{Errno, Error};
 
 fn block(offset: usize, node: u32, pxm: u32, start: u64, end: u64, hotpluggable: bool) -> MemoryBlock {
     MemoryBlock { offset, node, pxm, start, end, hotpluggable, non_volatile: false }
@@ -19,7 +21,7 @@ fn block(offset: usize, node: u32, pxm: u32, start: u64, end: u64, hotpluggable:
 fn two_node_qemu_layout() {
     // Subtables: local APIC at 48 and 64, memory at 80, 120, 160, 200 (disabled), 240.
     let (numa, ret) = parse(TWO_NODE, NumaConfig::linux_3_12());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -78,7 +80,7 @@ fn four_nodes_hotpluggable_below_and_above_the_kernel_node() {
     // CPUs: PXM 1 (APIC 0, 1) -> node 0, PXM 0 (APIC 2) -> node 1, PXM 2 (APIC 3) -> node 2;
     // PXM 3 appears first in memory -> node 3. Memory subtables at 112 + 40 * i.
     let (numa, ret) = parse(FOUR_NODE_HOTPLUG, NumaConfig::linux_3_12());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -125,7 +127,7 @@ fn four_nodes_without_memory_hotplug_ignore_hotpluggable_ranges() {
     // gets a node.
     let config = NumaConfig { memory_hotplug: false, ..NumaConfig::linux_3_12() };
     let (numa, ret) = parse(FOUR_NODE_HOTPLUG, config);
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines()[4..],
         strs(&[
@@ -150,7 +152,7 @@ fn pxms_first_seen_in_processor_entries_flat_apic() {
     // node is assigned; PXM 6 -> node 0; PXM 9 disabled. Local APIC: PXM 3 -> node 1; PXM 4
     // disabled. Memory: PXM 7 -> node 2, PXM 3 -> node 1, PXM 4 disabled, PXM 6 -> node 0.
     let (numa, ret) = parse(CPU_PXM_FIRST, NumaConfig::linux_3_12());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -191,7 +193,7 @@ fn pxms_first_seen_in_processor_entries_x2apic_driver() {
     // With an x2APIC driver every id is valid: PXM 5 -> 0, 6 -> 1, 3 -> 2, then memory PXM 7 -> 3.
     let config = NumaConfig { apic_driver: ApicDriver::X2Apic, ..NumaConfig::linux_3_12() };
     let (numa, ret) = parse(CPU_PXM_FIRST, config);
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -213,7 +215,7 @@ fn revision_2_pxms_are_32_bit_and_out_of_range_for_3_12_by_default() {
     let mut numa = AcpiNuma::new(NumaConfig::linux_3_12()).unwrap();
     let err = numa.x86_acpi_numa_init(Some(&table), &mut AcceptAll).unwrap_err();
     assert!(
-        matches!(err, SratError::PxmOutOfRange { pxm: 0x200, max_pxm_domains: 256, subtable_offset: Some(48) }),
+        matches!(err, Error::PxmOutOfRange { pxm: 0x200, max_pxm_domains: 256, subtable_offset: Some(48) }),
         "{err}"
     );
     assert!(numa.messages().is_empty());
@@ -230,7 +232,7 @@ fn revision_2_pxms_with_1024_nodes() {
     let err = numa.x86_acpi_numa_init(Some(&table), &mut AcceptAll).unwrap_err();
     assert!(matches!(
         err,
-        SratError::PxmOutOfRange { pxm: 0x0100_0001, max_pxm_domains: 1024, subtable_offset: Some(168) }
+        Error::PxmOutOfRange { pxm: 0x0100_0001, max_pxm_domains: 1024, subtable_offset: Some(168) }
     ));
     let expected_so_far = [
         "SRAT: PXM 512 -> APIC 0x0001 -> Node 0",
@@ -244,7 +246,7 @@ fn revision_2_pxms_with_1024_nodes() {
     // accepted ranges, so acpi_numa_init returns 0 and x86_acpi_numa_init -EINVAL.
     let config = NumaConfig { pxm_range_check: PxmRangeCheck::NoNode, ..config };
     let (numa, ret) = parse(REV2_PXM32, config);
-    assert_eq!(ret, -EINVAL);
+    assert_eq!(ret, Err(Errno::EINVAL));
     let mut expected = strs(&expected_so_far);
     expected.extend(strs(&["SRAT: Too many proximity domains.", "SRAT: SRAT not used."]));
     assert_eq!(numa.message_lines(), expected);
@@ -258,7 +260,7 @@ fn revision_2_pxm_range_checked_with_64_nodes() {
     // after it is used, no range is accepted -> -ENOENT.
     let config = NumaConfig { pxm_range_check: PxmRangeCheck::NoNode, ..NumaConfig::linux_3_12() };
     let (numa, ret) = parse(REV2_PXM32, config);
-    assert_eq!(ret, -ENOENT);
+    assert_eq!(ret, Err(Errno::ENOENT));
     assert_eq!(numa.message_lines(), strs(&["SRAT: Too many proximity domains 200", "SRAT: SRAT not used."]));
     assert!(numa.memory_records().iter().all(|r| r.outcome == MemAffinityOutcome::SratDisabled));
     assert_eq!(numa.cpu_records()[1].outcome, CpuAffinityOutcome::SratDisabled);
@@ -269,7 +271,7 @@ fn revision_1_masks_memory_and_local_apic_pxms() {
     // x2APIC PXM 3 (never masked) -> node 0; local APIC low byte 1, high bytes ignored -> PXM 1
     // -> node 1; memory 0x101 -> 1 (node 1), 0xABCDEF02 -> 2 (node 2).
     let (numa, ret) = parse(REV1_MASKED, NumaConfig::linux_3_12());
-    assert_eq!(ret, 0);
+    assert_eq!(ret, Ok(()));
     assert_eq!(
         numa.message_lines(),
         strs(&[
@@ -300,10 +302,10 @@ fn revision_1_table_relabelled_revision_2_uses_the_high_bytes() {
     let table = SratTable::from_bytes(&bytes).unwrap();
     let mut numa = AcpiNuma::new(NumaConfig::linux_3_12()).unwrap();
     let err = numa.x86_acpi_numa_init(Some(&table), &mut AcceptAll).unwrap_err();
-    assert!(matches!(err, SratError::PxmOutOfRange { pxm: 0x101, subtable_offset: Some(72), .. }));
+    assert!(matches!(err, Error::PxmOutOfRange { pxm: 0x101, subtable_offset: Some(72), .. }));
     let config = NumaConfig { pxm_range_check: PxmRangeCheck::NoNode, ..NumaConfig::linux_3_12() };
     let (numa, ret) = parse(&bytes, config);
-    assert_eq!(ret, -ENOENT);
+    assert_eq!(ret, Err(Errno::ENOENT));
     assert_eq!(
         numa.message_lines(),
         strs(
@@ -335,5 +337,5 @@ fn memory_pass_walker_counts_matches() {
     assert_eq!((report.ret, report.handled, report.message), (0, 7, None));
     // A handler returning non-zero ends the pass with -EINVAL.
     let report = table.parse_entries(0, 0, |_| Ok(1)).unwrap();
-    assert_eq!((report.ret, report.handled), (-EINVAL, 1));
+    assert_eq!((report.ret, report.handled), (Errno::EINVAL.ret(), 1));
 }

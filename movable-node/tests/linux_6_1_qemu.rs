@@ -60,7 +60,7 @@ fn model_prints_what_linux_6_1_printed() {
         assert!(kernel_lines.len() >= 5, "{name}: too few SRAT lines in dmesg");
 
         let (numa, ret) = parse(&srat, NumaConfig::linux_6_1_messages());
-        assert_eq!(ret, 0, "{name}");
+        assert_eq!(ret, Ok(()), "{name}");
         assert_eq!(numa.message_lines(), kernel_lines, "{name}: message lines");
 
         // PXM -> node and the ranges, from the kernel's own lines.

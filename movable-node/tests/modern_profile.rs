@@ -52,7 +52,7 @@ impl NumaInitFn for TwoNodes {
         if params.profile.has_hotplug_flags() {
             mb.set_flags(2 * GIB, 2 * GIB, RegionFlags::HOTPLUG, true).unwrap();
         }
-        NumaDiscovery { ret: 0, meminfo, nodes_parsed: vec![0, 1] }
+        NumaDiscovery { ret: Ok(()), meminfo, nodes_parsed: vec![0, 1] }
     }
 }
 

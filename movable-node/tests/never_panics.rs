@@ -246,7 +246,7 @@ proptest! {
         let (numa, ret) = x86_acpi_numa_init_bytes(&t, NumaConfig::linux_3_12(), &mut AcceptAll).unwrap();
         let got: Vec<_> = numa.memblks().iter().map(|b| (b.node, b.pxm, b.start, b.end)).collect();
         prop_assert_eq!(got, expected.clone());
-        prop_assert_eq!(ret, if expected.is_empty() { -2 } else { 0 });
+        prop_assert_eq!(ret, if expected.is_empty() { Err(movable_node::Errno::ENOENT) } else { Ok(()) });
         let pairs: Vec<(u32, u32)> = {
             let mut v: Vec<_> = node.iter().map(|(p, n)| (*p, *n)).collect();
             v.sort();

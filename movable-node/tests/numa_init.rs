@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
+use movable_node::Errno;
 use movable_node::KernelProfile;
 use movable_node::SratNuma;
 use movable_node::acpi_srat::{MessageStyle, NumaConfig, SratTable};
 use movable_node::memblock_bottomup::{BottomUp, SeriesMemblock};
-use movable_node::numa::{EINVAL, NumaEvent, NumaMeminfo, NumaParams, x86_numa_init};
+use movable_node::numa::{NumaEvent, NumaMeminfo, NumaParams, x86_numa_init};
 use movable_node::zones::{ZoneParams, ZoneType, free_area_init_nodes};
 
 const GIB: u64 = 1 << 30;
@@ -20,9 +21,9 @@ fn lines(events: &[NumaEvent]) -> Vec<String> {
 fn add_memblk_ignores_empty_and_invalid_blocks_and_caps_the_count() {
     let mut mi = NumaMeminfo::default();
     let mut ev = Vec::new();
-    assert_eq!(mi.add_memblk(0, 0x1000, 0x1000, &mut ev), Ok(()));
-    assert_eq!(mi.add_memblk(64, 0, 0x1000, &mut ev), Ok(()));
-    assert_eq!(mi.add_memblk(1, 0x2000, 0x1000, &mut ev), Ok(()));
+    assert!(matches!(mi.add_memblk(0, 0x1000, 0x1000, &mut ev), Ok(())));
+    assert!(matches!(mi.add_memblk(64, 0, 0x1000, &mut ev), Ok(())));
+    assert!(matches!(mi.add_memblk(1, 0x2000, 0x1000, &mut ev), Ok(())));
     assert!(mi.blks().is_empty());
     assert_eq!(
         lines(&ev),
@@ -33,9 +34,11 @@ fn add_memblk_ignores_empty_and_invalid_blocks_and_caps_the_count() {
     );
     // NR_NODE_MEMBLKS = 2 * MAX_NUMNODES = 128 blocks fit; the 129th is an error.
     for i in 0..128u64 {
-        assert_eq!(mi.add_memblk(0, i << 20, (i << 20) + 0x1000, &mut ev), Ok(()));
+        assert!(matches!(mi.add_memblk(0, i << 20, (i << 20) + 0x1000, &mut ev), Ok(())));
     }
-    assert_eq!(mi.add_memblk(0, 1 << 40, (1 << 40) + 0x1000, &mut ev), Err(EINVAL));
+    let err = mi.add_memblk(0, 1 << 40, (1 << 40) + 0x1000, &mut ev).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::EINVAL));
+    assert_eq!(err.errno().map(Errno::ret), Some(-22));
     assert_eq!(ev.last().unwrap().to_string(), "NUMA: too many memblk ranges");
 }
 
@@ -83,7 +86,13 @@ fn cleanup_clips_merges_and_rejects_overlaps() {
     let mut mi = NumaMeminfo::default();
     mi.add_memblk(0, 0, 2 * GIB, &mut ev).unwrap();
     mi.add_memblk(1, GIB, 3 * GIB, &mut ev).unwrap();
-    assert_eq!(mi.cleanup(4 * GIB, &mut ev), Err(EINVAL));
+    let err = mi.cleanup(4 * GIB, &mut ev).unwrap_err();
+    assert_eq!(err.errno(), Some(Errno::EINVAL));
+    assert!(matches!(
+        err,
+        movable_node::Error::NodeOverlap { nid: 0, start: 0, last, other_nid: 1, other_start, other_last }
+            if last == 2 * GIB - 1 && other_start == GIB && other_last == 3 * GIB - 1
+    ));
     assert_eq!(
         ev.last().unwrap().to_string(),
         "NUMA: node 0 [mem 0x00000000-0x7fffffff] overlaps with node 1 [mem 0x40000000-0xbfffffff]"

@@ -393,7 +393,7 @@ impl NumaInitFn for LogNuma<'_> {
     fn init(&mut self, mb: &mut SeriesMemblock, params: &NumaParams, events: &mut Vec<NumaEvent>) -> NumaDiscovery {
         let mut meminfo = NumaMeminfo::default();
         let mut nodes = Vec::new();
-        let mut ret = 0;
+        let mut ret = Ok(());
         for b in self.blocks {
             nodes.push(b.nid);
             if params.profile.has_hotplug_flags() && (b.hotplug || self.declared.contains(&b.nid)) {
@@ -403,7 +403,7 @@ impl NumaInitFn for LogNuma<'_> {
                 continue;
             }
             if let Err(e) = meminfo.add_memblk(b.nid, b.start, b.end, events) {
-                ret = e;
+                ret = Err(e.init_ret());
             }
         }
         nodes.sort_unstable();

@@ -18,7 +18,7 @@
 //!   checksumming), and its `AcpiHandler` cannot report a failure. Before `acpi` runs,
 //!   [`find_srat`] checks that everything it will touch lies in the window; the handler then never
 //!   leaves the window. If it were ever asked to, it maps zeroed scratch memory instead, and the
-//!   lookup fails with [`SratError::OutOfWindow`].
+//!   lookup fails with [`Error::OutOfWindow`].
 
 use core::alloc::Layout;
 use core::cell::Cell;
@@ -27,7 +27,8 @@ use core::ptr::NonNull;
 
 use acpi::{AcpiHandler, AcpiTables, PhysicalMapping};
 
-use super::srat::{ACPI_SIG_SRAT, ACPI_TABLE_HEADER_LEN, Srat, SratError, SratTable};
+use super::table::{ACPI_SIG_SRAT, ACPI_TABLE_HEADER_LEN, Srat, SratTable};
+use crate::error::Error;
 
 /// `sizeof(struct acpi_table_rsdp)` (ACPI 2.0+), which is what `acpi` maps for the RSDP.
 const RSDP_LEN: usize = 36;
@@ -47,11 +48,11 @@ pub struct FirmwareWindow<'a> {
 impl<'a> FirmwareWindow<'a> {
     /// A window of `bytes` at physical address `base`. Fails if the window would wrap past
     /// the end of the 64-bit address space.
-    pub fn new(base: u64, bytes: &'a [u8]) -> Result<Self, SratError> {
+    pub fn new(base: u64, bytes: &'a [u8]) -> Result<Self, Error> {
         u64::try_from(bytes.len())
             .ok()
             .and_then(|len| base.checked_add(len))
-            .ok_or(SratError::WindowOverflow { base, len: bytes.len() })?;
+            .ok_or(Error::WindowOverflow { base, len: bytes.len() })?;
         Ok(FirmwareWindow { base, bytes })
     }
 
@@ -88,8 +89,8 @@ impl<'a> FirmwareWindow<'a> {
         self.bytes.get(off..)
     }
 
-    fn require(&self, what: &'static str, address: u64, size: u64) -> Result<&'a [u8], SratError> {
-        self.slice(address, size).ok_or(SratError::OutOfWindow {
+    fn require(&self, what: &'static str, address: u64, size: u64) -> Result<&'a [u8], Error> {
+        self.slice(address, size).ok_or(Error::OutOfWindow {
             what,
             address,
             size,
@@ -235,7 +236,7 @@ fn le_u64(b: &[u8], at: usize) -> u64 {
 ///
 /// Conservative: it checks the whole RSDP as its `length` claims, the whole root table, and the
 /// header of every root entry; the SRAT entries in full.
-fn plan(window: &FirmwareWindow<'_>, rsdp_address: u64) -> Result<RootPlan, SratError> {
+fn plan(window: &FirmwareWindow<'_>, rsdp_address: u64) -> Result<RootPlan, Error> {
     let rsdp = window.require("RSDP", rsdp_address, RSDP_LEN as u64)?;
     let revision = rsdp[15];
     if revision > 0 {
@@ -248,7 +249,7 @@ fn plan(window: &FirmwareWindow<'_>, rsdp_address: u64) -> Result<RootPlan, Srat
     let header = window.require(name, address, ACPI_TABLE_HEADER_LEN as u64)?;
     let length = le_u32(header, 4);
     if (length as usize) < ACPI_TABLE_HEADER_LEN {
-        return Err(SratError::RootTableTooShort { what: name, address, length });
+        return Err(Error::RootTableTooShort { what: name, address, length });
     }
     let root = window.require(name, address, u64::from(length))?;
     let mut first_srat = None;
@@ -279,9 +280,9 @@ fn plan(window: &FirmwareWindow<'_>, rsdp_address: u64) -> Result<RootPlan, Srat
 /// `acpi` chooses the root table by RSDP revision (0: RSDT, else XSDT); ACPICA also falls back to
 /// the RSDT when the XSDT address is 0 or an XSDT entry is null, which is not modelled. Errors:
 /// anything outside the window, an RSDP or root table that `acpi` rejects, no SRAT.
-pub fn find_srat<'a>(window: &FirmwareWindow<'a>, rsdp_address: u64) -> Result<FoundSrat<'a>, SratError> {
+pub fn find_srat<'a>(window: &FirmwareWindow<'a>, rsdp_address: u64) -> Result<FoundSrat<'a>, Error> {
     let plan = plan(window, rsdp_address)?;
-    let rsdp_usize = usize::try_from(rsdp_address).map_err(|_| SratError::OutOfWindow {
+    let rsdp_usize = usize::try_from(rsdp_address).map_err(|_| Error::OutOfWindow {
         what: "RSDP",
         address: rsdp_address,
         size: RSDP_LEN as u64,
@@ -294,11 +295,11 @@ pub fn find_srat<'a>(window: &FirmwareWindow<'a>, rsdp_address: u64) -> Result<F
         // SAFETY: `plan` checked that the RSDP (36 bytes and its `length`), the root table and
         // every header it lists lie in the window, and the handler maps only window memory (or
         // scratch memory, never anything else), so every address `acpi` dereferences is backed.
-        let tables = unsafe { AcpiTables::from_rsdp(handler, rsdp_usize) }.map_err(SratError::Acpi)?;
+        let tables = unsafe { AcpiTables::from_rsdp(handler, rsdp_usize) }.map_err(Error::Acpi)?;
         tables.find_table::<Srat>().ok().map(|mapping| mapping.physical_start() as u64)
     };
     if let Some((address, size)) = fault.get() {
-        return Err(SratError::OutOfWindow {
+        return Err(Error::OutOfWindow {
             what: "a region the acpi crate mapped",
             address,
             size,
@@ -307,10 +308,10 @@ pub fn find_srat<'a>(window: &FirmwareWindow<'a>, rsdp_address: u64) -> Result<F
         });
     }
     let Some(address) = plan.first_srat else {
-        return Err(SratError::SratNotFound { root: plan.name, address: plan.address });
+        return Err(Error::SratNotFound { root: plan.name, address: plan.address });
     };
     let discovery = if acpi_choice == Some(address) { Discovery::Acpi } else { Discovery::RootScan };
-    let bytes = window.tail(address).ok_or(SratError::OutOfWindow {
+    let bytes = window.tail(address).ok_or(Error::OutOfWindow {
         what: "SRAT",
         address,
         size: ACPI_TABLE_HEADER_LEN as u64,

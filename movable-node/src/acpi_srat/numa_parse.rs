@@ -23,405 +23,20 @@
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::convert::Infallible;
-use core::fmt;
 
-use super::srat::{
-    ACPI_SRAT_TYPE_CPU_AFFINITY, ACPI_SRAT_TYPE_MEMORY_AFFINITY, ACPI_SRAT_TYPE_X2APIC_CPU_AFFINITY, CpuAffinityFlags,
-    EINVAL, LocalApicAffinityRef, MemoryAffinityFlags, MemoryAffinityRef, MessageStyle, PassReport,
-    SRAT_CPU_AFFINITY_LEN, SRAT_MEM_AFFINITY_LEN, SRAT_X2APIC_CPU_AFFINITY_LEN, SratError, SratTable, Subtable,
-    TableMessage, X2ApicAffinityRef,
+use super::affinity::{
+    CpuAffinityFlags, LocalApicAffinityRef, MemoryAffinityFlags, MemoryAffinityRef, X2ApicAffinityRef,
 };
-
-/// `MAX_NUMNODES` with the x86-64 default `CONFIG_NODES_SHIFT=6`.
-pub const DEFAULT_MAX_NUMNODES: u32 = 64;
-/// `MAX_LOCAL_APIC` on x86-64 (`arch/x86/include/asm/apicdef.h`).
-pub const MAX_LOCAL_APIC: u32 = 32768;
-/// `NUMA_NO_NODE`.
-pub const NUMA_NO_NODE: i32 = -1;
-/// `PXM_INVAL`.
-pub const PXM_INVAL: i32 = -1;
-/// Linux `ENOENT`.
-pub const ENOENT: i32 = 2;
-
-/// Which `apic->apic_id_valid()` the running APIC driver has when the SRAT is parsed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum ApicDriver {
-    /// flat / physflat: `default_apic_id_valid()`, `apicid < 255` (as a C `int`).
-    #[default]
-    Default,
-    /// x2apic_phys / x2apic_cluster / UV: `x2apic_apic_id_valid()`, every id.
-    X2Apic,
-}
-
-impl ApicDriver {
-    /// `apic->apic_id_valid(apicid)`.
-    pub fn apic_id_valid(&self, apic_id: i32) -> bool {
-        match self {
-            ApicDriver::Default => apic_id < 255,
-            ApicDriver::X2Apic => true,
-        }
-    }
-}
-
-/// What `acpi_map_pxm_to_node()` does with a PXM outside `[0, MAX_PXM_DOMAINS)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum PxmRangeCheck {
-    /// Linux 3.12/3.13: no check; the array index is out of bounds. The model stops with
-    /// [`SratError::PxmOutOfRange`].
-    #[default]
-    None,
-    /// Later kernels (6.1 has it): `if (pxm < 0 || pxm >= MAX_PXM_DOMAINS) return NUMA_NO_NODE;`,
-    /// which the callers report as "Too many proximity domains" and `bad_srat()`.
-    NoNode,
-}
-
-/// The kernel configuration and boot state that change how the SRAT is parsed
-/// (`CONFIG_NODES_SHIFT`, `CONFIG_MEMORY_HOTPLUG`, the APIC driver, UV, `numa=noacpi`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct NumaConfig {
-    /// `MAX_NUMNODES` (`1 << CONFIG_NODES_SHIFT`, 1..=1024; x86-64 default 64).
-    pub max_numnodes: u32,
-    /// `CONFIG_MEMORY_HOTPLUG` (`save_add_info()`): without it, hot-pluggable ranges are ignored.
-    pub memory_hotplug: bool,
-    /// The APIC driver's `apic_id_valid()`.
-    pub apic_driver: ApicDriver,
-    /// `get_uv_system_type() >= UV_X2APIC`: local APIC ids are `apic_id << 8 | local_sapic_eid`.
-    pub uv_x2apic: bool,
-    /// Range check of PXMs in `acpi_map_pxm_to_node()`.
-    pub pxm_range_check: PxmRangeCheck,
-    /// `numa=noacpi`: `acpi_numa` starts at -1, so every subtable is skipped.
-    pub numa_noacpi: bool,
-    /// Wording of the messages.
-    pub style: MessageStyle,
-}
-
-impl NumaConfig {
-    /// A Linux 3.12 x86-64 kernel with `CONFIG_NODES_SHIFT=6`, `CONFIG_MEMORY_HOTPLUG=y` (which
-    /// `movable_node` needs), a flat/physflat APIC, no UV, no `numa=noacpi`.
-    pub const fn linux_3_12() -> Self {
-        NumaConfig {
-            max_numnodes: DEFAULT_MAX_NUMNODES,
-            memory_hotplug: true,
-            apic_driver: ApicDriver::Default,
-            uv_x2apic: false,
-            pxm_range_check: PxmRangeCheck::None,
-            numa_noacpi: false,
-            style: MessageStyle::Linux3_12,
-        }
-    }
-
-    /// [`NumaConfig::linux_3_12`] with 6.1's message wording and PXM range check; the parsing
-    /// rules otherwise stay 3.12's (6.1's own rule changes are not modelled).
-    pub const fn linux_6_1_messages() -> Self {
-        let mut c = Self::linux_3_12();
-        c.style = MessageStyle::Linux6_1;
-        c.pxm_range_check = PxmRangeCheck::NoNode;
-        c
-    }
-
-    /// `NR_NODE_MEMBLKS = MAX_NUMNODES * 2`: the memory pass's limit.
-    pub fn nr_node_memblks(&self) -> u32 {
-        self.max_numnodes.saturating_mul(2)
-    }
-
-    /// `MAX_PXM_DOMAINS`: 256, or `MAX_NUMNODES` if that is larger.
-    pub fn max_pxm_domains(&self) -> u32 {
-        self.max_numnodes.max(256)
-    }
-}
-
-impl Default for NumaConfig {
-    fn default() -> Self {
-        Self::linux_3_12()
-    }
-}
-
-/// `numa_add_memblk(nid, start, end)`: where accepted memory ranges go (the caller's
-/// `numa_meminfo`). An `Err` makes the entry fail with `bad_srat()`, as `< 0` does in the kernel.
-pub trait NumaMemblks {
-    /// What a refusal carries (the model only looks at whether there was one).
-    type Error;
-
-    /// Adds `[start, end)` to node `nid`. The kernel passes `end = base + length` as computed
-    /// in `u64`, so `end` may have wrapped below `start`.
-    fn numa_add_memblk(&mut self, nid: u32, start: u64, end: u64) -> Result<(), Self::Error>;
-}
-
-impl<F, E> NumaMemblks for F
-where
-    F: FnMut(u32, u64, u64) -> Result<(), E>,
-{
-    type Error = E;
-
-    fn numa_add_memblk(&mut self, nid: u32, start: u64, end: u64) -> Result<(), E> {
-        self(nid, start, end)
-    }
-}
-
-/// A [`NumaMemblks`] whose `numa_add_memblk()` accepts everything (the accepted blocks are in
-/// [`AcpiNuma::memblks`]).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AcceptAll;
-
-impl NumaMemblks for AcceptAll {
-    type Error = Infallible;
-
-    fn numa_add_memblk(&mut self, _nid: u32, _start: u64, _end: u64) -> Result<(), Infallible> {
-        Ok(())
-    }
-}
-
-/// A memory range accepted by `acpi_numa_memory_affinity_init()`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct MemoryBlock {
-    /// Offset of the subtable in the SRAT.
-    pub offset: usize,
-    /// Node id.
-    pub node: u32,
-    /// The PXM as used (masked to 8 bits for SRAT revision 1 or less).
-    pub pxm: u32,
-    /// `base_address`.
-    pub start: u64,
-    /// `base_address + length`, wrapping as in the kernel; `numa_add_memblk` ignores a block with
-    /// `start == end` or `start > end`, but the entry still counts as accepted.
-    pub end: u64,
-    /// `ACPI_SRAT_MEM_HOT_PLUGGABLE` was set.
-    pub hotpluggable: bool,
-    /// `ACPI_SRAT_MEM_NON_VOLATILE` was set.
-    pub non_volatile: bool,
-}
-
-/// What `acpi_numa_memory_affinity_init()` decided for one memory subtable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MemAffinityOutcome {
-    /// Accepted (returned 0; counted in `parsed_numa_memblks`).
-    Accepted(MemoryBlock),
-    /// Skipped: the SRAT was already marked bad.
-    SratDisabled,
-    /// `header.length != 40`: `bad_srat()`.
-    BadLength {
-        /// The length byte.
-        length: u8,
-    },
-    /// `ACPI_SRAT_MEM_ENABLED` clear: skipped silently.
-    NotEnabled,
-    /// Hot-pluggable without `CONFIG_MEMORY_HOTPLUG`: skipped silently.
-    HotplugUnsupported,
-    /// `acpi_map_pxm_to_node()` gave `NUMA_NO_NODE`: "Too many proximity domains.", `bad_srat()`.
-    TooManyDomains {
-        /// The PXM.
-        pxm: u32,
-    },
-    /// `numa_add_memblk()` failed: `bad_srat()`.
-    AddMemblkFailed {
-        /// The node.
-        node: u32,
-        /// `base_address`.
-        start: u64,
-        /// `base_address + length`.
-        end: u64,
-    },
-}
-
-/// One memory subtable that reached `acpi_parse_memory_affinity()`, and what happened to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct MemAffinityRecord {
-    /// Offset of the subtable in the SRAT.
-    pub offset: usize,
-    /// The decision.
-    pub outcome: MemAffinityOutcome,
-}
-
-/// A processor mapped to a node (`set_apicid_to_node()`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CpuAffinity {
-    /// Offset of the subtable in the SRAT.
-    pub offset: usize,
-    /// From an x2APIC subtable (type 2) rather than a local APIC one (type 0).
-    pub x2apic: bool,
-    /// The PXM.
-    pub pxm: u32,
-    /// The APIC id.
-    pub apic_id: u32,
-    /// The node.
-    pub node: u32,
-}
-
-/// What `acpi_numa_x2apic_affinity_init()` or `acpi_numa_processor_affinity_init()` decided
-/// for one subtable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CpuAffinityOutcome {
-    /// Mapped: `apicid -> node`, node marked parsed, `acpi_numa = 1`.
-    Mapped(CpuAffinity),
-    /// Skipped: the SRAT was already marked bad.
-    SratDisabled,
-    /// Local APIC length != 16 or x2APIC length < 24: `bad_srat()`.
-    BadLength {
-        /// The length byte.
-        length: u8,
-    },
-    /// `ACPI_SRAT_CPU_ENABLED` clear: skipped silently.
-    NotEnabled,
-    /// x2APIC id rejected by `apic->apic_id_valid()`: skipped with a message, no node assigned.
-    X2ApicIdInvalid {
-        /// The PXM.
-        pxm: u32,
-        /// The x2APIC id.
-        apic_id: u32,
-    },
-    /// `acpi_map_pxm_to_node()` gave `NUMA_NO_NODE`: `bad_srat()`.
-    TooManyDomains {
-        /// The PXM.
-        pxm: u32,
-    },
-    /// APIC id `>= MAX_LOCAL_APIC`: skipped with a message, after the node was assigned.
-    ApicIdTooBig {
-        /// The PXM.
-        pxm: u32,
-        /// The APIC id.
-        apic_id: u32,
-        /// The node the PXM got.
-        node: u32,
-    },
-}
-
-/// One processor subtable that reached `acpi_parse_x2apic_affinity()` or
-/// `acpi_parse_processor_affinity()`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CpuAffinityRecord {
-    /// Offset of the subtable in the SRAT.
-    pub offset: usize,
-    /// From an x2APIC subtable.
-    pub x2apic: bool,
-    /// The decision.
-    pub outcome: CpuAffinityOutcome,
-}
-
-/// A line the kernel prints (`printk`/`pr_*` in `arch/x86/mm/srat.c`, `drivers/acpi/numa.c`,
-/// `drivers/acpi/tables.c`, ACPICA) while it parses the SRAT.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Message {
-    /// ACPICA's checksum warning or the walker's messages.
-    Table(TableMessage),
-    /// `SRAT: PXM %u -> X2APIC 0x%04x ignored`.
-    X2ApicIgnored {
-        /// The PXM.
-        pxm: u32,
-        /// The x2APIC id.
-        apic_id: u32,
-    },
-    /// `SRAT: Too many proximity domains %x` (processor handlers).
-    TooManyDomains {
-        /// The PXM.
-        pxm: u32,
-    },
-    /// `SRAT: PXM %u -> APIC 0x%02x -> Node %u skipped apicid that is too big` (`0x%04x` for x2APIC).
-    ApicIdTooBig {
-        /// The PXM.
-        pxm: u32,
-        /// The APIC id.
-        apic_id: u32,
-        /// The node.
-        node: u32,
-        /// x2APIC subtable.
-        x2apic: bool,
-    },
-    /// `SRAT: PXM %u -> APIC 0x%02x -> Node %u` (`0x%04x` for x2APIC).
-    ProcessorNode {
-        /// The PXM.
-        pxm: u32,
-        /// The APIC id.
-        apic_id: u32,
-        /// The node.
-        node: u32,
-        /// x2APIC subtable.
-        x2apic: bool,
-    },
-    /// `SRAT: Too many proximity domains.` (memory handler).
-    TooManyDomainsMemory,
-    /// `SRAT: SRAT not used.` (`bad_srat()`).
-    SratNotUsed,
-    /// `SRAT: Node %u PXM %u [mem %#010Lx-%#010Lx]%s` (` hotplug`).
-    MemoryNode {
-        /// The node.
-        node: u32,
-        /// The PXM.
-        pxm: u32,
-        /// First byte.
-        start: u64,
-        /// `base + length` (printed as `end - 1`).
-        end: u64,
-        /// Hot-pluggable.
-        hotpluggable: bool,
-        /// Non-volatile (printed by 6.1 only).
-        non_volatile: bool,
-    },
-}
-
-impl Message {
-    /// The printk level the kernel uses.
-    pub fn level(&self) -> log::Level {
-        match self {
-            Message::Table(t) => t.level(),
-            Message::TooManyDomains { .. } | Message::TooManyDomainsMemory | Message::SratNotUsed => log::Level::Error,
-            Message::X2ApicIgnored { .. }
-            | Message::ApicIdTooBig { .. }
-            | Message::ProcessorNode { .. }
-            | Message::MemoryNode { .. } => log::Level::Info,
-        }
-    }
-
-    /// The line as the kernel prints it (without the timestamp).
-    pub fn render(&self, style: MessageStyle) -> String {
-        alloc::format!("{}", Rendered(self, style))
-    }
-}
-
-struct Rendered<'m>(&'m Message, MessageStyle);
-
-impl fmt::Display for Rendered<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let style = self.1;
-        // 6.1 prints these from drivers/acpi/numa.c, whose pr_fmt is "ACPI: ".
-        let acpi = if style == MessageStyle::Linux6_1 { "ACPI: " } else { "" };
-        match *self.0 {
-            Message::Table(t) => f.write_str(&t.render(style)),
-            Message::X2ApicIgnored { pxm, apic_id } => {
-                write!(f, "SRAT: PXM {pxm} -> X2APIC 0x{apic_id:04x} ignored")
-            }
-            Message::TooManyDomains { pxm } => {
-                write!(f, "SRAT: Too many proximity domains {pxm:x}")
-            }
-            Message::ApicIdTooBig { pxm, apic_id, node, x2apic } => {
-                if x2apic {
-                    write!(f, "SRAT: PXM {pxm} -> APIC 0x{apic_id:04x} -> Node {node} skipped apicid that is too big")
-                } else {
-                    write!(f, "SRAT: PXM {pxm} -> APIC 0x{apic_id:02x} -> Node {node} skipped apicid that is too big")
-                }
-            }
-            Message::ProcessorNode { pxm, apic_id, node, x2apic } => {
-                if x2apic {
-                    write!(f, "SRAT: PXM {pxm} -> APIC 0x{apic_id:04x} -> Node {node}")
-                } else {
-                    write!(f, "SRAT: PXM {pxm} -> APIC 0x{apic_id:02x} -> Node {node}")
-                }
-            }
-            Message::TooManyDomainsMemory => write!(f, "{acpi}SRAT: Too many proximity domains."),
-            Message::SratNotUsed => write!(f, "{acpi}SRAT: SRAT not used."),
-            Message::MemoryNode { node, pxm, start, end, hotpluggable, non_volatile } => {
-                write!(f, "{acpi}SRAT: Node {node} PXM {pxm} [mem {start:#010x}-{:#010x}]", end.wrapping_sub(1))?;
-                if hotpluggable {
-                    f.write_str(" hotplug")?;
-                }
-                if non_volatile && style == MessageStyle::Linux6_1 {
-                    f.write_str(" non-volatile")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
+use super::config::{MAX_LOCAL_APIC, NUMA_NO_NODE, NumaConfig, PXM_INVAL, PxmRangeCheck};
+use super::messages::Message;
+use super::records::{
+    CpuAffinity, CpuAffinityOutcome, CpuAffinityRecord, MemAffinityOutcome, MemAffinityRecord, MemoryBlock, NumaMemblks,
+};
+use super::table::{
+    ACPI_SRAT_TYPE_CPU_AFFINITY, ACPI_SRAT_TYPE_MEMORY_AFFINITY, ACPI_SRAT_TYPE_X2APIC_CPU_AFFINITY, PassReport,
+    SRAT_CPU_AFFINITY_LEN, SRAT_MEM_AFFINITY_LEN, SRAT_X2APIC_CPU_AFFINITY_LEN, SratTable, Subtable,
+};
+use crate::error::{Errno, Error};
 
 /// The state `acpi_numa_init()` builds during one boot, and the record of how it got there.
 ///
@@ -448,9 +63,9 @@ pub struct AcpiNuma {
 
 impl AcpiNuma {
     /// Fresh boot state for `config`. Fails if `max_numnodes` is outside 1..=1024.
-    pub fn new(config: NumaConfig) -> Result<Self, SratError> {
+    pub fn new(config: NumaConfig) -> Result<Self, Error> {
         if !(1..=1024).contains(&config.max_numnodes) {
-            return Err(SratError::InvalidMaxNumnodes { value: config.max_numnodes });
+            return Err(Error::InvalidMaxNumnodes { value: config.max_numnodes });
         }
         let nodes = config.max_numnodes as usize;
         Ok(AcpiNuma {
@@ -577,17 +192,17 @@ impl AcpiNuma {
     /// `acpi_map_pxm_to_node(pxm)`: the PXM's node, or the lowest node id not yet handed out
     /// (recorded in both maps, each keeping the smaller value), or `NUMA_NO_NODE` when all
     /// `MAX_NUMNODES` ids are taken. A PXM outside `[0, MAX_PXM_DOMAINS)` is an out-of-bounds
-    /// index in 3.12 ([`SratError::PxmOutOfRange`]) or `NUMA_NO_NODE` with
+    /// index in 3.12 ([`Error::PxmOutOfRange`]) or `NUMA_NO_NODE` with
     /// [`PxmRangeCheck::NoNode`].
-    pub fn acpi_map_pxm_to_node(&mut self, pxm: i32) -> Result<i32, SratError> {
+    pub fn acpi_map_pxm_to_node(&mut self, pxm: i32) -> Result<i32, Error> {
         self.setup_node(pxm, None)
     }
 
-    fn setup_node(&mut self, pxm: i32, subtable_offset: Option<usize>) -> Result<i32, SratError> {
+    fn setup_node(&mut self, pxm: i32, subtable_offset: Option<usize>) -> Result<i32, Error> {
         let Some(index) = usize::try_from(pxm).ok().filter(|i| *i < self.pxm_to_node_map.len()) else {
             return match self.config.pxm_range_check {
                 PxmRangeCheck::NoNode => Ok(NUMA_NO_NODE),
-                PxmRangeCheck::None => Err(SratError::PxmOutOfRange {
+                PxmRangeCheck::None => Err(Error::PxmOutOfRange {
                     pxm: pxm as u32,
                     max_pxm_domains: self.config.max_pxm_domains(),
                     subtable_offset,
@@ -632,7 +247,7 @@ impl AcpiNuma {
     /// node is assigned; then the PXM gets its node (`NUMA_NO_NODE`: "Too many proximity
     /// domains %x", `bad_srat()`); an id `>= MAX_LOCAL_APIC` is reported and skipped; otherwise
     /// `apicid -> node`, the node is marked parsed and `acpi_numa = 1`.
-    pub fn x2apic_affinity_init(&mut self, pa: X2ApicAffinityRef<'_>) -> Result<(), SratError> {
+    pub fn x2apic_affinity_init(&mut self, pa: X2ApicAffinityRef<'_>) -> Result<(), Error> {
         let sub = pa.subtable();
         if self.srat_disabled() {
             self.record_cpu(sub, true, CpuAffinityOutcome::SratDisabled);
@@ -664,7 +279,7 @@ impl AcpiNuma {
             return Ok(());
         }
         if apic_id < 0 {
-            return Err(SratError::ApicIdNegative { apic_id: uapic, subtable_offset: sub.offset() });
+            return Err(Error::ApicIdNegative { apic_id: uapic, subtable_offset: sub.offset() });
         }
         self.map_cpu(sub, true, upxm, uapic, node as u32);
         Ok(())
@@ -679,7 +294,7 @@ impl AcpiNuma {
     /// APIC id is `apic_id` (UV x2APIC: `apic_id << 8 | local_sapic_eid`); an id
     /// `>= MAX_LOCAL_APIC` is reported and skipped; otherwise `apicid -> node`, node parsed,
     /// `acpi_numa = 1`.
-    pub fn processor_affinity_init(&mut self, pa: LocalApicAffinityRef<'_>) -> Result<(), SratError> {
+    pub fn processor_affinity_init(&mut self, pa: LocalApicAffinityRef<'_>) -> Result<(), Error> {
         let sub = pa.subtable();
         if self.srat_disabled() {
             self.record_cpu(sub, false, CpuAffinityOutcome::SratDisabled);
@@ -740,7 +355,7 @@ impl AcpiNuma {
         &mut self,
         ma: MemoryAffinityRef<'_>,
         memblks: &mut M,
-    ) -> Result<i32, SratError> {
+    ) -> Result<i32, Error> {
         let sub = ma.subtable();
         if self.srat_disabled() {
             return Ok(self.record_mem(sub, MemAffinityOutcome::SratDisabled));
@@ -805,13 +420,17 @@ impl AcpiNuma {
     /// local APIC pass (their results are ignored) and the memory pass limited to
     /// `NR_NODE_MEMBLKS`. Each of the four table look-ups re-verifies the checksum. SLIT parsing
     /// is not modelled. Returns the memory pass's result if negative (`-EINVAL` for a zero-length
-    /// subtable), else `-ENOENT` if no memory range was accepted, else 0. `Err` only for inputs the
-    /// kernel does not survive (see [`SratError`]); the state up to that point is kept.
+    /// subtable), else `-ENOENT` if no memory range was accepted, else 0, as the inner result.
+    ///
+    /// # Errors
+    ///
+    /// The outer `Err` only for inputs the kernel does not survive (see [`Error`]); the state up
+    /// to that point is kept.
     pub fn acpi_numa_init<M: NumaMemblks + ?Sized>(
         &mut self,
         srat: Option<&SratTable<'_>>,
         memblks: &mut M,
-    ) -> Result<i32, SratError> {
+    ) -> Result<Result<(), Errno>, Error> {
         let mut cnt = 0;
         if let Some(table) = srat {
             self.get_table(table);
@@ -849,11 +468,12 @@ impl AcpiNuma {
             cnt = self.finish_pass(report);
         }
         Ok(if cnt < 0 {
-            cnt
+            // A zero-length subtable (or a handler's failure) ended the pass: -EINVAL.
+            Err(Errno::EINVAL)
         } else if self.parsed_numa_memblks == 0 {
-            -ENOENT
+            Err(Errno::ENOENT)
         } else {
-            0
+            Ok(())
         })
     }
 
@@ -864,12 +484,12 @@ impl AcpiNuma {
         &mut self,
         srat: Option<&SratTable<'_>>,
         memblks: &mut M,
-    ) -> Result<i32, SratError> {
+    ) -> Result<Result<(), Errno>, Error> {
         let ret = self.acpi_numa_init(srat, memblks)?;
-        if ret < 0 {
+        if ret.is_err() {
             return Ok(ret);
         }
-        Ok(if self.srat_disabled() { -EINVAL } else { 0 })
+        Ok(if self.srat_disabled() { Err(Errno::EINVAL) } else { Ok(()) })
     }
 }
 
@@ -885,11 +505,11 @@ pub fn x86_acpi_numa_init_bytes<M: NumaMemblks + ?Sized>(
     bytes: &[u8],
     config: NumaConfig,
     memblks: &mut M,
-) -> Result<(AcpiNuma, i32), SratError> {
+) -> Result<(AcpiNuma, Result<(), Errno>), Error> {
     let mut numa = AcpiNuma::new(config)?;
     let table = match SratTable::from_bytes(bytes) {
         Ok(t) => Some(t),
-        Err(SratError::ZeroLength) => None,
+        Err(Error::ZeroLength) => None,
         Err(e) => return Err(e),
     };
     let ret = numa.x86_acpi_numa_init(table.as_ref(), memblks)?;

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use movable_node::Errno;
 use movable_node::acpi_srat::{AcceptAll, AcpiNuma, NumaConfig, x86_acpi_numa_init_bytes};
 
 pub const TWO_NODE: &[u8] = include_bytes!("../fixtures/two_node.aml");
@@ -9,11 +10,8 @@ pub const CPU_PXM_FIRST: &[u8] = include_bytes!("../fixtures/cpu_pxm_first.aml")
 pub const REV2_PXM32: &[u8] = include_bytes!("../fixtures/rev2_pxm32.aml");
 pub const REV1_MASKED: &[u8] = include_bytes!("../fixtures/rev1_masked.aml");
 
-pub const EINVAL: i32 = 22;
-pub const ENOENT: i32 = 2;
-
 /// `x86_acpi_numa_init()` over `bytes` with every range accepted by `numa_add_memblk`.
-pub fn parse(bytes: &[u8], config: NumaConfig) -> (AcpiNuma, i32) {
+pub fn parse(bytes: &[u8], config: NumaConfig) -> (AcpiNuma, Result<(), Errno>) {
     x86_acpi_numa_init_bytes(bytes, config, &mut AcceptAll).expect("the model handles this table")
 }
 
