@@ -37,7 +37,7 @@ impl ApicDriver {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum PxmRangeCheck {
     /// Linux 3.12/3.13: no check; the array index is out of bounds. The model stops with
-    /// [`SratError::PxmOutOfRange`].
+    /// [`Error::PxmOutOfRange`](crate::Error::PxmOutOfRange).
     #[default]
     None,
     /// Later kernels (6.1 has it): `if (pxm < 0 || pxm >= MAX_PXM_DOMAINS) return NUMA_NO_NODE;`,

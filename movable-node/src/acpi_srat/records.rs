@@ -27,7 +27,7 @@ where
 }
 
 /// A [`NumaMemblks`] whose `numa_add_memblk()` accepts everything (the accepted blocks are in
-/// [`AcpiNuma::memblks`]).
+/// [`AcpiNuma::memblks`](super::AcpiNuma::memblks)).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AcceptAll;
 
