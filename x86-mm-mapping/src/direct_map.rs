@@ -9,11 +9,11 @@
 
 use alloc::vec::Vec;
 
-use memblock_bottomup::{MAX_NUMNODES, Memblock, PAGE_SHIFT, PAGE_SIZE, Placement, round_down};
+use memblock_bottomup::{Label, MAX_NUMNODES, Memblock, PAGE_SHIFT, PAGE_SIZE, Placement, round_down};
 
 use crate::e820::{E820Table, MAXMEM};
 use crate::error::Error;
-use crate::events::{MapEvent, PgtSource};
+use crate::events::{MapEvent, PgtSource, PhysAllocRange};
 use crate::page_size::{CpuFeatures, PageSizes, probe_page_size_mask};
 use crate::phys_mem::SimPhysMem;
 use crate::split::{PMD_SIZE, split_mem_range};
@@ -27,6 +27,25 @@ pub const INIT_PGT_BUF_SIZE: u64 = 6 * PAGE_SIZE;
 
 /// `E820_X_MAX` (x86-64 with NUMA): the capacity of `pfn_mapped[]`.
 pub const E820_X_MAX: usize = 128 + 3 * 64;
+
+/// Which kernel's `alloc_low_pages()` serves a page-table page once the BRK buffer cannot.
+///
+/// The series' is the default; later kernels changed how the page is asked for and what
+/// happens when none is found, and stopped printing BRK pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AllocLowPages {
+    /// 3.12/3.13: `BRK [...] PGTABLE` for each BRK page; otherwise panic `ran out of memory`
+    /// unless `min_pfn_mapped < max_pfn_mapped`, then `memblock_find_in_range()` over the
+    /// mapped window and `memblock_reserve()`, panic `can not alloc memory` if nothing fits.
+    #[default]
+    Series,
+    /// Linux 6.1: BRK pages are not printed; otherwise, while `min_pfn_mapped <
+    /// max_pfn_mapped`, `memblock_phys_alloc_range(PAGE_SIZE, PAGE_SIZE, min_pfn_mapped << 12,
+    /// max_pfn_mapped << 12)` (recorded as [`MapEvent::PhysAllocRange`]); if that gives nothing
+    /// and the BRK buffer may serve the range, `extend_brk()`, which the brk already closed
+    /// ([`Error::BrkClosed`]); else panic `alloc_low_pages: can not alloc memory`.
+    Linux6_1,
+}
 
 /// The early page-table buffer, in page frame numbers: `pgt_buf_start`, `pgt_buf_end` (next
 /// free), `pgt_buf_top`.
@@ -95,6 +114,7 @@ pub struct DirectMap {
     max_pfn: u64,
     max_low_pfn: u64,
     can_use_brk_pgt: bool,
+    low_pages: AllocLowPages,
     pfn_mapped: Vec<(u64, u64)>,
     pub(crate) direct_pages: DirectPages,
     pgt_pages: Vec<PgtPage>,
@@ -119,6 +139,7 @@ impl DirectMap {
             max_pfn: setup.max_pfn,
             max_low_pfn: setup.max_low_pfn,
             can_use_brk_pgt: true,
+            low_pages: AllocLowPages::Series,
             pfn_mapped: Vec::new(),
             direct_pages: DirectPages::default(),
             pgt_pages: Vec::new(),
@@ -149,6 +170,23 @@ impl DirectMap {
     /// The BRK buffer's state.
     pub fn pgt_buf(&self) -> PgtBuf {
         self.pgt_buf
+    }
+
+    /// Sizes the BRK buffer to `pages` pages from its start, for a kernel whose
+    /// `INIT_PGT_BUF_SIZE` is not the series' 6 pages (Linux 6.1: `INIT_PGD_PAGE_COUNT`, up to
+    /// 16). Call it before anything is mapped; pages already handed out stay handed out.
+    pub fn set_pgt_buf_pages(&mut self, pages: u64) {
+        self.pgt_buf.top = self.pgt_buf.start.saturating_add(pages);
+    }
+
+    /// Chooses which kernel's `alloc_low_pages()` runs (the series' by default).
+    pub fn set_alloc_low_pages(&mut self, rule: AllocLowPages) {
+        self.low_pages = rule;
+    }
+
+    /// The `alloc_low_pages()` in force.
+    pub fn alloc_low_pages_rule(&self) -> AllocLowPages {
+        self.low_pages
     }
 
     /// `min_pfn_mapped`.
@@ -201,6 +239,12 @@ impl DirectMap {
         self.pfn_mapped.iter().any(|&(s, e)| start_pfn >= s && end_pfn <= e)
     }
 
+    /// Records a line that a walk of a later layer prints (for example
+    /// [`MapEvent::ProbeFailed`]), in order with the mapping's own.
+    pub fn record(&mut self, ev: MapEvent) {
+        self.push(ev);
+    }
+
     pub(crate) fn push(&mut self, ev: MapEvent) {
         if ev.is_kernel_line() {
             log::debug!("{ev}");
@@ -220,7 +264,10 @@ impl DirectMap {
     /// inside `[min_pfn_mapped, max_pfn_mapped)`, since a table must be reachable through the
     /// mapping to be cleared. The search follows memblock's direction.
     pub fn alloc_low_page<P: Placement>(&mut self, mb: &mut Memblock<P>) -> Result<u64, Error> {
-        let (pa, source) = if self.pgt_buf.end + 1 > self.pgt_buf.top || !self.can_use_brk_pgt {
+        let brk_serves = self.pgt_buf.end < self.pgt_buf.top && self.can_use_brk_pgt;
+        let (pa, source) = if !brk_serves && self.low_pages == AllocLowPages::Linux6_1 {
+            (self.low_page_from_memblock_6_1(mb)?, PgtSource::Memblock)
+        } else if !brk_serves {
             if self.min_pfn_mapped >= self.max_pfn_mapped {
                 return Err(Error::RanOutOfMemory);
             }
@@ -241,13 +288,72 @@ impl DirectMap {
         } else {
             let pa = self.pgt_buf.end << PAGE_SHIFT;
             self.pgt_buf.end += 1;
-            self.push(MapEvent::Brk { start: pa, last: pa + PAGE_SIZE - 1 });
+            if self.low_pages == AllocLowPages::Series {
+                self.push(MapEvent::Brk { start: pa, last: pa + PAGE_SIZE - 1 });
+            }
             (pa, PgtSource::Brk)
         };
         self.mem.zero_page(pa);
         self.pgt_pages.push(PgtPage { pa, source });
         self.push(MapEvent::PageTable { pa, source });
         Ok(pa)
+    }
+
+    /// Linux 6.1's `alloc_low_pages()` once the BRK buffer cannot serve: memblock inside the
+    /// mapped window if there is one, else the closed brk, else the panic.
+    fn low_page_from_memblock_6_1<P: Placement>(&mut self, mb: &mut Memblock<P>) -> Result<u64, Error> {
+        let mut found = None;
+        if self.min_pfn_mapped < self.max_pfn_mapped {
+            let (from, max_addr) = (self.min_pfn_mapped << PAGE_SHIFT, self.max_pfn_mapped << PAGE_SHIFT);
+            found = self.phys_alloc_range(mb, PAGE_SIZE, PAGE_SIZE, from, max_addr, "alloc_low_pages");
+        }
+        match found {
+            Some(pa) => Ok(pa),
+            None if self.can_use_brk_pgt => Err(Error::BrkClosed),
+            None => Err(Error::CannotAlloc),
+        }
+    }
+
+    /// `memblock_phys_alloc_range(size, align, start, end)` as Linux 6.1 has it (the series
+    /// has no such function): a search of `[start, end)` on any node in memblock's direction,
+    /// the explicit `end` not capped at `current_limit`, then `memblock_reserve()` of exactly
+    /// `size` bytes (printed with caller `memblock_alloc_range_nid`). `None` is the kernel's 0,
+    /// also when the reservation fails. The request is recorded as
+    /// [`MapEvent::PhysAllocRange`], followed by what memblock said.
+    pub fn phys_alloc_range<P: Placement>(
+        &mut self,
+        mb: &mut Memblock<P>,
+        size: u64,
+        align: u64,
+        start: u64,
+        end: u64,
+        caller: Label,
+    ) -> Option<u64> {
+        let before = mb.log().events().len();
+        let mut found = mb.find_in_range(start, end, size, align);
+        if let Some(pa) = found
+            && mb.reserve_as(pa, size, "memblock_alloc_range_nid").is_err()
+        {
+            found = None;
+        }
+        self.push(MapEvent::PhysAllocRange(PhysAllocRange { size, align, start, end, caller, found }));
+        self.absorb(mb, before);
+        found
+    }
+
+    /// `memblock_phys_free(base, size)` (Linux 6.1's name for a physical `memblock_free()`),
+    /// with what memblock said recorded in order.
+    pub fn phys_free<P: Placement>(
+        &mut self,
+        mb: &mut Memblock<P>,
+        base: u64,
+        size: u64,
+        caller: Label,
+    ) -> Result<(), Error> {
+        let before = mb.log().events().len();
+        let freed = mb.free_as(base, size, caller);
+        self.absorb(mb, before);
+        Ok(freed?)
     }
 
     /// `init_memory_mapping(start, end)`: maps `[start, end)` at `PAGE_OFFSET + start` with
@@ -373,6 +479,11 @@ impl DirectMap {
     /// Sets `min_pfn_mapped` (for the walks of later layers).
     pub fn set_min_pfn_mapped(&mut self, pfn: u64) {
         self.min_pfn_mapped = pfn;
+    }
+
+    /// Sets `max_pfn_mapped` (for the walks of later layers: a top-down walk starts from 0).
+    pub fn set_max_pfn_mapped(&mut self, pfn: u64) {
+        self.max_pfn_mapped = pfn;
     }
 
     /// `init_mem_mapping()`: probes page sizes, maps the first MiB, then lets `walk` map the

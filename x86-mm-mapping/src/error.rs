@@ -12,6 +12,14 @@ pub enum Error {
     /// `alloc_low_pages()`: memblock found no free page inside what is mapped (kernel panic).
     #[error("alloc_low_pages: can not alloc memory")]
     CannotAlloc,
+    /// Linux 6.1's `alloc_low_pages()` falls back to `extend_brk()` when memblock gives
+    /// nothing and the BRK buffer may serve the range; but `reserve_brk()` has already closed
+    /// the brk (`_brk_start = 0`) before `init_mem_mapping()`, so `extend_brk()` hits its
+    /// `BUG_ON(_brk_start == 0)` (a kernel BUG, not the panic).
+    #[error(
+        "kernel BUG at arch/x86/kernel/setup.c: extend_brk() from alloc_low_pages() after reserve_brk() closed the brk (BUG_ON(_brk_start == 0))"
+    )]
+    BrkClosed,
     /// A range to map is not page aligned.
     #[error("init_memory_mapping: [{start:#x}, {end:#x}) is not page aligned")]
     NotPageAligned {

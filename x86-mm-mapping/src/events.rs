@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use memblock_bottomup::Event;
+use memblock_bottomup::{Event, Label};
 
 use crate::split::MapRange;
 
@@ -56,6 +56,44 @@ pub enum MapEvent {
     },
     /// Something memblock said while the mapping asked it for a page.
     Memblock(Event),
+    /// A `memblock_phys_alloc_range()` request (Linux 6.1's [`AllocLowPages::Linux6_1`] and
+    /// the 6.1 walk's probe; the series searches with `memblock_find_in_range()` instead).
+    ///
+    /// [`AllocLowPages::Linux6_1`]: crate::AllocLowPages::Linux6_1
+    PhysAllocRange(PhysAllocRange),
+    /// Linux 6.1's `pr_warn("Failed to release memory for alloc_low_pages()")`: the top-down
+    /// walk found no free 2 MiB block to start below (the series prints nothing there).
+    ProbeFailed,
+}
+
+/// One `memblock_phys_alloc_range(size, align, start, end)` call as the caller made it (the
+/// values `memblock=debug` prints), and what it returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhysAllocRange {
+    /// Bytes wanted.
+    pub size: u64,
+    /// Alignment.
+    pub align: u64,
+    /// `from=`: the lowest acceptable address.
+    pub start: u64,
+    /// `max_addr=`: the block must end at or below this (not capped at `current_limit`).
+    pub end: u64,
+    /// The function that asked (`%pS` without its offset).
+    pub caller: Label,
+    /// The block's start, or `None` where the kernel returns 0.
+    pub found: Option<u64>,
+}
+
+impl fmt::Display for PhysAllocRange {
+    /// 6.1's request line: `memblock_phys_alloc_range: %llu bytes align=0x%llx from=%pa
+    /// max_addr=%pa %pS`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "memblock_phys_alloc_range: {} bytes align={:#x} from={:#018x} max_addr={:#018x} {}",
+            self.size, self.align, self.start, self.end, self.caller
+        )
+    }
 }
 
 impl MapEvent {
@@ -77,6 +115,8 @@ impl fmt::Display for MapEvent {
             MapEvent::Brk { start, last } => write!(f, "BRK [{start:#010x}, {last:#010x}] PGTABLE"),
             MapEvent::PageTable { pa, source } => write!(f, "PGT: {:#012x} {}", pa, source.name()),
             MapEvent::Memblock(ev) => write!(f, "{ev}"),
+            MapEvent::PhysAllocRange(req) => write!(f, "{req}"),
+            MapEvent::ProbeFailed => f.write_str("Failed to release memory for alloc_low_pages()"),
         }
     }
 }

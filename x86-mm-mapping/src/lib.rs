@@ -52,12 +52,12 @@ mod split;
 mod table_walk;
 
 pub use direct_map::{
-    DirectMap, DirectPages, E820_X_MAX, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, MappingSetup, MappingWalk, PgtBuf, PgtPage,
-    TopDownWalk, get_new_step_size,
+    AllocLowPages, DirectMap, DirectPages, E820_X_MAX, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, MappingSetup, MappingWalk,
+    PgtBuf, PgtPage, TopDownWalk, get_new_step_size,
 };
 pub use e820::{E820Entry, E820Error, E820Table, E820Type, LastPfn, MAX_ARCH_PFN, MAXMEM};
 pub use error::Error;
-pub use events::{MapEvent, PgtSource};
+pub use events::{MapEvent, PgtSource, PhysAllocRange};
 pub use memblock_bottomup;
 pub use page_size::{CpuFeatures, PageSizeMask, PageSizes, probe_page_size_mask};
 pub use phys_mapping::KERNPG_TABLE;
