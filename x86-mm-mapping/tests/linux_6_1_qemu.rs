@@ -27,12 +27,15 @@
 //!   made private), 3.13 only searches; the answer is the same block.
 
 mod common;
+#[path = "common/dmesg_6_1.rs"]
+mod dmesg_6_1;
 
 use std::path::{Path, PathBuf};
 
 use common::*;
+use dmesg_6_1::{bracket, hex, message, read_e820_line};
 use memblock_bottomup::TopDown;
-use x86_mm_mapping::{E820Entry, E820Table, E820Type, MapEvent, PgtSource, TopDownWalk};
+use x86_mm_mapping::{E820Entry, E820Table, MapEvent, PgtSource, TopDownWalk};
 
 fn fixtures() -> PathBuf {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures/linux-6.1-qemu");
@@ -42,27 +45,6 @@ fn fixtures() -> PathBuf {
 
 // ---------------------------------------------------------------------------------------
 // Reading a 6.1 boot log.
-
-/// The message of a dmesg line, without its `[    0.123456] ` timestamp if it has one.
-fn message(line: &str) -> &str {
-    match line.strip_prefix('[').and_then(|rest| rest.split_once("] ")) {
-        Some((stamp, msg)) if stamp.trim().chars().all(|c| c.is_ascii_digit() || c == '.') => msg,
-        _ => line,
-    }
-}
-
-fn hex(t: &str) -> u64 {
-    u64::from_str_radix(t.trim().trim_start_matches("0x"), 16).unwrap_or_else(|_| panic!("not hex: {t:?}"))
-}
-
-/// `[mem 0xA-0xB]` or `[0xA-0xB]` (inclusive) at the start of `t`, as `[A, B + 1)`, and the rest.
-fn bracket(t: &str) -> ((u64, u64), &str) {
-    let t = t.trim_start();
-    let t = t.strip_prefix("[mem ").or_else(|| t.strip_prefix('[')).unwrap();
-    let (range, rest) = t.split_once(']').unwrap();
-    let (a, b) = range.split_once('-').unwrap();
-    ((hex(a), hex(b) + 1), rest)
-}
 
 /// `key=0x...` in a request line.
 fn field(msg: &str, key: &str) -> u64 {
@@ -91,40 +73,6 @@ struct Log {
     init_memory_mapping_lines: usize,
 }
 
-fn e820_kind(word: &str) -> E820Type {
-    match word.trim() {
-        "usable" => E820Type::Ram,
-        "reserved" => E820Type::Reserved,
-        "ACPI data" => E820Type::Acpi,
-        "ACPI NVS" => E820Type::Nvs,
-        other => panic!("e820 type {other:?}"),
-    }
-}
-
-/// `e820__range_update()` / `e820__range_remove()` on the table as printed: the part of every
-/// entry of type `from` inside `[s, e)` becomes `to` (or goes away).
-fn e820_change(table: &mut Vec<E820Entry>, (s, e): (u64, u64), from: E820Type, to: Option<E820Type>) {
-    let mut out = Vec::new();
-    for x in table.drain(..) {
-        if x.kind != from || x.end() <= s || x.addr >= e {
-            out.push(x);
-            continue;
-        }
-        if x.addr < s {
-            out.push(E820Entry { addr: x.addr, size: s - x.addr, kind: x.kind });
-        }
-        if let Some(to) = to {
-            let (a, b) = (x.addr.max(s), x.end().min(e));
-            out.push(E820Entry { addr: a, size: b - a, kind: to });
-        }
-        if x.end() > e {
-            out.push(E820Entry { addr: e, size: x.end() - e, kind: x.kind });
-        }
-    }
-    out.sort_by_key(|x| x.addr);
-    *table = out;
-}
-
 fn parse(text: &str) -> Log {
     let mut log = Log::default();
     let mut in_dump = 0; // 0 before the first dump, 1 inside it, 2 after it
@@ -137,17 +85,10 @@ fn parse(text: &str) -> Log {
         if msg.starts_with("init_memory_mapping:") {
             log.init_memory_mapping_lines += 1;
         }
-        if let Some(rest) = msg.strip_prefix("BIOS-e820: ") {
-            let ((s, e), kind) = bracket(rest);
-            log.e820.push(E820Entry { addr: s, size: e - s, kind: e820_kind(kind) });
-        } else if let Some(rest) = msg.strip_prefix("e820: update ") {
-            let (range, rest) = bracket(rest);
-            let (from, to) = rest.split_once("==>").unwrap();
-            e820_change(&mut log.e820, range, e820_kind(from), Some(e820_kind(to)));
-        } else if let Some(rest) = msg.strip_prefix("e820: remove ") {
-            let (range, kind) = bracket(rest);
-            e820_change(&mut log.e820, range, e820_kind(kind), None);
-        } else if let Some(rest) = msg.strip_prefix("last_pfn = ") {
+        if read_e820_line(&mut log.e820, msg) {
+            continue;
+        }
+        if let Some(rest) = msg.strip_prefix("last_pfn = ") {
             log.last_pfns.push(hex(rest.split_whitespace().next().unwrap()));
         } else if msg == "MEMBLOCK configuration:" {
             in_dump = if in_dump == 0 { 1 } else { 2 };
