@@ -43,9 +43,13 @@
 #![no_std]
 #![deny(missing_docs)]
 
+mod linux_6_1;
 mod walk;
 
+pub use linux_6_1::{
+    BuildProfile, Line6_1, Linux6_1Walk, PROBE_CALLER, QEMU64, lines_6_1, memblock_requests, memory_map_top_down_6_1,
+};
 pub use memblock_bottomup;
-pub use walk::{SeriesWalk, memory_map_bottom_up};
+pub use walk::{STEP_SHIFT_6_1, SeriesWalk, StepGrowth, memory_map_bottom_up, memory_map_bottom_up_with};
 pub use x86_mm_mapping;
 pub use x86_mm_mapping::*;
