@@ -40,6 +40,40 @@
 //! assert!(from_memblock.iter().all(|&pa| pa >= kernel_end && pa < kernel_end + 0x10_0000));
 //! ```
 
+//!
+//! It also carries a later kernel's walk on the same seam: Linux 6.1's `init_mem_mapping()`,
+//! [`Linux6_1Walk`], on a map built by [`BuildProfile::direct_map`] (Debian's 16-page BRK
+//! buffer, 6.1's `alloc_low_pages()`). On pc-2n, a real 6.1 boot (RAM to 5 GiB), it asks
+//! memblock for what the boot's `memblock=debug` log shows: the 2 MiB probe, then three
+//! page tables from the top of RAM, searched in `[4.5 GiB, 5 GiB)`.
+//!
+//! ```
+//! use memblock_bottomup::{BottomUp, Semantics, SeriesMemblock};
+//! use x86_mm_bottomup::{BuildProfile, E820Entry, E820Table, E820Type, Linux6_1Walk, MappingSetup, QEMU64};
+//! use x86_mm_bottomup::memblock_requests;
+//! let ram = |addr, end| E820Entry { addr, size: end - addr, kind: E820Type::Ram };
+//! let e820 = E820Table::new(vec![
+//!     ram(0x1000, 0x9f000), ram(0x10_0000, 0xbffe_0000), ram(0x1_0000_0000, 0x1_4000_0000),
+//! ]).unwrap();
+//! let mut mb = SeriesMemblock::series(0x443_0000);                 // _end
+//! mb.placement_mut().set_semantics(Semantics::Modern);
+//! mb.reserve(0, 0x10_0000).unwrap();                               // the first MiB
+//! mb.reserve(0x100_0000, 0x341_1000).unwrap();                     // the kernel and its used brk
+//! e820.fill_memblock(&mut mb).unwrap();
+//! let (max_pfn, max_low_pfn) = (e820.end_of_ram_pfn().0, e820.end_of_low_ram_pfn().0);
+//! let mut dm = BuildProfile::DEBIAN_6_1.direct_map(MappingSetup {
+//!     e820, cpu: QEMU64, direct_gbpages: true, pgt_buf_base: 0x440_1000, max_pfn, max_low_pfn,
+//! });
+//! dm.init_mem_mapping(&mut mb, &mut Linux6_1Walk).unwrap();
+//! let asked: Vec<_> = memblock_requests(dm.events()).map(|r| (r.size, r.start, r.found)).collect();
+//! assert_eq!(asked, [
+//!     (0x20_0000, 0x10_0000, Some(0x1_3fe0_0000)),                  // the probe, freed again
+//!     (0x1000, 0x1_2000_0000, Some(0x1_3fff_f000)),
+//!     (0x1000, 0x1_2000_0000, Some(0x1_3fff_e000)),
+//!     (0x1000, 0x1_2000_0000, Some(0x1_3fff_d000)),
+//! ]);
+//! ```
+
 #![no_std]
 #![deny(missing_docs)]
 
