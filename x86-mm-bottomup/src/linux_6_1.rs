@@ -61,7 +61,10 @@ impl BuildProfile {
 
     /// The direct mapping of a 6.1 kernel of this build: the BRK buffer of
     /// [`BuildProfile::pgt_buf_pages`] at `setup.pgt_buf_base` and 6.1's `alloc_low_pages()`.
-    pub fn direct_map(self, setup: MappingSetup) -> DirectMap {
+    /// 6.1's `probe_page_size_mask()` also turns `direct_gbpages` off on a CPU without PSE
+    /// (the series would still use 1 GiB pages there).
+    pub fn direct_map(self, mut setup: MappingSetup) -> DirectMap {
+        setup.direct_gbpages &= setup.cpu.pse;
         let mut dm = DirectMap::new(setup);
         dm.set_pgt_buf_pages(self.pgt_buf_pages());
         dm.set_alloc_low_pages(AllocLowPages::Linux6_1);
@@ -153,6 +156,15 @@ pub enum Line6_1<'a> {
     Reserved(&'a PhysAllocRange),
     /// A line of memblock's own (`memblock_phys_free:`, a warning).
     Memblock(&'a Event),
+}
+
+impl Line6_1<'_> {
+    /// Whether 6.1 prints the line with `pr_debug` (`init_memory_mapping: [mem …]` and the
+    /// split lines), i.e. only with dynamic debug on for `arch/x86/mm/init.c`; a plain
+    /// `memblock=debug` boot log does not have them.
+    pub fn is_pr_debug(&self) -> bool {
+        matches!(self, Line6_1::Mapping(MapEvent::InitMemoryMapping { .. } | MapEvent::Split(_)))
+    }
 }
 
 impl fmt::Display for Line6_1<'_> {

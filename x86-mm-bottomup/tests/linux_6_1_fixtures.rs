@@ -28,8 +28,8 @@ use dmesg_6_1::{bracket, hex, message, read_e820_line};
 
 use memblock_bottomup::{AlignZero, BottomUp, NUMA_NO_NODE, RegionFlags, Semantics, SeriesMemblock};
 use x86_mm_bottomup::{
-    BuildProfile, DirectMap, E820Entry, E820Table, Line6_1, Linux6_1Walk, MapEvent, MappingSetup, PgtSource, QEMU64,
-    lines_6_1, memblock_requests,
+    BuildProfile, DirectMap, E820Entry, E820Table, Linux6_1Walk, MappingSetup, PgtSource, QEMU64, lines_6_1,
+    memblock_requests,
 };
 
 const MIB: u64 = 1 << 20;
@@ -208,10 +208,7 @@ fn run_built(dir: &Path, profile: BuildProfile) -> Run {
 
 /// The model's lines that a kernel without dynamic debug prints (no `pr_debug`).
 fn printed(dm: &DirectMap) -> Vec<String> {
-    lines_6_1(dm.events())
-        .filter(|l| !matches!(l, Line6_1::Mapping(MapEvent::InitMemoryMapping { .. } | MapEvent::Split(_))))
-        .map(|l| l.to_string())
-        .collect()
+    lines_6_1(dm.events()).filter(|l| !l.is_pr_debug()).map(|l| l.to_string()).collect()
 }
 
 fn init_memory_mapping_lines(dm: &DirectMap) -> Vec<String> {

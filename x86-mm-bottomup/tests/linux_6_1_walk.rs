@@ -255,3 +255,23 @@ fn bottom_up_second_pass_takes_tables_from_one_mib() {
     assert_eq!(requests(&b.dm), want, "no probe; pass 1 from _end, pass 2 from 1M");
     assert_eq!(from_source(&b.dm, PgtSource::Brk), pages_up(32 * MIB, 16));
 }
+
+/// 6.1's `probe_page_size_mask()` turns `direct_gbpages` off without PSE; the series keeps
+/// 1 GiB pages on such a CPU (and prints `Using GB pages for direct mapping`).
+#[test]
+fn no_gb_pages_without_pse_in_6_1() {
+    let cpu = CpuFeatures { pse: false, pge: true, gbpages: true };
+    let e820 = E820Table::new(vec![ram(MIB, 2 * GIB)]).unwrap();
+    let setup = MappingSetup {
+        e820,
+        cpu,
+        direct_gbpages: true,
+        pgt_buf_base: 32 * MIB,
+        max_pfn: 0x8_0000,
+        max_low_pfn: 0x8_0000,
+    };
+    let series = DirectMap::new(setup.clone()).page_sizes();
+    let linux_6_1 = BuildProfile::DEBIAN_6_1.direct_map(setup).page_sizes();
+    assert!(series.gbpages && !linux_6_1.gbpages);
+    assert!(linux_6_1.mask.is_empty(), "4 KiB pages only");
+}

@@ -263,6 +263,7 @@ impl DirectMap {
     /// serves while it has room and `can_use_brk_pgt` allows; after that memblock, but only
     /// inside `[min_pfn_mapped, max_pfn_mapped)`, since a table must be reachable through the
     /// mapping to be cleared. The search follows memblock's direction.
+    /// [`AllocLowPages`] chooses the series' or Linux 6.1's way of asking memblock and failing.
     pub fn alloc_low_page<P: Placement>(&mut self, mb: &mut Memblock<P>) -> Result<u64, Error> {
         let brk_serves = self.pgt_buf.end < self.pgt_buf.top && self.can_use_brk_pgt;
         let (pa, source) = if !brk_serves && self.low_pages == AllocLowPages::Linux6_1 {
