@@ -161,6 +161,13 @@ fn low_zero_declines_the_low_part_and_low_y_sizes_it() {
     assert_eq!(messages(&out)[0], "Reserving 64MB of low memory at 3008MB for crashkernel (low RAM limit: 4096MB)");
     let Some(LowOutcome::Reserved(low)) = reserved(&out).low else { panic!() };
     assert!(!low.auto);
+
+    // A `,low` that does not parse: its warning, then the default size.
+    let mut mb = machine(false);
+    let out = run(&mut mb, "crashkernel=256M,high crashkernel=64Mx,low");
+    assert_eq!(requests(&out)[1], req(Purpose::LowPart, 256 * MIB, LOW_PART, Some(2816 * MIB)));
+    assert_eq!(messages(&out)[0], "crashkernel: unrecognized char: x");
+    assert_eq!(out.steps.len(), 5);
 }
 
 #[test]
