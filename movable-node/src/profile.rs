@@ -60,6 +60,12 @@ impl KernelProfile {
 
     /// Which `reserve_crashkernel()` this kernel runs: 6.1's for [`KernelProfile::Modern`]
     /// (`crashkernel::reserve_crashkernel_6_1`), the series' otherwise (3.14 did not change it).
+    ///
+    /// ```
+    /// use movable_node::{KernelProfile, Variant};
+    /// assert_eq!(KernelProfile::Modern.crashkernel_variant(), Variant::Linux61);
+    /// assert_eq!(KernelProfile::V3_13.crashkernel_variant(), Variant::Series);
+    /// ```
     pub const fn crashkernel_variant(self) -> Variant {
         match self {
             KernelProfile::Modern => Variant::Linux61,
