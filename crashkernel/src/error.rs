@@ -16,8 +16,20 @@ pub enum Error {
     NoSuitableArea {
         /// Bytes asked for.
         size: u64,
-        /// Upper limit of the search (896 MiB, or 64 TiB for `,high`).
+        /// Upper limit of the last search (896 MiB, or 64 TiB for `,high`; 64 TiB in 6.1,
+        /// whose high try follows a failed low try).
         limit: u64,
+    },
+    /// 6.1: the crash kernel landed at or above 4 GiB and its low part found no room below
+    /// 4 GiB, so the crash kernel was freed again.
+    #[error("Cannot reserve {}MB crashkernel low memory, please try smaller size.", .low_size >> 20)]
+    LowPartFailed {
+        /// The low part's size.
+        low_size: u64,
+        /// The crash kernel's base (freed).
+        base: u64,
+        /// The crash kernel's size.
+        size: u64,
     },
     /// The fixed base is not free RAM for the whole size (or not 1 MiB aligned).
     #[error("crashkernel reservation failed - memory is in use.")]

@@ -12,6 +12,10 @@
 //! compile. The 3.12 placement stays callable as [`reserve_crashkernel_before_srat`] for a
 //! before/after comparison.
 //!
+//! Linux 6.1's version, chosen by [`Variant::Linux61`], is [`reserve_crashkernel_6_1`] (module
+//! [`linux61`]): a low try below 4 GiB, a high try below 64 TiB, a larger low part, 6.1's
+//! parser ([`Grammar::Linux61`]), and every memblock request it makes, in order.
+//!
 //! ```
 //! use crashkernel::{CrashParams, initmem_init, reserve_crashkernel};
 //! use x86_mm_bottomup::memblock_bottomup::{BottomUp, SeriesMemblock};
@@ -31,21 +35,28 @@
 
 pub mod cmdline;
 mod error;
+pub mod linux61;
 mod phase;
 mod reserve;
+mod variant;
 
-pub use cmdline::error::{CrashkernelError, EINVAL};
+pub use cmdline::error::{CrashkernelError, EINVAL, KernelMessage};
+pub use cmdline::grammar::{ENOENT, Grammar};
 pub use cmdline::memparse::{Profile, memparse, memparse_with};
 pub use cmdline::parse::{
-    CRASHKERNEL, CrashkernelRequest, CrashkernelSpec, RangeEntries, RangeEntry, RangeList, Suffix, parse_crashkernel,
-    parse_crashkernel_high, parse_crashkernel_low, parse_crashkernel_with,
+    CRASHKERNEL, CrashkernelRequest, CrashkernelSpec, RangeEntries, RangeEntry, RangeList, Suffix, ZERO_BYTES,
+    parse_crashkernel, parse_crashkernel_high, parse_crashkernel_in, parse_crashkernel_low, parse_crashkernel_with,
 };
 pub use error::Error;
+pub use linux61::{
+    CRASH_ADDR_HIGH_MAX, CRASH_ADDR_LOW_MAX, Linux61Outcome, PhysAllocRequest, Purpose, reserve_crashkernel_6_1,
+};
 pub use phase::{SratParsed, initmem_init};
 pub use reserve::{
     CRASH_ALIGN, CRASH_KERNEL_ADDR_HIGH_MAX, CRASH_KERNEL_ADDR_LOW_MAX, CrashKernel, CrashParams, IO_TLB_DEFAULT_SIZE,
     IO_TLB_SEGSIZE, IO_TLB_SHIFT, LowOutcome, LowReservation, Resource, parse_swiotlb, reserve_crashkernel,
     reserve_crashkernel_before_srat, swiotlb_size_or_default,
 };
+pub use variant::Variant;
 pub use x86_mm_bottomup;
 pub use x86_mm_bottomup::*;

@@ -11,6 +11,7 @@ use crate::cmdline::memparse::{Profile, simple_strtoull};
 use crate::cmdline::parse::{CrashkernelRequest, Suffix, parse_crashkernel_with};
 use crate::error::Error;
 use crate::phase::SratParsed;
+use crate::variant::Variant;
 
 /// The alignment of both reservations: a local `16<<20` in 3.12 (`CRASH_ALIGN` later).
 pub const CRASH_ALIGN: u64 = 16 << 20;
@@ -53,7 +54,8 @@ pub struct CrashParams<'a> {
     pub cmdline: &'a [u8],
     /// `io_tlb_nslabs` from `swiotlb=` (0 when not given).
     pub swiotlb_nslabs: u64,
-    /// Which kernel's `memparse` suffixes apply.
+    /// Which kernel's `memparse` suffixes apply (to the series' `reserve_crashkernel()`; 6.1's
+    /// always uses its own).
     pub profile: Profile,
 }
 
@@ -89,10 +91,14 @@ pub struct LowReservation {
     pub base: u64,
     /// Size.
     pub size: u64,
-    /// `memblock_mem_size(4 GiB)`, as printed.
+    /// As printed: `memblock_mem_size(4 GiB)` (3.13's "System low RAM"), or 6.1's
+    /// `low_mem_limit`, min(`memblock_phys_mem_size()`, 4 GiB).
     pub total_low_mem: u64,
-    /// Whether the size was the default (swiotlb + 8 MiB) rather than `crashkernel=Y,low`.
+    /// Whether the size was the default (swiotlb + 8 MiB; in 6.1 at least 256 MiB) rather
+    /// than `crashkernel=Y,low`.
     pub auto: bool,
+    /// Which kernel reserved it (the message differs).
+    pub variant: Variant,
 }
 
 impl LowReservation {
@@ -103,10 +109,16 @@ impl LowReservation {
 }
 
 impl fmt::Display for LowReservation {
+    /// `Reserving %ldMB of low memory at %ldMB for crashkernel (System low RAM: %ldMB)`, or
+    /// in 6.1 `(low RAM limit: %ldMB)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.variant {
+            Variant::Series => "System low RAM",
+            Variant::Linux61 => "low RAM limit",
+        };
         write!(
             f,
-            "Reserving {}MB of low memory at {}MB for crashkernel (System low RAM: {}MB)",
+            "Reserving {}MB of low memory at {}MB for crashkernel ({what}: {}MB)",
             self.size >> 20,
             self.base >> 20,
             self.total_low_mem >> 20
@@ -191,18 +203,9 @@ pub fn reserve_crashkernel_before_srat<P: Placement>(
 fn reserve<P: Placement>(mb: &mut Memblock<P>, params: &CrashParams<'_>) -> Result<Option<CrashKernel>, Error> {
     let total_mem = mb.phys_mem_size();
     let plain = parse_crashkernel_with(params.cmdline, total_mem, Suffix::Null, params.profile);
-    let (request, high, ignored) = match plain {
-        Ok(r) if r.size > 0 => (r, false, None),
-        plain => match parse_crashkernel_with(params.cmdline, total_mem, Suffix::High, params.profile) {
-            Ok(r) if r.size > 0 => (r, true, plain.err()),
-            // Neither form asks for memory: the kernel returns silently after any warning.
-            _ => {
-                return match plain {
-                    Err(e) if !matches!(e, CrashkernelError::NotFound { .. }) => Err(Error::Syntax(e)),
-                    _ => Ok(None),
-                };
-            }
-        },
+    let high = || parse_crashkernel_with(params.cmdline, total_mem, Suffix::High, params.profile);
+    let Some(Chosen { request, high, plain_error: ignored }) = choose_request(plain, high)? else {
+        return Ok(None);
     };
     let CrashkernelRequest { size, base } = request;
     let base = if base == 0 {
@@ -229,6 +232,35 @@ fn reserve<P: Placement>(mb: &mut Memblock<P>, params: &CrashParams<'_>) -> Resu
     Ok(Some(ck))
 }
 
+/// What `reserve_crashkernel()` goes on with: the plain form's request, or else `,high`'s.
+pub(crate) struct Chosen {
+    /// Size and base.
+    pub(crate) request: CrashkernelRequest,
+    /// Whether it came from `,high`.
+    pub(crate) high: bool,
+    /// How the plain form failed, when `,high` was used.
+    pub(crate) plain_error: Option<CrashkernelError>,
+}
+
+/// The choice at the top of `reserve_crashkernel()` (3.12 to 6.1 alike): the plain form if it
+/// asks for memory, else `,high` if that does. `Ok(None)`: neither does, silently; the plain
+/// form's error when it failed with a warning and `,high` does not help.
+pub(crate) fn choose_request(
+    plain: Result<CrashkernelRequest, CrashkernelError>,
+    high: impl FnOnce() -> Result<CrashkernelRequest, CrashkernelError>,
+) -> Result<Option<Chosen>, Error> {
+    match plain {
+        Ok(request) if request.size > 0 => Ok(Some(Chosen { request, high: false, plain_error: None })),
+        plain => match high() {
+            Ok(request) if request.size > 0 => Ok(Some(Chosen { request, high: true, plain_error: plain.err() })),
+            _ => match plain {
+                Err(e) if !matches!(e, CrashkernelError::NotFound { .. }) => Err(Error::Syntax(e)),
+                _ => Ok(None),
+            },
+        },
+    }
+}
+
 /// `reserve_crashkernel_low()`: memory below 4 GiB for a crash kernel placed above it;
 /// `crashkernel=Y,low`, or swiotlb's size + 8 MiB by default. The search starts at the size
 /// itself (3.12; later kernels start at 0).
@@ -247,7 +279,7 @@ fn reserve_crashkernel_low<P: Placement>(mb: &mut Memblock<P>, params: &CrashPar
         return Ok(LowOutcome::Failed { size, user_specified: !auto });
     };
     mb.reserve_as(base, size, "reserve_crashkernel_low")?;
-    let low = LowReservation { base, size, total_low_mem, auto };
+    let low = LowReservation { base, size, total_low_mem, auto, variant: Variant::Series };
     log::info!("{low}");
     Ok(LowOutcome::Reserved(low))
 }

@@ -1,5 +1,6 @@
 //! The kernels the model can play, and what each changes in memblock.
 
+use crate::crashkernel::Variant;
 use crate::crashkernel::memblock_bottomup::{
     AlignZero, BottomUp, Config, MAX_NUMNODES, NUMA_NO_NODE, REGION_BYTES_3_13, RegionFlags, Semantics, SeriesMemblock,
 };
@@ -55,6 +56,21 @@ impl KernelProfile {
     /// SRAT).
     pub const fn has_hotplug_flags(self) -> bool {
         matches!(self, KernelProfile::V3_14 | KernelProfile::Modern)
+    }
+
+    /// Which `reserve_crashkernel()` this kernel runs: 6.1's for [`KernelProfile::Modern`]
+    /// (`crashkernel::reserve_crashkernel_6_1`), the series' otherwise (3.14 did not change it).
+    ///
+    /// ```
+    /// use movable_node::{KernelProfile, Variant};
+    /// assert_eq!(KernelProfile::Modern.crashkernel_variant(), Variant::Linux61);
+    /// assert_eq!(KernelProfile::V3_13.crashkernel_variant(), Variant::Series);
+    /// ```
+    pub const fn crashkernel_variant(self) -> Variant {
+        match self {
+            KernelProfile::Modern => Variant::Linux61,
+            KernelProfile::V3_12 | KernelProfile::V3_13 | KernelProfile::V3_14 => Variant::Series,
+        }
     }
 
     /// memblock's configuration for this kernel with `movable_node` on or off.

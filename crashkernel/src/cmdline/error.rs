@@ -9,6 +9,10 @@
 //! the kernel had already stored in `*crash_size` when it gave up, since a
 //! caller that ignores the return value would see it.
 
+use core::fmt;
+
+use super::grammar::{ENOENT, Grammar};
+
 /// `EINVAL` of include/uapi/asm-generic/errno-base.h: what every failure returns (negated).
 pub const EINVAL: i32 = 22;
 
@@ -149,12 +153,56 @@ impl CrashkernelError {
         -EINVAL
     }
 
+    /// The return value under `grammar`: 6.1 returns `-ENOENT` when no word
+    /// of the wanted kind is present, `-EINVAL` otherwise.
+    pub fn errno_in(&self, grammar: Grammar) -> i32 {
+        match (self, grammar) {
+            (Self::NotFound { .. }, Grammar::Linux61) => -ENOENT,
+            _ => -EINVAL,
+        }
+    }
+
+    /// The warning as `grammar`'s kernel prints it, or `None` where it
+    /// prints nothing. 6.1 names the unrecognized character
+    /// (`crashkernel: unrecognized char: %c`); every other text is 3.12's.
+    pub fn message(&self, grammar: Grammar) -> Option<KernelMessage> {
+        let text = self.kernel_message()?;
+        let byte = match (*self, grammar) {
+            (Self::UnrecognizedChar { byte, .. }, Grammar::Linux61) => Some(byte),
+            _ => None,
+        };
+        Some(KernelMessage { text, byte })
+    }
+
     /// Prints the kernel's warning through the `log` crate, as the kernel's
     /// `pr_warn()` does at the point of failure, and hands the error back.
-    pub(crate) fn warn(self) -> Self {
-        if let Some(message) = self.kernel_message() {
+    pub(crate) fn warn(self, grammar: Grammar) -> Self {
+        if let Some(message) = self.message(grammar) {
             log::warn!("{message}");
         }
         self
+    }
+}
+
+/// A parser warning as one kernel prints it (see [`CrashkernelError::message`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KernelMessage {
+    /// The fixed text.
+    pub text: &'static str,
+    /// The character 6.1 appends with `: %c`.
+    pub byte: Option<u8>,
+}
+
+impl fmt::Display for KernelMessage {
+    /// The line without its newline. A character that is not printable ASCII (the
+    /// end of the line is a NUL here) is shown as `\xNN`, the way `/dev/kmsg` and
+    /// `dmesg` show it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text)?;
+        match self.byte {
+            None => Ok(()),
+            Some(b) if (0x20..0x7f).contains(&b) && b != b'\\' => write!(f, ": {}", char::from(b)),
+            Some(b) => write!(f, ": \\x{b:02x}"),
+        }
     }
 }

@@ -30,11 +30,16 @@
 use core::fmt;
 
 use super::error::CrashkernelError;
+use super::grammar::Grammar;
 use super::memparse::{Profile, memparse_with};
 
 /// The option name all three entry points search for (the `name` argument
 /// of `__parse_crashkernel()` in kernel/kexec.c, 3.12).
 pub const CRASHKERNEL: &[u8] = b"crashkernel=";
+
+/// What 6.1's range form prints when it resolves to no memory (`pr_info` in
+/// `parse_crashkernel_mem()` of kernel/crash_core.c).
+pub const ZERO_BYTES: &str = "crashkernel size resulted in zero bytes";
 
 /// The known suffixes, in the order of `suffix_tbl[]` of kernel/kexec.c (3.12).
 const SUFFIX_TBL: [&[u8]; 2] = [b",high", b",low"];
@@ -124,6 +129,8 @@ pub struct RangeList<'a> {
     start: usize,
     /// The `memparse()` flavour.
     profile: Profile,
+    /// Which kernel's range rules and messages.
+    grammar: Grammar,
 }
 
 /// One `start-[end]:size` entry of a range list.
@@ -235,10 +242,15 @@ fn is_range_form(line: &[u8], pos: usize) -> bool {
 /// after `@` is not checked (no number gives 0, trailing junk is ignored),
 /// but anything other than `@`, a space or the end right after the size is
 /// rejected.
-fn parse_simple(line: &[u8], pos: usize, profile: Profile) -> Result<CrashkernelSpec<'_>, CrashkernelError> {
+fn parse_simple(
+    line: &[u8],
+    pos: usize,
+    profile: Profile,
+    grammar: Grammar,
+) -> Result<CrashkernelSpec<'_>, CrashkernelError> {
     let (size, cur) = memparse_at(line, pos, profile);
     if cur == pos {
-        return Err(CrashkernelError::MemoryValueExpected { pos }.warn());
+        return Err(CrashkernelError::MemoryValueExpected { pos }.warn(grammar));
     }
     match byte_at(line, cur) {
         b'@' => {
@@ -246,7 +258,7 @@ fn parse_simple(line: &[u8], pos: usize, profile: Profile) -> Result<Crashkernel
             Ok(CrashkernelSpec::Simple { size, base })
         }
         b' ' | 0 => Ok(CrashkernelSpec::Simple { size, base: 0 }),
-        byte => Err(CrashkernelError::UnrecognizedChar { pos: cur, byte, size }.warn()),
+        byte => Err(CrashkernelError::UnrecognizedChar { pos: cur, byte, size }.warn(grammar)),
     }
 }
 
@@ -254,12 +266,18 @@ fn parse_simple(line: &[u8], pos: usize, profile: Profile) -> Result<Crashkernel
 ///
 /// Models `parse_crashkernel_suffix()` of kernel/kexec.c (3.12): the suffix
 /// must follow the size literally, and only a space or the end may follow it.
-fn parse_suffixed(line: &[u8], pos: usize, suffix: &[u8], profile: Profile) -> Result<u64, CrashkernelError> {
+fn parse_suffixed(
+    line: &[u8],
+    pos: usize,
+    suffix: &[u8],
+    profile: Profile,
+    grammar: Grammar,
+) -> Result<u64, CrashkernelError> {
     let (size, cur) = memparse_at(line, pos, profile);
     if cur == pos {
-        return Err(CrashkernelError::MemoryValueExpected { pos }.warn());
+        return Err(CrashkernelError::MemoryValueExpected { pos }.warn(grammar));
     }
-    let unrecognized = |pos| CrashkernelError::UnrecognizedChar { pos, byte: byte_at(line, pos), size }.warn();
+    let unrecognized = |pos| CrashkernelError::UnrecognizedChar { pos, byte: byte_at(line, pos), size }.warn(grammar);
     if !line.get(cur..).is_some_and(|rest| rest.starts_with(suffix)) {
         return Err(unrecognized(cur));
     }
@@ -287,16 +305,32 @@ impl<'a> CrashkernelSpec<'a> {
     /// of the simple or suffixed form. Range lists are checked only by
     /// [`resolve`](Self::resolve).
     pub fn parse(cmdline: &'a [u8], suffix: Suffix, profile: Profile) -> Result<Self, CrashkernelError> {
+        Self::parse_in(cmdline, suffix, profile, Grammar::Linux312)
+    }
+
+    /// [`CrashkernelSpec::parse`] under `grammar`: with [`Grammar::Linux61`], 6.1's
+    /// `__parse_crashkernel()` of kernel/crash_core.c (6.1's `memparse()`, whatever `profile`
+    /// says; the warning texts of 6.1; and a range list that [`resolve`](Self::resolve)s by
+    /// 6.1's rules).
+    pub fn parse_in(
+        cmdline: &'a [u8],
+        suffix: Suffix,
+        profile: Profile,
+        grammar: Grammar,
+    ) -> Result<Self, CrashkernelError> {
+        let profile = grammar.memparse_profile(profile);
         let line = c_str(cmdline);
         let found = get_last_crashkernel(line, suffix).ok_or(CrashkernelError::NotFound { pos: line.len() })?;
         let pos = found + CRASHKERNEL.len();
         match suffix.text() {
             Some(text) => {
-                let size = parse_suffixed(line, pos, text, profile)?;
+                let size = parse_suffixed(line, pos, text, profile, grammar)?;
                 Ok(if suffix == Suffix::Low { CrashkernelSpec::Low { size } } else { CrashkernelSpec::High { size } })
             }
-            None if is_range_form(line, pos) => Ok(CrashkernelSpec::Ranges(RangeList { line, start: pos, profile })),
-            None => parse_simple(line, pos, profile),
+            None if is_range_form(line, pos) => {
+                Ok(CrashkernelSpec::Ranges(RangeList { line, start: pos, profile, grammar }))
+            }
+            None => parse_simple(line, pos, profile, grammar),
         }
     }
 
@@ -351,14 +385,25 @@ impl<'a> RangeList<'a> {
         Some((pos, base, end - pos))
     }
 
+    /// Which kernel's rules the list follows.
+    pub fn grammar(&self) -> Grammar {
+        self.grammar
+    }
+
     /// Picks the size for `system_ram`; see [`CrashkernelSpec::resolve`].
-    /// Models `parse_crashkernel_mem()` of kernel/kexec.c (3.12).
+    /// Models `parse_crashkernel_mem()` of kernel/kexec.c (3.12), or of
+    /// kernel/crash_core.c (6.1: RAM rounded up to 128 MiB, and the
+    /// `crashkernel size resulted in zero bytes` message).
     fn resolve(&self, system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
+        let grammar = self.grammar;
+        let system_ram = grammar.range_total_mem(system_ram);
         let mut matched = None;
         for entry in self.entries() {
-            let entry = entry.map_err(CrashkernelError::warn)?;
+            let entry = entry.map_err(|e| e.warn(grammar))?;
             if entry.size >= system_ram {
-                return Err(CrashkernelError::InvalidSize { pos: entry.size_pos, size: entry.size, system_ram }.warn());
+                return Err(
+                    CrashkernelError::InvalidSize { pos: entry.size_pos, size: entry.size, system_ram }.warn(grammar)
+                );
             }
             if entry.contains(system_ram) {
                 matched = Some(entry);
@@ -367,11 +412,14 @@ impl<'a> RangeList<'a> {
         }
         // The kernel looks for an offset only when the chosen size is not 0.
         let Some(entry) = matched.filter(|e| e.size > 0) else {
+            if grammar == Grammar::Linux61 {
+                log::info!("{ZERO_BYTES}");
+            }
             return Ok(CrashkernelRequest::default());
         };
         let base = match self.offset_from(entry.next) {
             None => 0,
-            Some((pos, _, 0)) => return Err(CrashkernelError::OffsetExpected { pos, size: entry.size }.warn()),
+            Some((pos, _, 0)) => return Err(CrashkernelError::OffsetExpected { pos, size: entry.size }.warn(grammar)),
             Some((_, base, _)) => base,
         };
         Ok(CrashkernelRequest { size: entry.size, base })
@@ -517,6 +565,20 @@ pub fn parse_crashkernel_with(
     profile: Profile,
 ) -> Result<CrashkernelRequest, CrashkernelError> {
     CrashkernelSpec::parse(cmdline, suffix, profile)?.resolve(system_ram)
+}
+
+/// Parses the `crashkernel=` option of the wanted kind for `system_ram`
+/// under `grammar`: with [`Grammar::Linux61`], `parse_crashkernel()`,
+/// `parse_crashkernel_high()` or `parse_crashkernel_low()` of
+/// kernel/crash_core.c (6.1). Errors and messages are logged in that
+/// kernel's words.
+pub fn parse_crashkernel_in(
+    cmdline: &[u8],
+    system_ram: u64,
+    suffix: Suffix,
+    grammar: Grammar,
+) -> Result<CrashkernelRequest, CrashkernelError> {
+    CrashkernelSpec::parse_in(cmdline, suffix, Profile::Linux312, grammar)?.resolve(system_ram)
 }
 
 /// Parses `crashkernel=size[@offset]` or the range form for `system_ram`.
