@@ -101,7 +101,7 @@ fn sys_type_names() {
     assert_eq!(memmap_type("System RAM"), Some(E820Type::Ram));
     assert_eq!(memmap_type("reserved"), Some(E820Type::Reserved)); // 3.x
     assert_eq!(memmap_type("Unknown E820 type"), Some(E820Type::Reserved));
-    assert_eq!(memmap_type("Persistent Memory (legacy)"), Some(E820Type::Persistent));
+    assert_eq!(memmap_type("Persistent Memory (legacy)"), Some(E820Type::Other(12)));
     assert_eq!(memmap_type("Soft Reserved"), Some(E820Type::Other(0xefff_ffff)));
     assert_eq!(memmap_type("RAM"), None);
 }
