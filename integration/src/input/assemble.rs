@@ -79,8 +79,8 @@ impl Inputs {
                 g.push(format!("{flag} {}", name_of(p)));
             }
         }
-        if self.initrd.is_some() {
-            g.push("--initrd".into());
+        if let Some((start, end)) = self.initrd {
+            g.push(format!("--initrd {start:#x}-{:#x}", end.saturating_sub(1)));
         }
         g.join(", ")
     }
