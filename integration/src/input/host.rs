@@ -10,8 +10,11 @@
 //! | CPU features | `/proc/cpuinfo` (`pse`, `pge`, `pdpe1gb`) | all on |
 //! | kernel release (for the profile) | `/proc/sys/kernel/osrelease` | none: the default profile |
 //!
-//! RAM that `/sys/firmware/memmap` lists as hot-added after boot is left out of the machine and
-//! listed in [`HostMachine::hot_added`].
+//! RAM hot-added after boot is left out of the machine and listed in
+//! [`HostMachine::hot_added`]: what `/sys/firmware/memmap` appends after its boot entries, or,
+//! in the `/proc/iomem` fallback, what a driver added (`System RAM (kmem)`, `System RAM
+//! (virtio_mem)`). A DIMM hot-added through ACPI is plain `System RAM` in `/proc/iomem` and
+//! cannot be told apart there; `/sys/firmware/memmap` or the boot's dmesg can.
 //!
 //! Whatever cannot be read is listed with the reason (permission denied, missing, zeroed
 //! addresses, unreadable content) and the machine is built from the rest; only a machine with
@@ -151,6 +154,13 @@ pub fn from_root(root: &Path) -> Result<HostMachine, InputError> {
         Err(e) => {
             problem(&memmap_dir, "the firmware's e820 map (falling back to /proc/iomem's)", &e);
             if let Some(i) = &iomem {
+                // RAM a driver added after boot (dax kmem, virtio-mem) is named for it.
+                hot_added.extend(
+                    i.resources
+                        .iter()
+                        .filter(|r| r.name.starts_with("System RAM ("))
+                        .map(|r| (r.start, r.last.saturating_add(1))),
+                );
                 let placed = i.e820_entries().into_iter().map(|e| (Place::path(&iomem_path), e)).collect::<Vec<_>>();
                 match check_placed(&name_of(&iomem_path), placed) {
                     Ok(e) => parts.e820 = Some(e),
