@@ -93,3 +93,20 @@ fn every_output_names_it() {
         ["profile 3.12 (--compare)", "profile 3.13 (--compare)", "profile 3.14 (--compare)", "profile 6.1 (--compare)"]
     );
 }
+
+#[test]
+fn from_host_names_the_running_kernel() {
+    // Whatever this machine runs: its release, as `uname -r` prints it, up to the first
+    // character that is not a digit or a dot.
+    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else { return };
+    let numeric: String = release.trim().chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let o = bootsim(&["--from-host"]);
+    if !o.status.success() {
+        // No memory map readable here (a container without /sys/firmware/memmap and
+        // /proc/iomem): the error says so, and there is no profile to name.
+        assert!(stderr(&o).starts_with("bootsim: "), "{}", stderr(&o));
+        return;
+    }
+    let first = stdout(&o).lines().next().unwrap_or_default().to_string();
+    assert!(first.starts_with("profile ") && first.contains(&format!("Linux {numeric}")), "{first} ({release})");
+}
