@@ -183,3 +183,24 @@ fn the_log_holds_kernel_lines_only() {
     // bootsim's own words went to stderr.
     assert!(stderr(&o).contains("bootsim: profile 3.13"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_capture_with_the_boot_twice_boots_the_first() {
+    // The console, then a dmesg dump of the same boot: two `Linux version` lines.
+    let once = std::fs::read_to_string(fixture(PC).join("dmesg.txt")).unwrap();
+    let n = once.lines().count();
+    let twice = tmp("console.txt", format!("{once}{once}").as_bytes());
+    let iomem = fixture_arg(PC, "iomem.txt");
+    let o = bootsim(&["--dmesg", twice.to_str().unwrap(), "--iomem", &iomem, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "holds 2 boots (Linux version lines at lines 1, {}): the first, lines 1-{n}, is used",
+            n + 1
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(e820_starts(&v), PC_STARTS);
+}

@@ -25,6 +25,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use super::boots::split_boots;
 use super::iomem::DEFAULT_BRK_SIZE;
 use super::memmap::{hot_added_against, read_e820_path_split};
 use super::{InputError, MachineParts, name_of, parse_dmesg, parse_iomem, read_machine_toml, read_srat, read_text};
@@ -192,9 +193,24 @@ pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
     let mut log_e820 = None;
     let mut release = None;
     if let Some(p) = &inputs.dmesg {
-        let text = read_text(p)?;
-        release = Release::from_log(&text);
-        let d = parse_dmesg(&name_of(p), &text)?;
+        let whole = read_text(p)?;
+        // The same boot twice (a console capture, then a dmesg dump) or several boots: the
+        // first is the machine's.
+        let boots = split_boots(&whole);
+        let text = boots.first().map_or(whole.as_str(), |b| b.text);
+        if boots.len() > 1 {
+            let starts: Vec<String> = boots.iter().map(|b| b.first_line.to_string()).collect();
+            warnings.push(format!(
+                "{} holds {} boots (Linux version lines at lines {}): the first, lines {}-{}, is used",
+                name_of(p),
+                boots.len(),
+                starts.join(", "),
+                boots[0].first_line,
+                boots[0].last_line
+            ));
+        }
+        release = Release::from_log(text);
+        let d = parse_dmesg(&name_of(p), text)?;
         log_e820.clone_from(&d.e820);
         warnings.extend(d.notes.iter().cloned());
         dmesg_lacks = Some((name_of(p), d.nodes.is_empty()));

@@ -15,6 +15,7 @@
 //! | a machine description (TOML, see `MACHINE.md`) | [`machine_file`] | [`parse_machine_toml`] | [`MachineParts`] |
 //! | raw SRAT bytes | [`srat`] | [`check_srat`], [`read_srat`] | the bytes, checked to be an SRAT at all |
 //! | the running Linux machine | [`host`] | [`from_host`] | a [`Machine`] and what could not be read |
+//! | a file holding several boots | [`boots`] | [`boots::split_boots`] | each boot's lines |
 //! | all of the above together | [`mod@assemble`] | [`assemble()`] | a [`Machine`], and where each part came from |
 //!
 //! The SRAT is only checked here (signature, size); the real parse happens in the boot, where
@@ -28,6 +29,7 @@ use movable_node::{CpuFeatures, E820Entry, E820Error};
 use crate::machine::{BuildConfig, KernelImage, Machine, NodeSpec};
 
 pub mod assemble;
+pub mod boots;
 pub mod dmesg;
 pub mod e820;
 pub mod host;

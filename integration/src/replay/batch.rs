@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use super::boots::split_boots;
 use super::place::kernel_place_from_iomem;
 use super::render::summary_line;
 use super::replay::{ReplayOptions, Stopped, Summary, replay};
+use crate::input::boots::split_boots;
 use crate::input::read_text;
 
 /// One log of a batch: the file and, if there is one beside it, its `/proc/iomem`.

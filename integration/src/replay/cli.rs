@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::batch::{find_logs, run_batch, total_line, workers};
-use super::boots::split_boots;
 use super::place::{KernelPlace, PlaceError, kernel_place_from_iomem, parse_addr, parse_range};
 use super::render::render_text;
 use super::replay::{ReplayOptions, replay};
 use super::whatif::Policy;
+use crate::input::boots::split_boots;
 use crate::input::read_text;
 use crate::out::{EXIT_BAD_INPUT, EXIT_DIFFERENT, EXIT_DONE, print, say, write_file};
 

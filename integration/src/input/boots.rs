@@ -59,3 +59,25 @@ impl BootSpan<'_> {
         format!("{name} (boot {} of {of}, lines {}-{})", index + 1, self.first_line, self.last_line)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_at_every_banner_after_the_first() {
+        let one = "serial noise\n[    0.0] Linux version 6.1.0 (x)\n[    0.1] BIOS-e820: ...\n";
+        assert_eq!(split_boots(one), vec![BootSpan { text: one, first_line: 1, last_line: 3 }]);
+        assert_eq!(split_boots("no banner at all\n").len(), 1);
+        let two = "a\n[0] Linux version 6.1.0 (x)\nb\n<6>[0] Linux version 6.1.0 (x)\nc";
+        let spans = split_boots(two);
+        assert_eq!(spans.len(), 2);
+        assert_eq!((spans[0].first_line, spans[0].last_line), (1, 3));
+        assert_eq!(spans[0].text, "a\n[0] Linux version 6.1.0 (x)\nb\n");
+        assert_eq!((spans[1].first_line, spans[1].last_line), (4, 5));
+        assert_eq!(spans[1].text, "<6>[0] Linux version 6.1.0 (x)\nc");
+        assert_eq!(spans[1].name("log", 1, 2), "log (boot 2 of 2, lines 4-5)");
+        // Words that are no banner: no digit after "Linux version ".
+        assert_eq!(split_boots("Linux version 6.1\nprobe: Linux version unknown\n").len(), 1);
+    }
+}
