@@ -178,3 +178,36 @@ impl fmt::Display for ProfileChoice {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nearest(release: &str) -> KernelProfile {
+        ProfileChoice::detected(Release::parse(release).unwrap(), Source::Log).profile
+    }
+
+    #[test]
+    fn nearest_counts_releases() {
+        // Releases after 3.14: 3.15..3.19 (5), 4.0..4.20 (21), 5.0..5.19 (20), 6.0, 6.1: 48
+        // steps to 6.1. 4.18 is 24 after 3.14 and 24 before 6.1 (a tie goes to the older);
+        // 4.19 is 25 after and 23 before.
+        assert_eq!(nearest("4.18.20"), KernelProfile::V3_14);
+        assert_eq!(nearest("4.19.0"), KernelProfile::Modern);
+        assert_eq!(nearest("3.13.11-ckt39"), KernelProfile::V3_13);
+        assert_eq!(nearest("6.1.0-56-amd64"), KernelProfile::Modern);
+        assert_eq!(nearest("2.6.32"), KernelProfile::V3_12);
+        assert_eq!(nearest("7.0"), KernelProfile::Modern);
+    }
+
+    #[test]
+    fn releases_read_as_uname_prints_them() {
+        assert_eq!(Release::parse("6.1.0-56-amd64"), Some(Release { major: 6, minor: 1, patch: Some(0) }));
+        assert_eq!(Release::parse("6.18"), Some(Release { major: 6, minor: 18, patch: None }));
+        assert_eq!(Release::parse("3.13.0+"), Some(Release { major: 3, minor: 13, patch: Some(0) }));
+        assert_eq!(Release::parse("unknown"), None);
+        assert_eq!(Release::parse("6"), None);
+        let log = "[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org) (gcc-12)\n";
+        assert_eq!(Release::from_log(log).map(|r| r.to_string()), Some("6.1.0".into()));
+    }
+}
