@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use integration::boot::{Boot, setup_arch};
-use integration::input::{Inputs, assemble, from_host};
+use integration::input::{Inputs, assemble, from_host, hot_added_note};
 use integration::machine::Machine;
 use integration::movable_node::KernelProfile;
-use integration::out::{EXIT_BAD_INPUT, print, say, write_file};
+use integration::out::{EXIT_BAD_INPUT, EXIT_PANIC, print, say, write_file};
 use integration::profile_choice::{ProfileChoice, Release, Source};
 use integration::replay::place::parse_range;
 use integration::{html, json, report, svg};
@@ -119,12 +119,8 @@ fn machine(cli: &Cli) -> Result<(Machine, Option<(Release, Source)>), Failure> {
         for p in &host.problems {
             say(format!("note: --from-host could not read {p}"));
         }
-        for (s, e) in &host.hot_added {
-            say(format!(
-                "note: [mem {s:#018x}-{:#018x}] System RAM was hot-added after boot: it is not boot RAM and is left \
-                 out of the boot",
-                e - 1
-            ));
+        for &(s, e) in &host.hot_added {
+            say(format!("note: {}", hot_added_note(s, e)));
         }
         let mut m = host.machine;
         if let Some(c) = &cli.cmdline {
@@ -230,7 +226,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let choice = profile(cli, detected)?;
     let boot = setup_arch(&machine, choice.profile).map_err(Failure::input)?;
     outputs(cli, &boot, &choice)?;
-    Ok(if boot.panic.is_some() { ExitCode::from(3) } else { ExitCode::SUCCESS })
+    Ok(if boot.panic.is_some() { ExitCode::from(EXIT_PANIC) } else { ExitCode::SUCCESS })
 }
 
 fn main() -> ExitCode {

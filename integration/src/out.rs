@@ -11,6 +11,8 @@ pub const EXIT_DONE: u8 = 0;
 pub const EXIT_DIFFERENT: u8 = 1;
 /// Exit status: bad input or bad flags (unreadable, unusable, too large, missing).
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status: the modelled kernel panicked (the report shows the boot up to the panic).
+pub const EXIT_PANIC: u8 = 3;
 
 /// Writes `text` to stdout. A closed pipe ends the process at once with status 0 (the reader
 /// has all it wanted); any other write error is returned.

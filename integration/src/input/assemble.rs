@@ -18,16 +18,16 @@
 //! [`Machine::default_machine`] (`--cmdline` alone runs it with that command line); inputs that
 //! describe a machine but hold no memory map are an error ([`InputError::NoMemoryMap`]), never
 //! the built-in map. RAM that a memory map read after boot shows but the boot did not have
-//! (hot-added) is left out and listed in [`Assembled::hot_added`]. [`Assembled::sources`] says where each part came from and
-//! [`Assembled::warnings`] what looks amiss (a real map with no NUMA layout, a log without
-//! its e820 lines ...).
+//! (hot-added) is left out and listed in [`Assembled::hot_added`]. [`Assembled::sources`]
+//! says where each part came from and [`Assembled::warnings`] what looks amiss (a real map with
+//! no NUMA layout, a log that holds several boots, hot-added RAM ...).
 
 use std::fmt;
 use std::path::PathBuf;
 
 use super::boots::split_boots;
 use super::iomem::DEFAULT_BRK_SIZE;
-use super::memmap::{hot_added_against, read_e820_path_split};
+use super::memmap::{hot_added_against, hot_added_note, read_e820_path_split};
 use super::{InputError, MachineParts, name_of, parse_dmesg, parse_iomem, read_machine_toml, read_srat, read_text};
 use crate::machine::Machine;
 use crate::profile_choice::Release;
@@ -241,13 +241,7 @@ pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
     }
     hot_added.sort_unstable();
     hot_added.dedup();
-    for (s, e) in &hot_added {
-        warnings.push(format!(
-            "[mem {s:#018x}-{:#018x}] System RAM was hot-added after boot: it is not boot RAM and is left out of the \
-             boot",
-            e - 1
-        ));
-    }
+    warnings.extend(hot_added.iter().map(|&(s, e)| hot_added_note(s, e)));
 
     let pick = |has: &dyn Fn(&MachineParts) -> bool| layers.iter().find(|(_, l)| has(l)).map(|(s, _)| s.clone());
     let e820_given = pick(&|l| l.e820.is_some());

@@ -110,6 +110,15 @@ pub fn hot_added_against(boot: &[E820Entry], map: &[E820Entry]) -> (Vec<E820Entr
     (kept, added.iter().map(|e| (e.addr, e.end())).collect())
 }
 
+/// What bootsim says of hot-added RAM `[start, end)`.
+pub fn hot_added_note(start: u64, end: u64) -> String {
+    format!(
+        "[mem {start:#018x}-{:#018x}] System RAM was hot-added after boot: it is not boot RAM and is left out of the \
+         boot",
+        end.saturating_sub(1)
+    )
+}
+
 fn checked_split(file: &str, placed: Vec<(Place, E820Entry)>) -> Result<E820Read, InputError> {
     let (boot, hot_added) = split_hot_added(placed);
     Ok(E820Read { boot: check_placed(file, boot)?, hot_added })

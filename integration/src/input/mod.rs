@@ -46,8 +46,9 @@ pub use host::{HostMachine, HostProblem, HostReason, from_host, from_root};
 pub use iomem::{DEFAULT_BRK_SIZE, Iomem, IomemResource, KernelSections, parse_iomem};
 pub use machine_file::{parse_machine_toml, read_machine_toml};
 pub use memmap::{
-    E820Read, hot_added_against, memmap_type, parse_e820_text, parse_memmap_txt, parse_memmap_txt_split,
-    read_e820_path, read_e820_path_split, read_memmap_dir, read_memmap_dir_split, split_hot_added,
+    E820Read, hot_added_against, hot_added_note, memmap_type, parse_e820_text, parse_memmap_txt,
+    parse_memmap_txt_split, read_e820_path, read_e820_path_split, read_memmap_dir, read_memmap_dir_split,
+    split_hot_added,
 };
 pub use srat::{SRAT_HEADER_LEN, check_srat, read_srat};
 
