@@ -172,3 +172,32 @@ fn the_first_line_names_the_profile() {
     );
     assert_eq!(replay_json(&[&log, "--iomem", &iomem])["profile_choice"], "profile 6.1 (the log is from Linux 6.1.0)");
 }
+
+#[test]
+fn a_low_part_that_finds_no_room_frees_the_crash_kernel() {
+    // c3 booted with `crashkernel=3G,low` added: the kernel's log is the same (its crash kernel
+    // went below 4 GiB, so the low size was never used). Without movable_node the main part
+    // goes to 0x16f000000 (above), the low part asks 3 GiB below 4 GiB, where this machine has
+    // [0x1000-0x9efff] and [0x100000-0x7ffdefff], less than 2 GiB: it fails, and 6.1 frees the
+    // main part again (H.5.2).
+    let real = std::fs::read_to_string(fixture(C3).join("dmesg.txt")).unwrap();
+    let log = tmp(
+        "c3-low3g-dmesg.txt",
+        real.replace("crashkernel=256M,high", "crashkernel=256M,high crashkernel=3G,low").as_bytes(),
+    );
+    let v = replay_json(&[log.to_str().unwrap(), "--iomem", &fixture_arg(C3, "iomem.txt"), "--no-movable-node"]);
+    let setup: Vec<&serde_json::Value> = v["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["caller"].as_str().unwrap().starts_with("setup_arch"))
+        .collect();
+    assert_eq!(setup.len(), 2);
+    assert_eq!(
+        (setup[0]["model"].as_u64(), setup[0]["freed_bytes"].as_u64()),
+        (Some(0x1_6f00_0000), Some(0x1000_0000))
+    );
+    assert_eq!((setup[1]["size"].as_u64(), setup[1]["model"].as_u64()), (Some(3 << 30), None));
+    let said: Vec<&str> = v["inferences"].as_array().unwrap().iter().filter_map(|i| i["what"].as_str()).collect();
+    assert!(said.iter().any(|w| w.starts_with("Cannot reserve 3072MB crashkernel low memory")), "{said:?}");
+}

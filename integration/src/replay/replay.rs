@@ -1074,6 +1074,22 @@ impl<'t> Engine<'t> {
                 CRASH_ADDR_LOW_MAX,
                 NUMA_NO_NODE,
             );
+            // No room below 4 GiB: reserve_crashkernel_low() fails and the main part is
+            // freed again ("Cannot reserve %ldMB crashkernel low memory ...").
+            let low_failed = self.out.allocations.last().is_some_and(|a| a.model.is_none());
+            if low_failed && let Some(main) = self.out.allocations[idx].model {
+                let Booked { model_size, label } = self.booked[idx];
+                let _ = self.mb.free_as(main, model_size, label);
+                self.out.allocations[idx].freed_bytes += model_size;
+                self.infer(
+                    line,
+                    format!(
+                        "Cannot reserve {}MB crashkernel low memory, please try smaller size.: the crash kernel at \
+                         {main:#x} is freed again (H.5.2)",
+                        low >> 20
+                    ),
+                );
+            }
         }
         // What-if follow-ups the kernel would have asked for at once.
         if self.what_if && self.out.allocations[idx].model.is_none() {
