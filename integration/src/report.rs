@@ -40,26 +40,26 @@ pub fn allocations_by_label(boot: &Boot) -> Vec<(&'static str, u64, Vec<OwnedRan
 }
 
 /// Why the boot fell back to the dummy node though the machine has an SRAT: the kernel
-/// rejected the table (cut short, a zero-length subtable, a bad checksum ...). `None` when
-/// the SRAT was used, when there is none, or when `numa=off` asked for one node.
+/// rejected the table (cut short, a zero-length subtable, overlapping or uncovered nodes ...).
+/// `None` when the SRAT was used, when there is none, or when `numa=off` asked for one node.
 pub fn srat_rejection(boot: &Boot) -> Option<String> {
     let numa = boot.numa.as_ref()?;
     if boot.machine.srat.is_none() || boot.params.numa_off || numa.method != "dummy" {
         return None;
     }
-    let said = boot
+    // The model's own words when the table could not be read at all; else the kernel's lines
+    // that turned it down (a checksum warning alone does not: 3.13 keeps such a table).
+    let read = boot
         .warnings
         .iter()
-        .find(|w| w.contains("SRAT"))
-        .or_else(|| {
-            boot.log.iter().find(|l| {
-                l.contains("SRAT")
-                    && !l.starts_with("SRAT: PXM")
-                    && !l.starts_with("SRAT: Node")
-                    && !l.contains("Command line")
-            })
-        })
-        .map_or(String::new(), |w| format!(": {w}"));
+        .filter(|w| w.contains("SRAT"))
+        .map(|w| w.strip_suffix("; NUMA falls back to one node").unwrap_or(w).to_string());
+    let rejects = |l: &&String| {
+        (l.contains("SRAT") || l.starts_with("NUMA:"))
+            && ["Invalid", "invalid", "not used", "Not used", "overlaps", "too many"].iter().any(|w| l.contains(w))
+    };
+    let said: Vec<String> = read.chain(boot.log.iter().filter(rejects).cloned()).take(2).collect();
+    let said = if said.is_empty() { String::new() } else { format!(": {}", said.join("; ")) };
     Some(format!("the kernel rejected the SRAT{said}; NUMA fell back to one dummy node covering all memory"))
 }
 
