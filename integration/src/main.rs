@@ -234,8 +234,10 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) if e.use_stderr() => {
-            // Usage errors: clap's own message, prefixed like every other.
-            say(e.render().to_string().trim_end().trim_start_matches("error: "));
+            // Usage errors: clap's own message, on one line prefixed like every other.
+            let text = e.render().to_string();
+            let first: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            say(format!("{} (bootsim --help lists the flags)", first.join(" ").trim_start_matches("error: ")));
             return ExitCode::from(EXIT_BAD_INPUT);
         }
         Err(e) => {

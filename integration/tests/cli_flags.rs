@@ -99,3 +99,10 @@ fn help_documents_exit_status_and_limit() {
         assert!(help.contains(needle), "{needle:?} not in --help");
     }
 }
+
+#[test]
+fn a_usage_error_is_one_line() {
+    let o = bootsim(&["--compare", "--log"]);
+    assert_refused(&o, "'--compare' cannot be used with '--log'");
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+}
