@@ -20,6 +20,7 @@ use movable_node::{
 };
 
 use crate::blocks::{MemoryBlocks, memory_blocks};
+use crate::input::kernel_type_name;
 use crate::machine::Machine;
 use crate::params::EarlyParams;
 
@@ -248,7 +249,7 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     lg.k(format!("Command line: {}", machine.cmdline));
     lg.k("e820: BIOS-provided physical RAM map:");
     for e in &machine.e820 {
-        lg.k(format!("BIOS-e820: [mem {:#018x}-{:#018x}] {}", e.addr, e.end() - 1, e.kind));
+        lg.k(format!("BIOS-e820: [mem {:#018x}-{:#018x}] {}", e.addr, e.end() - 1, kernel_type_name(e.kind)));
     }
     let mut steps = Vec::new();
     let mut step = |name: &'static str, note: String| steps.push(Step { name, note });
@@ -445,7 +446,6 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
         match SratTable::from_bytes(bytes) {
             Ok(t) => srat_table = Some(t),
             Err(e) => {
-                lg.k(format!("ACPI: SRAT unusable: {e}"));
                 lg.warnings.push(format!("the SRAT could not be read ({e}); NUMA falls back to one node"));
             }
         }

@@ -104,6 +104,9 @@ pub fn render_report(r: &Report) -> String {
     let _ = writeln!(o, "<title>{}</title>", esc(&title));
     let _ = writeln!(o, "<style>{CSS}</style>\n</head>\n<body>");
     let _ = writeln!(o, "<h1>{}</h1>", esc(&title));
+    if !r.profile_choice.is_empty() {
+        let _ = writeln!(o, "<p class=\"sub\">{}</p>", esc(&r.profile_choice));
+    }
     let _ = writeln!(o, "<p class=\"sub\">command line: <code>{}</code></p>", esc(&r.machine.cmdline));
     facts(&mut o, r);
     if let Some(p) = &r.panic {

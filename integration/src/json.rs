@@ -306,6 +306,11 @@ pub struct Report {
     pub machine: MachineJson,
     /// The kernel profile: `3.12`, `3.13`, `3.14` or `6.1`.
     pub profile: String,
+    /// Which profile and why, as the first line of the text report says it: `profile 6.1 (the
+    /// log is from Linux 6.1.0)`, `profile 3.13 (--profile)`. Empty in reports written before
+    /// it existed.
+    #[serde(default)]
+    pub profile_choice: String,
     /// What `movable_node` did: `enabled`, `absent` or `not_supported`.
     pub movable_node: String,
     /// Whether memblock was still bottom-up right after NUMA init.
@@ -377,7 +382,7 @@ fn e820_json(e: &movable_node::E820Entry) -> E820Json {
         start: e.addr,
         end: e.addr.saturating_add(e.size),
         size: e.size,
-        kind: e.kind.to_string(),
+        kind: crate::input::kernel_type_name(e.kind),
         code: e.kind.code(),
     }
 }
@@ -596,6 +601,7 @@ impl Report {
                 e820: m.e820.iter().map(e820_json).collect(),
             },
             profile: boot.profile.name().into(),
+            profile_choice: format!("profile {}", boot.profile.name()),
             movable_node: match boot.movable_node {
                 MovableNode::Absent => "absent",
                 MovableNode::Enabled => "enabled",

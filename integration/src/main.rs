@@ -7,9 +7,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use integration::boot::{Boot, setup_arch};
-use integration::input::{Inputs, assemble, from_host};
+use integration::input::{Inputs, assemble, from_host, hot_added_note};
 use integration::machine::Machine;
 use integration::movable_node::KernelProfile;
+use integration::out::{EXIT_BAD_INPUT, EXIT_PANIC, print, say, write_file};
+use integration::profile_choice::{ProfileChoice, Release, Source};
+use integration::replay::place::parse_range;
 use integration::{html, json, report, svg};
 
 /// Boot a machine through the model of Linux's movable_node series and report what pins each
@@ -18,18 +21,38 @@ use integration::{html, json, report, svg};
 #[command(
     name = "bootsim",
     version,
-    after_help = "Examples:\n  bootsim --compare\n  bootsim --dmesg dmesg.txt --iomem iomem.txt --profile 6.1\n  bootsim --e820 /sys/firmware/memmap --srat SRAT --cmdline \"movable_node\"\n  bootsim --from-host --html report.html"
+    args_conflicts_with_subcommands = true,
+    after_help = concat!(
+        "Examples:\n",
+        "  bootsim --compare\n",
+        "  bootsim --dmesg dmesg.txt --iomem iomem.txt\n",
+        "  bootsim --e820 /sys/firmware/memmap --srat SRAT --cmdline \"movable_node\" --profile 6.1\n",
+        "  bootsim --from-host --html report.html\n",
+        "\n",
+        "The first line of every output names the kernel profile and why: the kernel a boot log\n",
+        "(Linux version ...) or --from-host names, mapped to the nearest modelled one; --profile;\n",
+        "or the default, 3.13, when nothing says.\n",
+        "\n",
+        "Results go to stdout; errors and notes to stderr, prefixed \"bootsim:\". Every input file\n",
+        "is read up to 64 MiB; a larger one is refused.\n",
+        "\n",
+        "Exit status: 0 done; 1 a difference found (replay: the model and the log differ);\n",
+        "2 bad input or flags; 3 the modelled kernel panicked (the report says where)."
+    )
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Kernel profile: 3.12 (before the series), 3.13 (the series), 3.14 (with its follow-up), 6.1.
-    #[arg(long, default_value = "3.13")]
-    profile: String,
+    /// Kernel profile: 3.12 (before the series), 3.13 (the series), 3.14 (with its follow-up),
+    /// 6.1. Default: the kernel the input names (a boot log's Linux version line, the running
+    /// kernel with --from-host), else 3.13.
+    #[arg(long)]
+    profile: Option<String>,
     /// A machine description (TOML, see integration/MACHINE.md).
     #[arg(long, value_name = "FILE.toml")]
     machine: Option<PathBuf>,
-    /// The e820 map: the kernel's `BIOS-e820:` lines, or a /sys/firmware/memmap directory.
+    /// The e820 map: the kernel's `BIOS-e820:` lines, or a /sys/firmware/memmap directory or
+    /// listing (RAM hot-added after boot is left out and reported).
     #[arg(long, value_name = "FILE|DIR")]
     e820: Option<PathBuf>,
     /// Raw SRAT bytes (/sys/firmware/acpi/tables/SRAT, or `acpidump -b` output).
@@ -41,17 +64,22 @@ struct Cli {
     /// The kernel command line.
     #[arg(long)]
     cmdline: Option<String>,
-    /// A saved boot log: its BIOS-e820, Command line, RAMDISK and SRAT lines.
+    /// A saved boot log: its Linux version, BIOS-e820, Command line, RAMDISK and SRAT lines.
     #[arg(long, value_name = "FILE")]
     dmesg: Option<PathBuf>,
+    /// Where the bootloader put the initrd, as the kernel's `RAMDISK: [mem START-END]` line
+    /// prints it (an END ending in fff is the last byte), e.g. 0x7fdfa000-0x7ffdffff.
+    #[arg(long, value_name = "START-END")]
+    initrd: Option<String>,
     /// Read everything from the running Linux machine.
     #[arg(long, conflicts_with_all = ["machine", "e820", "srat", "iomem", "dmesg"])]
     from_host: bool,
-    /// Print the kernel-style log instead of the report.
+    /// Print the kernel-style log (kernel lines only) instead of the report.
     #[arg(long)]
     log: bool,
-    /// Print the report as JSON (schema bootsim/1, integration/SCHEMA.md).
-    #[arg(long)]
+    /// Print the report as JSON (schema bootsim/1, integration/SCHEMA.md); its `log` field
+    /// holds the kernel-style log.
+    #[arg(long, conflicts_with = "log")]
     json: bool,
     /// Write an SVG map of the physical address space.
     #[arg(long, value_name = "FILE")]
@@ -59,8 +87,9 @@ struct Cli {
     /// Write a self-contained HTML page (map, node table, log).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// Show the machine under 3.12, 3.13 and 3.14 side by side.
-    #[arg(long)]
+    /// Show the machine under every profile (3.12, 3.13, 3.14, 6.1) side by side; with --json,
+    /// one report per profile.
+    #[arg(long, conflicts_with_all = ["profile", "log", "svg", "html"])]
     compare: bool,
 }
 
@@ -71,22 +100,37 @@ enum Command {
     Replay(integration::replay::ReplayArgs),
 }
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("bootsim: {msg}");
-    ExitCode::from(1)
+/// A failure and its exit status.
+struct Failure {
+    message: String,
+    code: u8,
 }
 
-fn machine(cli: &Cli) -> Result<Machine, String> {
+impl Failure {
+    fn input(message: impl std::fmt::Display) -> Failure {
+        Failure { message: message.to_string(), code: EXIT_BAD_INPUT }
+    }
+}
+
+/// The machine, and what its inputs say about which kernel booted it.
+fn machine(cli: &Cli) -> Result<(Machine, Option<(Release, Source)>), Failure> {
     if cli.from_host {
-        let host = from_host().map_err(|e| e.to_string())?;
+        let host = from_host().map_err(Failure::input)?;
         for p in &host.problems {
-            eprintln!("bootsim: --from-host could not read {p}");
+            say(format!("note: --from-host could not read {p}"));
+        }
+        for &(s, e) in &host.hot_added {
+            say(format!("note: {}", hot_added_note(s, e)));
         }
         let mut m = host.machine;
         if let Some(c) = &cli.cmdline {
             m.cmdline = c.clone();
         }
-        return Ok(m);
+        if let Some(r) = &cli.initrd {
+            m.initrd = Some(initrd(r)?);
+        }
+        let release = host.release.as_deref().and_then(Release::parse).map(|r| (r, Source::Host));
+        return Ok((m, release));
     }
     let inputs = Inputs {
         machine: cli.machine.clone(),
@@ -96,76 +140,120 @@ fn machine(cli: &Cli) -> Result<Machine, String> {
         cmdline: cli.cmdline.clone(),
         dmesg: cli.dmesg.clone(),
         brk_size: None,
+        initrd: cli.initrd.as_deref().map(initrd).transpose()?,
     };
     if inputs == Inputs::default() {
-        return Ok(Machine::default_machine());
+        return Ok((Machine::default_machine(), None));
     }
-    let a = assemble(&inputs).map_err(|e| e.to_string())?;
+    let a = assemble(&inputs).map_err(Failure::input)?;
     for w in &a.warnings {
-        eprintln!("bootsim: note: {w}");
+        say(format!("note: {w}"));
     }
-    Ok(a.machine)
+    Ok((a.machine, a.release.map(|r| (r, Source::Log))))
 }
 
-fn write(path: &PathBuf, text: String) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+fn initrd(s: &str) -> Result<(u64, u64), Failure> {
+    parse_range(s).map_err(|_| {
+        Failure::input(format!(
+            "--initrd {s:?}: expected START-END, e.g. 0x7fdfa000-0x7ffdffff as the kernel's RAMDISK: line prints it"
+        ))
+    })
 }
 
-fn outputs(cli: &Cli, boot: &Boot) -> Result<(), String> {
+fn profile(cli: &Cli, detected: Option<(Release, Source)>) -> Result<ProfileChoice, Failure> {
+    if let Some(name) = &cli.profile {
+        let p = KernelProfile::from_name(name)
+            .ok_or_else(|| Failure::input(format!("unknown profile {name:?} (use 3.12, 3.13, 3.14 or 6.1)")))?;
+        return Ok(ProfileChoice::flag(p, "--profile"));
+    }
+    Ok(match detected {
+        Some((release, from)) => ProfileChoice::detected(release, from),
+        None => ProfileChoice::default_profile(),
+    })
+}
+
+fn emit(text: &str) -> Result<(), Failure> {
+    print(text).map_err(|e| Failure { message: format!("stdout: {e}"), code: EXIT_BAD_INPUT })
+}
+
+fn outputs(cli: &Cli, boot: &Boot, choice: &ProfileChoice) -> Result<(), Failure> {
+    let mut r = json::Report::from_boot(boot);
+    r.profile_choice = choice.to_string();
     if let Some(p) = &cli.svg {
-        write(p, svg::render(boot))?;
+        write_file(p, &svg::render_report(&r)).map_err(Failure::input)?;
     }
     if let Some(p) = &cli.html {
-        write(p, html::render(boot))?;
+        write_file(p, &html::render_report(&r)).map_err(Failure::input)?;
     }
     if cli.json {
-        print!("{}", json::to_pretty_string(&json::Report::from_boot(boot)));
+        emit(&json::to_pretty_string(&r))
     } else if cli.log {
-        for l in &boot.log {
-            println!("{l}");
-        }
+        // Kernel lines only: which profile and why goes to stderr.
+        say(choice);
+        emit(&boot.log.iter().map(|l| format!("{l}\n")).collect::<String>())
     } else if cli.svg.is_none() && cli.html.is_none() {
-        print!("{}", report::render(boot));
+        emit(&format!("{choice}\n{}", report::render(boot)))
+    } else {
+        say(choice);
+        Ok(())
     }
-    Ok(())
+}
+
+fn compare(cli: &Cli, machine: &Machine) -> Result<(), Failure> {
+    let profiles = [KernelProfile::V3_12, KernelProfile::V3_13, KernelProfile::V3_14, KernelProfile::Modern];
+    let boots = profiles
+        .iter()
+        .map(|&p| setup_arch(machine, p).map_err(Failure::input))
+        .collect::<Result<Vec<Boot>, Failure>>()?;
+    if cli.json {
+        let mut c = json::Comparison::from_boots(&boots);
+        for r in &mut c.reports {
+            r.profile_choice = format!("profile {} (--compare)", r.profile);
+        }
+        emit(&json::to_pretty_string(&c))
+    } else {
+        let names: Vec<&str> = profiles.iter().map(|p| p.name()).collect();
+        emit(&format!("profiles {} (--compare)\n{}", names.join(", "), report::compare(&boots)))
+    }
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, Failure> {
+    let (machine, detected) = machine(cli)?;
+    if cli.compare {
+        compare(cli, &machine)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let choice = profile(cli, detected)?;
+    let boot = setup_arch(&machine, choice.profile).map_err(Failure::input)?;
+    outputs(cli, &boot, &choice)?;
+    Ok(if boot.panic.is_some() { ExitCode::from(EXIT_PANIC) } else { ExitCode::SUCCESS })
 }
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            // Usage errors: clap's own message, on one line prefixed like every other.
+            let text = e.render().to_string();
+            let first: Vec<&str> = text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            say(format!("{} (bootsim --help lists the flags)", first.join(" ").trim_start_matches("error: ")));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        Err(e) => {
+            // --help, --version: to stdout, through the closed-pipe-safe writer.
+            let _ = print(&e.render().to_string());
+            return ExitCode::SUCCESS;
+        }
+    };
     if let Some(Command::Replay(args)) = &cli.command {
         return integration::replay::run(args);
     }
-    let Some(profile) = KernelProfile::from_name(&cli.profile) else {
-        eprintln!("bootsim: unknown profile {:?} (use 3.12, 3.13, 3.14 or 6.1)", cli.profile);
-        return ExitCode::from(2);
-    };
-    let machine = match machine(&cli) {
-        Ok(m) => m,
-        Err(e) => return fail(e),
-    };
-    if cli.compare {
-        let mut boots = Vec::new();
-        for p in [KernelProfile::V3_12, KernelProfile::V3_13, KernelProfile::V3_14] {
-            match setup_arch(&machine, p) {
-                Ok(b) => boots.push(b),
-                Err(e) => return fail(e),
-            }
+    match run(&cli) {
+        Ok(code) => code,
+        Err(f) => {
+            say(f.message);
+            ExitCode::from(f.code)
         }
-        if cli.json {
-            print!("{}", json::to_pretty_string(&json::Comparison::from_boots(&boots)));
-        } else {
-            print!("{}", report::compare(&boots));
-        }
-        return ExitCode::SUCCESS;
-    }
-    let boot = match setup_arch(&machine, profile) {
-        Ok(b) => b,
-        Err(e) => return fail(e),
-    };
-    match outputs(&cli, &boot) {
-        Ok(()) if boot.panic.is_some() => ExitCode::from(3),
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
     }
 }

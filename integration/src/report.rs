@@ -39,10 +39,37 @@ pub fn allocations_by_label(boot: &Boot) -> Vec<(&'static str, u64, Vec<OwnedRan
     by.into_iter().map(|(l, v)| (l, v.iter().map(|x| x.1 - x.0).sum(), v)).collect()
 }
 
+/// Why the boot fell back to the dummy node though the machine has an SRAT: the kernel
+/// rejected the table (cut short, a zero-length subtable, overlapping or uncovered nodes ...).
+/// `None` when the SRAT was used, when there is none, or when `numa=off` asked for one node.
+pub fn srat_rejection(boot: &Boot) -> Option<String> {
+    let numa = boot.numa.as_ref()?;
+    if boot.machine.srat.is_none() || boot.params.numa_off || numa.method != "dummy" {
+        return None;
+    }
+    // The model's own words when the table could not be read at all; else the kernel's lines
+    // that turned it down (a checksum warning alone does not: 3.13 keeps such a table).
+    let read = boot
+        .warnings
+        .iter()
+        .filter(|w| w.contains("SRAT"))
+        .map(|w| w.strip_suffix("; NUMA falls back to one node").unwrap_or(w).to_string());
+    let rejects = |l: &&String| {
+        (l.contains("SRAT") || l.starts_with("NUMA:"))
+            && ["Invalid", "invalid", "not used", "Not used", "overlaps", "too many"].iter().any(|w| l.contains(w))
+    };
+    let said: Vec<String> = read.chain(boot.log.iter().filter(rejects).cloned()).take(2).collect();
+    let said = if said.is_empty() { String::new() } else { format!(": {}", said.join("; ")) };
+    Some(format!("the kernel rejected the SRAT{said}; NUMA fell back to one dummy node covering all memory"))
+}
+
 /// The report.
 pub fn render(boot: &Boot) -> String {
     let mut o = String::new();
     let m = &boot.machine;
+    if let Some(why) = srat_rejection(boot) {
+        let _ = writeln!(o, "SRAT REJECTED: {why}");
+    }
     let _ = writeln!(o, "bootsim: {} under Linux {}", m.name, boot.profile.name());
     let _ = writeln!(o, "command line: {}", m.cmdline);
     let _ = writeln!(

@@ -445,6 +445,10 @@ pub fn render_report(r: &Report) -> String {
     let mut y = 26.0;
     c.text(16.0, y, 17.0, r#"font-weight="bold""#, &format!("bootsim · {} · Linux {}", r.machine.name, r.profile));
     y += 18.0;
+    if !r.profile_choice.is_empty() {
+        c.text(16.0, y, 12.0, r##"fill="#333""##, &r.profile_choice);
+        y += 16.0;
+    }
     c.text(16.0, y, 12.0, r##"fill="#333""##, &format!("command line: {}", r.machine.cmdline));
     y += 16.0;
     c.text(16.0, y, 12.0, r##"fill="#333""##, &summary(r));

@@ -62,6 +62,7 @@ fn explicit_files_beat_the_machine_file_which_beats_the_log() {
         iomem: Some(pc.join("iomem.txt")),
         cmdline: Some("ro".into()),
         brk_size: Some(0x10000),
+        initrd: None,
     })
     .unwrap();
     assert_eq!(a.machine.cmdline, "ro");
@@ -89,20 +90,19 @@ fn a_real_map_without_a_numa_layout_runs_numa_off_and_says_so() {
 }
 
 #[test]
-fn a_log_without_its_beginning() {
+fn a_log_without_its_beginning_is_refused() {
+    // Issue 13: a log whose ring buffer wrapped past the BIOS-e820: table gives no memory map,
+    // and the built-in machine's is never used in its place.
     let dir = scratch("assemble-late");
     let log = write(&dir, "late.txt", "[ 9.0] eth0: link up\n");
-    let a = assemble(&Inputs { dmesg: Some(log.clone()), ..Inputs::default() }).unwrap();
-    assert_eq!(a.machine.e820, Machine::default_machine().e820);
+    let e = assemble(&Inputs { dmesg: Some(log.clone()), ..Inputs::default() }).unwrap_err();
     assert_eq!(
-        a.warnings,
-        vec![
-            format!(
-                "{}: no BIOS-e820: lines (does the log start after them?): the e820 map is the built-in machine's",
-                log.display()
-            ),
-            format!("{}: no SRAT: Node lines", log.display()),
-        ]
+        e.to_string(),
+        format!(
+            "no memory map in --dmesg {}: give the boot's own dmesg with its BIOS-e820: table (journalctl -k -b, or \
+             dmesg right after boot: the ring buffer may have wrapped past it), or --e820 /sys/firmware/memmap",
+            log.display()
+        )
     );
 }
 
@@ -145,6 +145,8 @@ fn a_bad_but_real_looking_srat_is_left_to_the_boot() {
     let mut b = std::fs::read(fixtures().join("pc-2n/srat.bin")).unwrap();
     b[4..8].copy_from_slice(&0xffffu32.to_le_bytes());
     let p = write(&dir, "srat.bin", &b);
-    let a = assemble(&Inputs { srat: Some(p), ..Inputs::default() }).unwrap();
+    // With its machine's map (issue 13: an SRAT alone is no machine).
+    let e820 = fixtures().join("pc-2n/memmap.txt");
+    let a = assemble(&Inputs { srat: Some(p), e820: Some(e820), ..Inputs::default() }).unwrap();
     assert_eq!(a.machine.srat, Some(b));
 }

@@ -110,7 +110,8 @@ fn old_kernels_form_has_an_exclusive_end() {
             e(0x100000, 0xbffe0000, Ram),
             e(0xbffe0000, 0xc0000000, Acpi),
             e(0xc0000000, 0xc0100000, Nvs),
-            e(0xc0100000, 0xc0200000, Persistent),
+            // Type 12 (E820_PRAM) keeps its number: the kernel prints it as `persistent (type 12)`.
+            e(0xc0100000, 0xc0200000, Other(12)),
         ]
     );
 }
@@ -130,7 +131,7 @@ BIOS-e820: [mem 0x0000000000700000-0x00000000007fffff] soft reserved
 ";
     let kinds: Vec<E820Type> = parse_e820("types.txt", text).unwrap().iter().map(|e| e.kind).collect();
     use E820Type::*;
-    assert_eq!(kinds, vec![Reserved, Ram, Acpi, Nvs, Unusable, Persistent, Persistent, Other(20), Other(0xefff_ffff)]);
+    assert_eq!(kinds, vec![Reserved, Ram, Acpi, Nvs, Unusable, Persistent, Other(12), Other(20), Other(0xefff_ffff)]);
 }
 
 #[test]

@@ -135,3 +135,33 @@ fn this_machine_does_not_panic() {
         Err(e) => assert!(matches!(e, InputError::Host { .. })),
     }
 }
+
+#[test]
+fn hot_added_ram_and_the_kernel_release() {
+    // Issue 13: a DIMM hot-added after boot is appended to /sys/firmware/memmap (entry 8,
+    // after the reserved entry at 0xfd00000000); the running kernel's release names the
+    // profile.
+    let root = full_root("pc-2n");
+    memmap_dir(&root, "8 start=0x140000000 end=0x17fffffff type=System RAM");
+    write(&root, "proc/sys/kernel/osrelease", "6.1.0-56-amd64\n");
+    let h = from_root(&root).unwrap();
+    assert_eq!(h.machine.e820, parse_memmap_txt("memmap.txt", &fixture_text("pc-2n", "memmap.txt")).unwrap());
+    assert_eq!(h.hot_added, vec![(0x1_4000_0000, 0x1_8000_0000)]);
+    assert_eq!(h.release.as_deref(), Some("6.1.0-56-amd64"));
+}
+
+#[test]
+fn driver_added_ram_in_iomem_is_not_boot_ram() {
+    // Without /sys/firmware/memmap the map comes from /proc/iomem, where RAM a driver added
+    // after boot carries the driver's name (dax kmem here, at 8 GiB).
+    let root = full_root("pc-2n");
+    std::fs::remove_dir_all(root.join("sys/firmware/memmap")).unwrap();
+    let iomem = fixture_text("pc-2n", "iomem.txt").replace(
+        "fd00000000-ffffffffff : Reserved",
+        "200000000-23fffffff : System RAM (kmem)\nfd00000000-ffffffffff : Reserved",
+    );
+    write(&root, "proc/iomem", iomem);
+    let h = from_root(&root).unwrap();
+    assert_eq!(h.hot_added, vec![(0x2_0000_0000, 0x2_4000_0000)]);
+    assert!(h.machine.e820.iter().all(|e| e.end() <= 0x2_0000_0000 || e.addr >= 0x2_4000_0000));
+}

@@ -4,7 +4,9 @@
 mod input_common;
 
 use input_common::{scratch, write};
-use integration::input::{InputError, memmap_type, parse_e820_text, parse_memmap_txt, read_e820_path, read_memmap_dir};
+use integration::input::{
+    InputError, memmap_type, parse_e820_text, parse_memmap_txt, parse_memmap_txt_split, read_e820_path, read_memmap_dir,
+};
 use integration::movable_node::{E820Entry, E820Type};
 
 fn e(addr: u64, end: u64, kind: E820Type) -> E820Entry {
@@ -101,7 +103,7 @@ fn sys_type_names() {
     assert_eq!(memmap_type("System RAM"), Some(E820Type::Ram));
     assert_eq!(memmap_type("reserved"), Some(E820Type::Reserved)); // 3.x
     assert_eq!(memmap_type("Unknown E820 type"), Some(E820Type::Reserved));
-    assert_eq!(memmap_type("Persistent Memory (legacy)"), Some(E820Type::Persistent));
+    assert_eq!(memmap_type("Persistent Memory (legacy)"), Some(E820Type::Other(12)));
     assert_eq!(memmap_type("Soft Reserved"), Some(E820Type::Other(0xefff_ffff)));
     assert_eq!(memmap_type("RAM"), None);
 }
@@ -174,4 +176,28 @@ fn directory_errors_name_the_file() {
     assert!(
         read_memmap_dir(&gone).unwrap_err().to_string().starts_with(&format!("{}: cannot read it: ", gone.display()))
     );
+}
+
+#[test]
+fn hot_added_entries_come_after_the_boot_map() {
+    // Issue 13: the boot's entries are listed in address order (firmware_map_add_early over
+    // the sanitised e820 table); hot-added RAM is appended (firmware_map_add_hotplug). The
+    // first entry out of address order starts the hot-added tail when it is all System RAM.
+    let boot = "0 start=0x0 end=0x9fbff type=System RAM\n1 start=0x100000 end=0xbfffffff type=System RAM\n\
+                2 start=0xfd00000000 end=0xffffffffff type=Reserved\n";
+    let read = parse_memmap_txt_split(
+        "m.txt",
+        &format!("{boot}3 start=0x100000000 end=0x13fffffff type=System RAM\n4 start=0x140000000 end=0x17fffffff type=System RAM\n"),
+    )
+    .unwrap();
+    assert_eq!(read.boot, parse_memmap_txt("m.txt", boot).unwrap());
+    assert_eq!(
+        read.hot_added,
+        vec![e(0x1_0000_0000, 0x1_4000_0000, E820Type::Ram), e(0x1_4000_0000, 0x1_8000_0000, E820Type::Ram)]
+    );
+    // Out of order but not RAM: no hot-add, the map is read as it is (and here overlaps).
+    let odd = format!("{boot}3 start=0xfe00000000 end=0xfe0000ffff type=Reserved\n");
+    assert!(parse_memmap_txt_split("m.txt", &odd).is_err());
+    // In order: nothing hot-added can be told from the order alone.
+    assert!(parse_memmap_txt_split("m.txt", boot).unwrap().hot_added.is_empty());
 }

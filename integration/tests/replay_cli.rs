@@ -38,7 +38,9 @@ fn arguments() {
     // --hotplug alone is a what-if under 6.1.
     let o = parse(&["log.txt", "--hotplug", "1"]).options().unwrap();
     assert_eq!(o.policy, Some(Policy::V6_1));
-    let o = parse(&["log.txt", "--movable-node", "--no-movable-node"]).options().unwrap();
+    // Issue 13: the two contradict each other and are refused, not resolved by order.
+    assert!(Cli::try_parse_from(["replay", "log.txt", "--movable-node", "--no-movable-node"]).is_err());
+    let o = parse(&["log.txt", "--no-movable-node"]).options().unwrap();
     assert_eq!(o.movable_node, Some(false));
     let o =
         parse(&["log.txt", "--kernel-range", "0x1000000-0x4400000", "--kernel-end", "0x4430000"]).options().unwrap();

@@ -291,7 +291,7 @@ impl ZoneLayout {
         }
         out.push("Movable zone start for each node".into());
         for &(nid, pfn) in &self.zone_movable_pfn {
-            out.push(alloc::format!("  Node {nid}: {:#010x}", pfn << PAGE_SHIFT));
+            out.push(alloc::format!("  Node {nid}: {}", addr(pfn << PAGE_SHIFT)));
         }
         out.push("Early memory node ranges".into());
         for &(nid, s, e) in &self.early_node_ranges {

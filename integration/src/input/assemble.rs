@@ -9,25 +9,28 @@
 //! | e820 map | `--e820` (boot log lines, memmap listing or directory) | `--machine`'s `[[e820]]` | `--dmesg`'s `BIOS-e820:` lines | the default machine's |
 //! | SRAT | `--srat` | `--machine`'s `srat` or `[[node]]` | `--dmesg`'s `SRAT:` lines (built into a table) | the default machine's if the e820 map is its too, else none (NUMA off) |
 //! | kernel image | `--iomem` | `--machine`'s `[kernel]` | — (`Memory:` lines give sizes, not places) | the default: `_text` 16 MiB, `__bss_stop` 0x4400000, `_end` 0x4430000 |
-//! | initrd | `--machine`'s `[initrd]` | `--dmesg`'s `RAMDISK:` | — | the default machine's if the e820 map is its too, else none |
+//! | initrd | `--initrd START-END` | `--machine`'s `[initrd]` | `--dmesg`'s `RAMDISK:` | the default machine's if the e820 map is its too, else none |
 //! | CPU, build | `--machine`'s `[cpu]`, `[build]` | — | — | the defaults (`CpuFeatures`, `BuildConfig`) |
 //! | name | `--machine`'s `name` (else its file name) | the files given, joined by ` + ` | — | the default machine's |
 //!
 //! So: an explicit single-part flag beats the machine file, which beats the boot log, which
 //! beats the defaults. With no input at all the machine is exactly
-//! [`Machine::default_machine`]. [`Assembled::sources`] says where each part came from and
-//! [`Assembled::warnings`] what looks amiss (a real map with no NUMA layout, a log without
-//! its e820 lines ...).
+//! [`Machine::default_machine`] (`--cmdline` alone runs it with that command line); inputs that
+//! describe a machine but hold no memory map are an error ([`InputError::NoMemoryMap`]), never
+//! the built-in map. RAM that a memory map read after boot shows but the boot did not have
+//! (hot-added) is left out and listed in [`Assembled::hot_added`]. [`Assembled::sources`]
+//! says where each part came from and [`Assembled::warnings`] what looks amiss (a real map with
+//! no NUMA layout, a log that holds several boots, hot-added RAM ...).
 
 use std::fmt;
 use std::path::PathBuf;
 
+use super::boots::split_boots;
 use super::iomem::DEFAULT_BRK_SIZE;
-use super::{
-    InputError, MachineParts, name_of, parse_dmesg, parse_iomem, read_e820_path, read_machine_toml, read_srat,
-    read_text,
-};
+use super::memmap::{hot_added_against, hot_added_note, read_e820_path_split};
+use super::{InputError, MachineParts, name_of, parse_dmesg, parse_iomem, read_machine_toml, read_srat, read_text};
 use crate::machine::Machine;
+use crate::profile_choice::Release;
 
 /// What the user gave (bootsim's input flags).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,6 +50,41 @@ pub struct Inputs {
     /// The BRK size that turns `--iomem`'s `__bss_stop` into `_end`
     /// (default [`DEFAULT_BRK_SIZE`]).
     pub brk_size: Option<u64>,
+    /// `--initrd START-END`: where the bootloader put the initrd, `[start, end)`.
+    pub initrd: Option<(u64, u64)>,
+}
+
+impl Inputs {
+    /// Whether any input describes a machine (a command line alone does not: it runs on the
+    /// built-in machine).
+    pub fn describes_a_machine(&self) -> bool {
+        self.machine.is_some()
+            || self.e820.is_some()
+            || self.srat.is_some()
+            || self.iomem.is_some()
+            || self.dmesg.is_some()
+            || self.initrd.is_some()
+    }
+
+    /// The inputs given, as flags and files, for messages.
+    fn given(&self) -> String {
+        let mut g = Vec::new();
+        for (flag, p) in [
+            ("--machine", &self.machine),
+            ("--e820", &self.e820),
+            ("--srat", &self.srat),
+            ("--iomem", &self.iomem),
+            ("--dmesg", &self.dmesg),
+        ] {
+            if let Some(p) = p {
+                g.push(format!("{flag} {}", name_of(p)));
+            }
+        }
+        if let Some((start, end)) = self.initrd {
+            g.push(format!("--initrd {start:#x}-{:#x}", end.saturating_sub(1)));
+        }
+        g.join(", ")
+    }
 }
 
 /// Where a part of an assembled machine came from.
@@ -61,6 +99,8 @@ pub enum Source {
     },
     /// The `--cmdline` argument.
     Argument,
+    /// Another flag's own value (`--initrd`).
+    Flag(&'static str),
     /// The built-in default machine (or the default values).
     Default,
     /// Nowhere: the machine has none (no SRAT, no initrd).
@@ -72,6 +112,7 @@ impl fmt::Display for Source {
         match self {
             Source::File { flag, path } => write!(f, "{flag} {path}"),
             Source::Argument => f.write_str("--cmdline"),
+            Source::Flag(flag) => f.write_str(flag),
             Source::Default => f.write_str("built-in default"),
             Source::Absent => f.write_str("none"),
         }
@@ -108,6 +149,11 @@ pub struct Assembled {
     pub warnings: Vec<String>,
     /// `--iomem`'s `Crash kernel` ranges `[start, end)`, for comparison with the model's.
     pub crash_kernel: Vec<(u64, u64)>,
+    /// RAM of the memory map that was hot-added after boot, left out of the boot's map:
+    /// `[start, end)` (see [`super::memmap::split_hot_added`]).
+    pub hot_added: Vec<(u64, u64)>,
+    /// The kernel release of `--dmesg`'s first `Linux version` line, if it has one.
+    pub release: Option<Release>,
 }
 
 /// Reads every input given and builds the machine by the precedence of the module doc.
@@ -116,15 +162,21 @@ pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
     let mut layers: Vec<(Source, MachineParts)> = Vec::new();
     let mut warnings = Vec::new();
     let mut crash_kernel = Vec::new();
-    // The log's name, and whether it lacks e820 lines and SRAT lines.
-    let mut dmesg_lacks: Option<(String, bool, bool)> = None;
+    // The log's name, and whether it lacks SRAT lines.
+    let mut dmesg_lacks: Option<(String, bool)> = None;
     let file = |flag: &'static str, p: &PathBuf| Source::File { flag, path: name_of(p) };
 
     if let Some(c) = &inputs.cmdline {
         layers.push((Source::Argument, MachineParts { cmdline: Some(c.clone()), ..MachineParts::default() }));
     }
+    if let Some((start, end)) = inputs.initrd {
+        layers.push((Source::Flag("--initrd"), MachineParts { initrd: Some((start, end)), ..MachineParts::default() }));
+    }
+    let mut e820_read = None;
     if let Some(p) = &inputs.e820 {
-        layers.push((file("--e820", p), MachineParts { e820: Some(read_e820_path(p)?), ..MachineParts::default() }));
+        let read = read_e820_path_split(p)?;
+        layers.push((file("--e820", p), MachineParts { e820: Some(read.boot.clone()), ..MachineParts::default() }));
+        e820_read = Some(read);
     }
     if let Some(p) = &inputs.srat {
         layers.push((file("--srat", p), MachineParts { srat: Some(read_srat(p)?), ..MachineParts::default() }));
@@ -138,14 +190,58 @@ pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
     if let Some(p) = &inputs.machine {
         layers.push((file("--machine", p), read_machine_toml(p)?));
     }
+    let mut log_e820 = None;
+    let mut release = None;
     if let Some(p) = &inputs.dmesg {
-        let d = parse_dmesg(&name_of(p), &read_text(p)?)?;
+        let whole = read_text(p)?;
+        // The same boot twice (a console capture, then a dmesg dump) or several boots: the
+        // first is the machine's.
+        let boots = split_boots(&whole);
+        let text = boots.first().map_or(whole.as_str(), |b| b.text);
+        if boots.len() > 1 {
+            let starts: Vec<String> = boots.iter().map(|b| b.first_line.to_string()).collect();
+            warnings.push(format!(
+                "{} holds {} boots (Linux version lines at lines {}): the first, lines {}-{}, is used",
+                name_of(p),
+                boots.len(),
+                starts.join(", "),
+                boots[0].first_line,
+                boots[0].last_line
+            ));
+        }
+        release = Release::from_log(text);
+        let d = parse_dmesg(&name_of(p), text)?;
+        log_e820.clone_from(&d.e820);
         warnings.extend(d.notes.iter().cloned());
-        dmesg_lacks = Some((name_of(p), d.e820.is_none(), d.nodes.is_empty()));
+        dmesg_lacks = Some((name_of(p), d.nodes.is_empty()));
         let mut parts = d.parts();
         parts.name = None;
         layers.push((file("--dmesg", p), parts));
     }
+
+    if inputs.describes_a_machine() && !layers.iter().any(|(_, l)| l.e820.is_some()) {
+        return Err(InputError::NoMemoryMap { given: inputs.given() });
+    }
+    // RAM hot-added since boot: the log's BIOS-e820: table says what the boot had; without
+    // it, the map's own order and types (see split_hot_added).
+    let mut hot_added: Vec<(u64, u64)> = Vec::new();
+    if let Some(read) = &mut e820_read {
+        match &log_e820 {
+            Some(boot_map) => {
+                let (boot, added) = hot_added_against(boot_map, &read.boot);
+                hot_added = added;
+                hot_added.extend(read.hot_added.iter().map(|e| (e.addr, e.end())));
+                if let Some((_, l)) = layers.iter_mut().find(|(s, _)| matches!(s, Source::File { flag: "--e820", .. }))
+                {
+                    l.e820 = Some(boot);
+                }
+            }
+            None => hot_added.extend(read.hot_added.iter().map(|e| (e.addr, e.end()))),
+        }
+    }
+    hot_added.sort_unstable();
+    hot_added.dedup();
+    warnings.extend(hot_added.iter().map(|&(s, e)| hot_added_note(s, e)));
 
     let pick = |has: &dyn Fn(&MachineParts) -> bool| layers.iter().find(|(_, l)| has(l)).map(|(s, _)| s.clone());
     let e820_given = pick(&|l| l.e820.is_some());
@@ -172,15 +268,10 @@ pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
     if machine_name.is_none() && !files.is_empty() {
         merged.name = Some(files.join(" + "));
     }
-    if let Some((log, no_e820, no_srat)) = dmesg_lacks {
-        if no_e820 && sources.e820 == Source::Default {
-            warnings.push(format!(
-                "{log}: no BIOS-e820: lines (does the log start after them?): the e820 map is the built-in machine's"
-            ));
-        }
-        if no_srat && matches!(sources.srat, Source::Default | Source::Absent) {
-            warnings.push(format!("{log}: no SRAT: Node lines"));
-        }
+    if let Some((log, true)) = dmesg_lacks
+        && matches!(sources.srat, Source::Default | Source::Absent)
+    {
+        warnings.push(format!("{log}: no SRAT: Node lines"));
     }
     if e820_given.is_some() && sources.srat == Source::Absent {
         warnings.push(
@@ -195,5 +286,5 @@ pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
                 .into(),
         );
     }
-    Ok(Assembled { machine: merged.into_machine(), sources, warnings, crash_kernel })
+    Ok(Assembled { machine: merged.into_machine(), sources, warnings, crash_kernel, hot_added, release })
 }

@@ -8,6 +8,13 @@
 //! | initrd | `/sys/kernel/boot_params/data` (`hdr.ramdisk_image`/`ramdisk_size` and their `ext_` high halves: where the bootloader put it) | none |
 //! | command line | `/proc/cmdline` | the default's |
 //! | CPU features | `/proc/cpuinfo` (`pse`, `pge`, `pdpe1gb`) | all on |
+//! | kernel release (for the profile) | `/proc/sys/kernel/osrelease` | none: the default profile |
+//!
+//! RAM hot-added after boot is left out of the machine and listed in
+//! [`HostMachine::hot_added`]: what `/sys/firmware/memmap` appends after its boot entries, or,
+//! in the `/proc/iomem` fallback, what a driver added (`System RAM (kmem)`, `System RAM
+//! (virtio_mem)`). A DIMM hot-added through ACPI is plain `System RAM` in `/proc/iomem` and
+//! cannot be told apart there; `/sys/firmware/memmap` or the boot's dmesg can.
 //!
 //! Whatever cannot be read is listed with the reason (permission denied, missing, zeroed
 //! addresses, unreadable content) and the machine is built from the rest; only a machine with
@@ -21,7 +28,8 @@ use movable_node::CpuFeatures;
 
 use super::e820::check_placed;
 use super::iomem::DEFAULT_BRK_SIZE;
-use super::{InputError, MachineParts, Place, name_of, parse_iomem, read_memmap_dir, read_srat, read_text};
+use super::memmap::read_memmap_dir_split;
+use super::{InputError, MachineParts, Place, name_of, parse_iomem, read_srat, read_text};
 use crate::machine::Machine;
 
 /// Why a part of the running machine could not be read.
@@ -77,6 +85,11 @@ pub struct HostMachine {
     pub problems: Vec<HostProblem>,
     /// The `Crash kernel` ranges of `/proc/iomem`, `[start, end)`, for comparison.
     pub crash_kernel: Vec<(u64, u64)>,
+    /// RAM hot-added since boot, `[start, end)`, left out of the machine
+    /// ([`super::split_hot_added`]).
+    pub hot_added: Vec<(u64, u64)>,
+    /// The running kernel's release (`/proc/sys/kernel/osrelease`, as `uname -r` prints it).
+    pub release: Option<String>,
 }
 
 fn reason_of(e: &InputError) -> HostReason {
@@ -132,11 +145,22 @@ pub fn from_root(root: &Path) -> Result<HostMachine, InputError> {
         }
     };
 
-    match read_memmap_dir(&memmap_dir) {
-        Ok(e) => parts.e820 = Some(e),
+    let mut hot_added = Vec::new();
+    match read_memmap_dir_split(&memmap_dir) {
+        Ok(e) => {
+            hot_added = e.hot_added.iter().map(|e| (e.addr, e.end())).collect();
+            parts.e820 = Some(e.boot);
+        }
         Err(e) => {
             problem(&memmap_dir, "the firmware's e820 map (falling back to /proc/iomem's)", &e);
             if let Some(i) = &iomem {
+                // RAM a driver added after boot (dax kmem, virtio-mem) is named for it.
+                hot_added.extend(
+                    i.resources
+                        .iter()
+                        .filter(|r| r.name.starts_with("System RAM ("))
+                        .map(|r| (r.start, r.last.saturating_add(1))),
+                );
                 let placed = i.e820_entries().into_iter().map(|e| (Place::path(&iomem_path), e)).collect::<Vec<_>>();
                 match check_placed(&name_of(&iomem_path), placed) {
                     Ok(e) => parts.e820 = Some(e),
@@ -180,7 +204,8 @@ pub fn from_root(root: &Path) -> Result<HostMachine, InputError> {
         parts.name = Some("this machine".into());
     }
     let crash_kernel = iomem.map(|i| i.crash_kernel()).unwrap_or_default();
-    Ok(HostMachine { machine: parts.clone().into_machine(), parts, problems, crash_kernel })
+    let release = read_text(&root.join("proc/sys/kernel/osrelease")).ok().map(|r| r.trim().to_string());
+    Ok(HostMachine { machine: parts.clone().into_machine(), parts, problems, crash_kernel, hot_added, release })
 }
 
 /// `struct boot_params` offsets: `ext_ramdisk_image`, `ext_ramdisk_size`, the setup header's

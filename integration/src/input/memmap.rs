@@ -23,7 +23,8 @@ const EXPECTED_TXT: &str = "N start=0xSTART end=0xEND type=TYPE (end inclusive),
 /// The e820 type for a `/sys/firmware/memmap/*/type` string (ASCII case ignored):
 /// `System RAM` (`E820_RAM` and `E820_RESERVED_KERN`), `Reserved` (3.x: `reserved`, which
 /// 3.x also prints for unknown types), `ACPI Tables`, `ACPI Non-volatile Storage`,
-/// `Unusable memory`, `Persistent Memory`, `Persistent Memory (legacy)`, `Persistent RAM`,
+/// `Unusable memory`, `Persistent Memory`, `Persistent Memory (legacy)` (type 12, kept as
+/// `Other(12)`), `Persistent RAM`,
 /// `Soft Reserved`, and `Unknown E820 type` (6.x), taken as reserved since the number is lost.
 /// `None` for anything else.
 pub fn memmap_type(name: &str) -> Option<E820Type> {
@@ -33,7 +34,8 @@ pub fn memmap_type(name: &str) -> Option<E820Type> {
         "acpi tables" => E820Type::Acpi,
         "acpi non-volatile storage" => E820Type::Nvs,
         "unusable memory" => E820Type::Unusable,
-        "persistent memory" | "persistent memory (legacy)" | "persistent ram" => E820Type::Persistent,
+        "persistent memory" | "persistent ram" => E820Type::Persistent,
+        "persistent memory (legacy)" => E820Type::Other(12),
         "soft reserved" => E820Type::Other(0xefff_ffff),
         _ => return None,
     })
@@ -64,11 +66,75 @@ fn entry(at: &Place, start: u64, end: u64, kind: E820Type) -> Result<E820Entry, 
     Ok(E820Entry { addr: start, size, kind })
 }
 
+/// A memory map read after boot: the boot's entries, and RAM hot-added since.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct E820Read {
+    /// The map as the boot had it, checked.
+    pub boot: Vec<E820Entry>,
+    /// `System RAM` entries added after boot (memory hotplug), in the order listed.
+    pub hot_added: Vec<E820Entry>,
+}
+
+/// Splits a `/sys/firmware/memmap` listing, in entry-number order, into the boot's entries and
+/// those hot-added since. The boot's entries come first and in address order (the kernel adds
+/// them from the sanitised e820 table, `firmware_map_add_early()`); memory hot-added later is
+/// appended (`firmware_map_add_hotplug()`, numbered after them) as `System RAM`. So the first
+/// entry that starts below the end of the one before it begins the hot-added tail, when that
+/// tail is all `System RAM`. (Hot-added RAM above every boot entry keeps the order and cannot
+/// be told apart this way; a boot log's `BIOS-e820:` table can, see [`hot_added_against`].)
+pub fn split_hot_added(placed: Vec<(Place, E820Entry)>) -> (Vec<(Place, E820Entry)>, Vec<E820Entry>) {
+    let mut end = 0u64;
+    let cut = placed.iter().position(|(_, e)| {
+        let out_of_order = e.addr < end;
+        end = end.max(e.addr.saturating_add(e.size));
+        out_of_order
+    });
+    match cut {
+        Some(i) if placed[i..].iter().all(|(_, e)| e.kind == E820Type::Ram) => {
+            let mut boot = placed;
+            let tail = boot.split_off(i);
+            (boot, tail.into_iter().map(|(_, e)| e).collect())
+        }
+        _ => (placed, Vec::new()),
+    }
+}
+
+/// `map` (read after boot) against the boot's own `BIOS-e820:` table: the entries of `map`
+/// that are RAM lying wholly outside the boot's RAM were hot-added. Returns the map without
+/// them, and them as `[start, end)`.
+pub fn hot_added_against(boot: &[E820Entry], map: &[E820Entry]) -> (Vec<E820Entry>, Vec<(u64, u64)>) {
+    let boot_ram =
+        |e: &E820Entry| boot.iter().any(|b| b.kind.is_memblock_memory() && b.addr < e.end() && e.addr < b.end());
+    let (added, kept): (Vec<E820Entry>, Vec<E820Entry>) =
+        map.iter().partition(|e| e.kind.is_memblock_memory() && !boot_ram(e));
+    (kept, added.iter().map(|e| (e.addr, e.end())).collect())
+}
+
+/// What bootsim says of hot-added RAM `[start, end)`.
+pub fn hot_added_note(start: u64, end: u64) -> String {
+    format!(
+        "[mem {start:#018x}-{:#018x}] System RAM was hot-added after boot: it is not boot RAM and is left out of the \
+         boot",
+        end.saturating_sub(1)
+    )
+}
+
+fn checked_split(file: &str, placed: Vec<(Place, E820Entry)>) -> Result<E820Read, InputError> {
+    let (boot, hot_added) = split_hot_added(placed);
+    Ok(E820Read { boot: check_placed(file, boot)?, hot_added })
+}
+
 /// Reads a `/sys/firmware/memmap` directory (or a copy of one): its numbered subdirectories in
 /// numeric order, each `start`, `end` and `type` file, checked as a map (see
 /// [`super::parse_e820`]). Other names in the directory are ignored. Errors name the file at
-/// fault (`.../3/end:1`).
+/// fault (`.../3/end:1`). RAM hot-added after boot is left out ([`read_memmap_dir_split`]
+/// returns it).
 pub fn read_memmap_dir(dir: &Path) -> Result<Vec<E820Entry>, InputError> {
+    read_memmap_dir_split(dir).map(|r| r.boot)
+}
+
+/// [`read_memmap_dir`], with the hot-added RAM ([`split_hot_added`]).
+pub fn read_memmap_dir_split(dir: &Path) -> Result<E820Read, InputError> {
     let rd = std::fs::read_dir(dir).map_err(|source| InputError::Io { at: Place::path(dir), source })?;
     let mut indexes = Vec::new();
     for d in rd {
@@ -108,13 +174,19 @@ pub fn read_memmap_dir(dir: &Path) -> Result<Vec<E820Entry>, InputError> {
         let at = Place::path(&sub);
         placed.push((at.clone(), entry(&at, start, end, kind)?));
     }
-    check_placed(&name_of(dir), placed)
+    checked_split(&name_of(dir), placed)
 }
 
 /// Reads a flattened memmap listing (see the module doc): `N start=0x.. end=0x.. type=..`
 /// lines, or `grep .` lines `PATH/N/{start,end,type}:VALUE`. Blank lines and `#` comments are
-/// skipped; any other line is an error, as are entries missing a field.
+/// skipped; any other line is an error, as are entries missing a field. RAM hot-added after
+/// boot is left out ([`parse_memmap_txt_split`] returns it).
 pub fn parse_memmap_txt(file: &str, text: &str) -> Result<Vec<E820Entry>, InputError> {
+    parse_memmap_txt_split(file, text).map(|r| r.boot)
+}
+
+/// [`parse_memmap_txt`], with the hot-added RAM ([`split_hot_added`]).
+pub fn parse_memmap_txt_split(file: &str, text: &str) -> Result<E820Read, InputError> {
     #[derive(Default)]
     struct Fields {
         line: usize,
@@ -163,7 +235,7 @@ pub fn parse_memmap_txt(file: &str, text: &str) -> Result<Vec<E820Entry>, InputE
             what: format!("no memmap entries (expected {EXPECTED_TXT})"),
         });
     }
-    check_placed(file, flat)
+    checked_split(file, flat)
 }
 
 /// `N start=0x.. end=0x.. type=TYPE`.
@@ -211,5 +283,19 @@ pub fn parse_e820_text(file: &str, text: &str) -> Result<Vec<E820Entry>, InputEr
 /// What `--e820 PATH` reads: a directory is a `/sys/firmware/memmap` ([`read_memmap_dir`]); a
 /// file is a memmap listing or a boot log ([`parse_e820_text`]).
 pub fn read_e820_path(path: &Path) -> Result<Vec<E820Entry>, InputError> {
-    if path.is_dir() { read_memmap_dir(path) } else { parse_e820_text(&name_of(path), &read_text(path)?) }
+    read_e820_path_split(path).map(|r| r.boot)
+}
+
+/// [`read_e820_path`], with the RAM a memmap shows as hot-added after boot
+/// ([`split_hot_added`]); `BIOS-e820:` lines are the boot's own map and have none.
+pub fn read_e820_path_split(path: &Path) -> Result<E820Read, InputError> {
+    if path.is_dir() {
+        return read_memmap_dir_split(path);
+    }
+    let (file, text) = (name_of(path), read_text(path)?);
+    if looks_like_memmap(&text) {
+        parse_memmap_txt_split(&file, &text)
+    } else {
+        Ok(E820Read { boot: e820::parse_e820(&file, &text)?, hot_added: Vec::new() })
+    }
 }

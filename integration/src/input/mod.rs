@@ -15,6 +15,7 @@
 //! | a machine description (TOML, see `MACHINE.md`) | [`machine_file`] | [`parse_machine_toml`] | [`MachineParts`] |
 //! | raw SRAT bytes | [`srat`] | [`check_srat`], [`read_srat`] | the bytes, checked to be an SRAT at all |
 //! | the running Linux machine | [`host`] | [`from_host`] | a [`Machine`] and what could not be read |
+//! | a file holding several boots | [`boots`] | [`boots::split_boots`] | each boot's lines |
 //! | all of the above together | [`mod@assemble`] | [`assemble()`] | a [`Machine`], and where each part came from |
 //!
 //! The SRAT is only checked here (signature, size); the real parse happens in the boot, where
@@ -28,6 +29,7 @@ use movable_node::{CpuFeatures, E820Entry, E820Error};
 use crate::machine::{BuildConfig, KernelImage, Machine, NodeSpec};
 
 pub mod assemble;
+pub mod boots;
 pub mod dmesg;
 pub mod e820;
 pub mod host;
@@ -39,11 +41,15 @@ pub mod srat;
 
 pub use assemble::{Assembled, Inputs, Source, Sources, assemble};
 pub use dmesg::{Dmesg, parse_dmesg};
-pub use e820::{e820_type_from_code, e820_type_from_kernel_name, parse_e820};
+pub use e820::{e820_type_from_code, e820_type_from_kernel_name, kernel_type_name, parse_e820};
 pub use host::{HostMachine, HostProblem, HostReason, from_host, from_root};
 pub use iomem::{DEFAULT_BRK_SIZE, Iomem, IomemResource, KernelSections, parse_iomem};
 pub use machine_file::{parse_machine_toml, read_machine_toml};
-pub use memmap::{memmap_type, parse_e820_text, parse_memmap_txt, read_e820_path, read_memmap_dir};
+pub use memmap::{
+    E820Read, hot_added_against, hot_added_note, memmap_type, parse_e820_text, parse_memmap_txt,
+    parse_memmap_txt_split, read_e820_path, read_e820_path_split, read_memmap_dir, read_memmap_dir_split,
+    split_hot_added,
+};
 pub use srat::{SRAT_HEADER_LEN, check_srat, read_srat};
 
 /// Where in a file: the whole file, a line, a run of lines, or a byte offset.
@@ -194,6 +200,23 @@ pub enum InputError {
         /// The TOML reader's message (or ours).
         message: String,
     },
+    /// A file larger than bootsim reads ([`INPUT_LIMIT`]): not a boot log, map or table.
+    #[error("{at}: larger than {} MiB, more than any boot log, memory map or ACPI table holds: is this the right file?", limit >> 20)]
+    TooLarge {
+        /// The file.
+        at: Place,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Inputs were given but none of them holds a memory map.
+    #[error(
+        "no memory map in {given}: give the boot's own dmesg with its BIOS-e820: table (journalctl -k -b, or \
+         dmesg right after boot: the ring buffer may have wrapped past it), or --e820 /sys/firmware/memmap"
+    )]
+    NoMemoryMap {
+        /// The inputs given, as flags and files.
+        given: String,
+    },
     /// The running machine's memory map could not be read from anywhere.
     #[error("cannot read the running machine's memory map: {}", problem_list(problems))]
     Host {
@@ -214,8 +237,9 @@ impl InputError {
             | InputError::E820 { at, .. }
             | InputError::NotSrat { at, .. }
             | InputError::ZeroedAddresses { at }
+            | InputError::TooLarge { at, .. }
             | InputError::Toml { at, .. } => Some(at),
-            InputError::Host { .. } => None,
+            InputError::Host { .. } | InputError::NoMemoryMap { .. } => None,
         }
     }
 }
@@ -336,9 +360,22 @@ pub fn read_text(path: &Path) -> Result<String, InputError> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Reads a file's bytes, or says which file could not be read and why.
+/// The most bytes bootsim reads from any one input file: 64 MiB. A real boot log, memory map,
+/// `/proc/iomem` or SRAT is far smaller; `/dev/zero` given as an input stops here at once.
+pub const INPUT_LIMIT: u64 = 64 << 20;
+
+/// Reads a file's bytes, at most [`INPUT_LIMIT`] of them, or says which file could not be read
+/// and why ([`InputError::TooLarge`] past the limit).
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
-    std::fs::read(path).map_err(|source| InputError::Io { at: Place::path(path), source })
+    use std::io::Read;
+    let io = |source| InputError::Io { at: Place::path(path), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(INPUT_LIMIT + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > INPUT_LIMIT {
+        return Err(InputError::TooLarge { at: Place::path(path), limit: INPUT_LIMIT });
+    }
+    Ok(bytes)
 }
 
 /// The display name of a path, for messages.

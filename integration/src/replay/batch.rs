@@ -14,6 +14,8 @@ use serde::Serialize;
 use super::place::kernel_place_from_iomem;
 use super::render::summary_line;
 use super::replay::{ReplayOptions, Stopped, Summary, replay};
+use crate::input::boots::split_boots;
+use crate::input::read_text;
 
 /// One log of a batch: the file and, if there is one beside it, its `/proc/iomem`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,28 +129,31 @@ pub fn replay_entry(name: &str, text: &str, opts: &ReplayOptions) -> BatchEntry 
 }
 
 /// Replays every log file on `threads` workers; `opts` applies to all (each log's own
-/// `iomem.txt` gives its kernel place unless `opts` has one).
+/// `iomem.txt` gives its kernel place unless `opts` has one). A file that holds several boots
+/// ([`split_boots`]) gives one entry per boot, named `file (boot 2 of 2, lines A-B)`.
 pub fn run_batch(logs: &[LogFile], root: &Path, opts: &ReplayOptions, threads: usize) -> Vec<BatchEntry> {
     let name_of = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
     par_map(logs, threads, |log| {
         let name = name_of(&log.path);
-        let bytes = match std::fs::read(&log.path) {
-            Ok(b) => b,
-            Err(e) => return BatchEntry { name, result: Err(format!("cannot read: {e}")) },
+        let text = match read_text(&log.path) {
+            Ok(t) => t,
+            Err(e) => return vec![BatchEntry { name, result: Err(format!("cannot read: {e}")) }],
         };
-        let text = String::from_utf8_lossy(&bytes);
         let mut o = opts.clone();
         if o.kernel.is_none()
             && let Some(iomem) = &log.iomem
-            && let Ok(t) = std::fs::read_to_string(iomem)
+            && let Ok(t) = read_text(iomem)
         {
             o.kernel = kernel_place_from_iomem(&t, &name_of(iomem)).ok();
         }
-        replay_entry(&name, &text, &o)
+        // A capture holding the same boot twice (console, then a dmesg dump), or several
+        // boots: each is replayed on its own and named with its lines.
+        let boots = split_boots(&text);
+        boots.iter().enumerate().map(|(i, b)| replay_entry(&b.name(&name, i, boots.len()), b.text, &o)).collect()
     })
     .into_iter()
     .zip(logs)
-    .map(|(r, log)| r.unwrap_or_else(|e| BatchEntry { name: name_of(&log.path), result: Err(e) }))
+    .flat_map(|(r, log)| r.unwrap_or_else(|e| vec![BatchEntry { name: name_of(&log.path), result: Err(e) }]))
     .collect()
 }
 

@@ -1,6 +1,5 @@
 //! `bootsim replay`: the command line.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +8,9 @@ use super::place::{KernelPlace, PlaceError, kernel_place_from_iomem, parse_addr,
 use super::render::render_text;
 use super::replay::{ReplayOptions, replay};
 use super::whatif::Policy;
+use crate::input::boots::split_boots;
+use crate::input::read_text;
+use crate::out::{EXIT_BAD_INPUT, EXIT_DIFFERENT, EXIT_DONE, print, say, write_file};
 
 /// Replay a real boot log of Linux 6.1 booted with `memblock=debug`: check every allocation
 /// against the model, or ask what another policy would have done.
@@ -31,10 +33,10 @@ pub struct ReplayArgs {
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
     /// What-if: with `movable_node` (default: as the log's command line).
-    #[arg(long, overrides_with = "no_movable_node")]
+    #[arg(long, conflicts_with = "no_movable_node")]
     pub movable_node: bool,
     /// What-if: without `movable_node`.
-    #[arg(long, overrides_with = "movable_node")]
+    #[arg(long)]
     pub no_movable_node: bool,
     /// What-if: declare this node hotpluggable (all its SRAT ranges), as if the firmware had.
     #[arg(long = "hotplug", value_name = "NODE")]
@@ -63,7 +65,7 @@ impl ReplayArgs {
     /// The replay options these arguments give (without reading the log).
     pub fn options(&self) -> Result<ReplayOptions, String> {
         let kernel = if let Some(path) = &self.iomem {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = read_text(path).map_err(|e| e.to_string())?;
             Some(
                 kernel_place_from_iomem(&text, &path.display().to_string())
                     .map_err(|e| format!("{}: {e}", path.display()))?,
@@ -91,87 +93,80 @@ impl ReplayArgs {
     }
 }
 
-/// Runs `bootsim replay` and prints to stdout. Exit status: 0 when everything the log shows was
-/// reproduced (or a what-if ran), 1 when something differs, 2 for bad input.
+/// Runs `bootsim replay`: results to stdout, errors to stderr (`bootsim: replay: ...`). Exit
+/// status: 0 when everything the log shows was reproduced (or a what-if ran), 1 when something
+/// differs, 2 for bad input. A file holding several boots ([`split_boots`]) replays the first
+/// and says so on stderr; `--batch` replays each.
 pub fn run(args: &ReplayArgs) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    let opts = match args.options() {
-        Ok(o) => o,
+    match run_replay(args) {
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let _ = writeln!(stdout, "bootsim replay: {e}");
-            return ExitCode::from(2);
+            say(format!("replay: {e}"));
+            ExitCode::from(EXIT_BAD_INPUT)
         }
-    };
+    }
+}
+
+fn emit(text: &str) -> Result<(), String> {
+    print(text).map_err(|e| format!("stdout: {e}"))
+}
+
+fn run_replay(args: &ReplayArgs) -> Result<u8, String> {
+    let opts = args.options()?;
     if let Some(dir) = &args.batch {
-        let logs = match find_logs(dir) {
-            Ok(l) => l,
-            Err(e) => {
-                let _ = writeln!(stdout, "bootsim replay: {}: {e}", dir.display());
-                return ExitCode::from(2);
-            }
-        };
+        let logs = find_logs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         if logs.is_empty() {
-            let _ = writeln!(stdout, "bootsim replay: no logs (*dmesg*, *.log) under {}", dir.display());
-            return ExitCode::from(2);
+            return Err(format!("no logs (*dmesg*, *.log) under {}", dir.display()));
         }
         let entries = run_batch(&logs, dir, &opts, workers(args.threads));
         let total = total_line(&entries);
         if args.json {
             let v = serde_json::json!({ "logs": entries, "total": total });
-            let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            emit(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default()))?;
         } else {
+            let mut out = String::new();
             for e in &entries {
                 match &e.result {
-                    Ok(o) => {
-                        let _ = writeln!(stdout, "{}: {}", e.name, o.line);
-                    }
-                    Err(err) => {
-                        let _ = writeln!(stdout, "{}: not replayed: {err}", e.name);
-                    }
+                    Ok(o) => out.push_str(&format!("{}: {}\n", e.name, o.line)),
+                    Err(err) => out.push_str(&format!("{}: not replayed: {err}\n", e.name)),
                 }
             }
-            let _ = writeln!(stdout, "{total}");
+            out.push_str(&format!("{total}\n"));
+            emit(&out)?;
         }
         let bad = entries.iter().any(|e| !e.result.as_ref().is_ok_and(|o| o.all_identical));
-        return if bad && !opts.is_what_if() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        return Ok(if bad && !opts.is_what_if() { EXIT_DIFFERENT } else { EXIT_DONE });
     }
-    let Some(path) = &args.log else {
-        let _ = writeln!(stdout, "bootsim replay: give a log (DMESG) or --batch DIR");
-        return ExitCode::from(2);
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = writeln!(stdout, "bootsim replay: {}: {e}", path.display());
-            return ExitCode::from(2);
-        }
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    match replay(&path.display().to_string(), &text, &opts) {
-        Ok(r) => {
-            for (path, render) in
-                [(&args.svg, crate::svg::render as fn(&crate::boot::Boot) -> String), (&args.html, crate::html::render)]
-            {
-                let Some(path) = path else { continue };
-                let Some(boot) = &r.map else {
-                    let _ = writeln!(stdout, "bootsim replay: no map: the log stops before NUMA init");
-                    return ExitCode::from(2);
-                };
-                if let Err(e) = std::fs::write(path, render(boot)) {
-                    let _ = writeln!(stdout, "bootsim replay: {}: {e}", path.display());
-                    return ExitCode::from(2);
-                }
-            }
-            if args.json {
-                let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&r).unwrap_or_default());
-            } else {
-                let _ = write!(stdout, "{}", render_text(&r, args.differences));
-            }
-            if r.all_identical() || opts.is_what_if() { ExitCode::SUCCESS } else { ExitCode::from(1) }
-        }
-        Err(e) => {
-            let _ = writeln!(stdout, "bootsim replay: {}: {e}", path.display());
-            ExitCode::from(2)
-        }
+    let path = args.log.as_ref().ok_or("give a log (DMESG) or --batch DIR")?;
+    let text = read_text(path).map_err(|e| e.to_string())?;
+    let name = path.display().to_string();
+    let boots = split_boots(&text);
+    let boot = boots.first().map_or(text.as_str(), |b| b.text);
+    if boots.len() > 1 {
+        let starts: Vec<String> = boots.iter().map(|b| b.first_line.to_string()).collect();
+        say(format!(
+            "note: {name} holds {} boots (Linux version lines at lines {}): replaying the first, {}; \
+             `--batch` on its folder replays each",
+            boots.len(),
+            starts.join(", "),
+            boots[0].name(&name, 0, boots.len())
+        ));
     }
+    let r = replay(&name, boot, &opts).map_err(|e| format!("{name}: {e}"))?;
+    for (path, render) in [
+        (&args.svg, crate::svg::render_report as fn(&crate::json::Report) -> String),
+        (&args.html, crate::html::render_report),
+    ] {
+        let Some(path) = path else { continue };
+        let boot = r.map.as_ref().ok_or("no map: the log stops before NUMA init")?;
+        let mut report = crate::json::Report::from_boot(boot);
+        report.profile_choice.clone_from(&r.profile_choice);
+        write_file(path, &render(&report))?;
+    }
+    if args.json {
+        emit(&format!("{}\n", serde_json::to_string_pretty(&r).unwrap_or_default()))?;
+    } else {
+        emit(&render_text(&r, args.differences))?;
+    }
+    Ok(if r.all_identical() || opts.is_what_if() { EXIT_DONE } else { EXIT_DIFFERENT })
 }

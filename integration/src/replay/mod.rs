@@ -13,8 +13,9 @@
 //!   request answered by the model and compared with the kernel's answer, dumps and other
 //!   printed facts checked; the same walk under another policy (what-if, [`whatif`]);
 //! * [`place`]: where the kernel image is (`--iomem`, `--kernel-range`);
-//! * [`render`], [`batch`], [`cli`]: the text and JSON output, many logs on every core, and
-//!   the command line ([`ReplayArgs`], [`run`]).
+//! * [`render`], [`batch`], [`cli`]: the text and JSON output, many logs on every core (a
+//!   file holding several boots split at each `Linux version` line, [`crate::input::boots`]),
+//!   and the command line ([`ReplayArgs`], [`run`]).
 
 pub mod batch;
 pub mod cli;

@@ -96,6 +96,7 @@ fn allocation(out: &mut String, r: &Replay, a: &Allocation) {
 /// The whole replay as text. With `differences` only, identical allocations are left out.
 pub fn render_text(r: &Replay, differences: bool) -> String {
     let mut out = String::new();
+    let _ = writeln!(out, "{}", r.profile_choice);
     let what = match r.mode {
         Mode::Check => "Linux 6.1's rules against the kernel's answers".to_string(),
         Mode::WhatIf => format!("the log's requests under Linux {}", r.policy),

@@ -34,6 +34,7 @@ use super::modern::{Attempt, Found, ModernAlloc, SMP_CACHE_BYTES};
 use super::place::KernelPlace;
 use super::trace::{CrashMessage, DumpKind, Garbled, Request, RequestKind, Trace, TraceEvent};
 use super::whatif::{Adjustment, NodeReport, Policy, node_of, node_reports};
+use crate::profile_choice::{ProfileChoice, Release, Source as ChoiceSource};
 
 /// `ISA_END_ADDRESS`: `current_limit` while `e820__memblock_setup()` runs.
 const ISA_END_ADDRESS: u64 = 0x10_0000;
@@ -277,6 +278,9 @@ pub struct Replay {
     pub mode: Mode,
     /// The policy's name (`6.1` when checking).
     pub policy: &'static str,
+    /// Which profile's rules ran and why, the first line of the text output:
+    /// `profile 6.1 (the log is from Linux 6.1.0)`.
+    pub profile_choice: String,
     /// Whether `movable_node` was in force.
     pub movable_node: bool,
     /// Whether the log's command line had it.
@@ -303,6 +307,21 @@ pub struct Replay {
     pub map: Option<Box<crate::boot::Boot>>,
 }
 
+/// The profile line of a replay: a check always runs 6.1's rules (the only ones the trace
+/// format has); a what-if runs its policy's. Either way the log's own kernel is named.
+fn profile_line(r: &Replay, release: Option<Release>) -> String {
+    let (name, what_if) = (r.policy, r.mode == Mode::WhatIf);
+    let profile = KernelProfile::from_name(name);
+    let log = release.map_or("the log does not say which kernel".to_string(), |r| format!("the log is from Linux {r}"));
+    if what_if {
+        return format!("profile {name} (what-if policy; {log})");
+    }
+    match release.map(|r| ProfileChoice::detected(r, ChoiceSource::Log)) {
+        Some(c) if Some(c.profile) == profile => c.to_string(),
+        _ => format!("profile {name} ({log}; replay checks with 6.1's rules, the only ones it has)"),
+    }
+}
+
 impl Replay {
     /// Whether every allocation and every check agreed and the log was read whole.
     pub fn all_identical(&self) -> bool {
@@ -313,7 +332,9 @@ impl Replay {
 
 /// Replays one log (its text) under `opts`.
 pub fn replay(name: &str, text: &str, opts: &ReplayOptions) -> Result<Replay, ReplayError> {
-    replay_trace(name, &Trace::parse(text), opts)
+    let mut r = replay_trace(name, &Trace::parse(text), opts)?;
+    r.profile_choice = profile_line(&r, Release::from_log(text));
+    Ok(r)
 }
 
 /// Replays a log already read.
@@ -323,7 +344,33 @@ pub fn replay_trace(name: &str, trace: &Trace, opts: &ReplayOptions) -> Result<R
     }
     let mut e = Engine::new(name, trace, opts);
     e.run();
-    Ok(e.finish())
+    let mut r = e.finish();
+    r.profile_choice = profile_line(&r, None);
+    Ok(r)
+}
+
+/// `CRASH_ALIGN`: the alignment of every automatic crash kernel request.
+const CRASH_ALIGN: u64 = 16 << 20;
+/// `CRASH_ADDR_LOW_MAX`: the top of the low part's window.
+const CRASH_ADDR_LOW_MAX: u64 = 1 << 32;
+/// `CRASH_ADDR_HIGH_MAX` (6.1, x86-64): the top of the high try's window, 64 TiB.
+const CRASH_ADDR_HIGH_MAX: u64 = 1 << 46;
+
+/// The crash kernel's low part request (§H.5.2): setup_arch, from 0 below 4 GiB, 16 MiB aligned.
+fn is_crash_low_part(r: &Request) -> bool {
+    r.kind == RequestKind::PhysAllocRange
+        && function_of(&r.caller) == "setup_arch"
+        && r.align == CRASH_ALIGN
+        && r.from == 0
+        && r.max_addr == CRASH_ADDR_LOW_MAX
+}
+
+/// The crash kernel's high try (§H.5.2): setup_arch, from 16 MiB below 64 TiB.
+fn is_crash_high_try(r: &Request) -> bool {
+    r.kind == RequestKind::PhysAllocRange
+        && function_of(&r.caller) == "setup_arch"
+        && r.align == CRASH_ALIGN
+        && r.max_addr == CRASH_ADDR_HIGH_MAX
 }
 
 /// A reservation's owner for the layers' labelled events: the caller's function. The layers
@@ -460,6 +507,8 @@ struct Engine<'t> {
     kernel_end: u64,
     kernel_end_from: Option<&'static str>,
     last_line: usize,
+    /// Whether the log shows a crash kernel low part request.
+    log_has_crash_low: bool,
 }
 
 impl<'t> Engine<'t> {
@@ -499,6 +548,7 @@ impl<'t> Engine<'t> {
             name: name.to_string(),
             mode: if what_if { Mode::WhatIf } else { Mode::Check },
             policy: profile.name(),
+            profile_choice: String::new(),
             movable_node,
             log_movable_node,
             declared_hotplug: opts.hotplug.clone(),
@@ -574,6 +624,10 @@ impl<'t> Engine<'t> {
             kernel_end,
             kernel_end_from,
             last_line: 0,
+            log_has_crash_low: trace
+                .events
+                .iter()
+                .any(|e| matches!(&e.event, TraceEvent::Request(r) if is_crash_low_part(r))),
         };
         e.early_reservations();
         e
@@ -963,6 +1017,8 @@ impl<'t> Engine<'t> {
             {
                 (from, max, nid) = (goal, goal.saturating_add(SECTION_SIZE), n);
                 adjustment = Some(Adjustment::UsemapFollowsNodeData);
+            } else if is_crash_low_part(r) && !self.crash_main_above_4g() {
+                adjustment = Some(Adjustment::CrashLowNotMade);
             }
         }
         let l = label(&r.caller);
@@ -987,7 +1043,7 @@ impl<'t> Engine<'t> {
             freed_bytes: 0,
         };
         let mut booked = Booked { model_size: r.size, label: l };
-        if adjustment != Some(Adjustment::ProbeNotMade) {
+        if !adjustment.is_some_and(Adjustment::not_made) {
             let rule = self.rule(self.search_end(r.kind, max));
             let fb = self.mb.placement().fallbacks();
             if let Some(f) = self.call(r.kind, r.size, r.align, nid, from, max, l) {
@@ -999,6 +1055,42 @@ impl<'t> Engine<'t> {
         }
         let idx = self.push_alloc(a, booked);
         self.pending = Some(idx);
+        // What-if: a `,high` crash kernel the policy puts at or above 4 GiB needs its low
+        // part, which the log does not show when the kernel put it below.
+        if self.what_if
+            && is_crash_high_try(r)
+            && !self.log_has_crash_low
+            && self.crash_main_above_4g()
+            && let Some(low) = self.crash_low_size()
+        {
+            self.synthesize(
+                line,
+                r,
+                Adjustment::CrashLowPart,
+                1,
+                low,
+                CRASH_ALIGN,
+                0,
+                CRASH_ADDR_LOW_MAX,
+                NUMA_NO_NODE,
+            );
+            // No room below 4 GiB: reserve_crashkernel_low() fails and the main part is
+            // freed again ("Cannot reserve %ldMB crashkernel low memory ...").
+            let low_failed = self.out.allocations.last().is_some_and(|a| a.model.is_none());
+            if low_failed && let Some(main) = self.out.allocations[idx].model {
+                let Booked { model_size, label } = self.booked[idx];
+                let _ = self.mb.free_as(main, model_size, label);
+                self.out.allocations[idx].freed_bytes += model_size;
+                self.infer(
+                    line,
+                    format!(
+                        "Cannot reserve {}MB crashkernel low memory, please try smaller size.: the crash kernel at \
+                         {main:#x} is freed again (H.5.2)",
+                        low >> 20
+                    ),
+                );
+            }
+        }
         // What-if follow-ups the kernel would have asked for at once.
         if self.what_if && self.out.allocations[idx].model.is_none() {
             if fname == "sparse_init_nid" && r.kind == RequestKind::AllocTryNid && max != 0 {
@@ -1019,6 +1111,38 @@ impl<'t> Engine<'t> {
                         nid,
                     );
                 }
+            }
+        }
+    }
+
+    /// Whether the policy's crash kernel (the main part, the last one made) lies at or above
+    /// 4 GiB, so that `reserve_crashkernel_low()` runs.
+    fn crash_main_above_4g(&self) -> bool {
+        self.out
+            .allocations
+            .iter()
+            .rev()
+            .find(|a| {
+                function_of(&a.caller) == "setup_arch"
+                    && a.align == CRASH_ALIGN
+                    && !(a.from == 0 && a.max_addr == CRASH_ADDR_LOW_MAX)
+                    && a.model.is_some()
+            })
+            .and_then(|a| a.model)
+            .is_some_and(|m| m >= CRASH_ADDR_LOW_MAX)
+    }
+
+    /// The size of the crash kernel's low part (§H.5.2): `crashkernel=Y,low`, else
+    /// max(swiotlb + 8 MiB, 256 MiB); `None` for `crashkernel=0,low`.
+    fn crash_low_size(&self) -> Option<u64> {
+        let cmdline = self.cmdline.as_bytes();
+        match movable_node::parse_crashkernel_with(cmdline, 0, movable_node::Suffix::Low, movable_node::Profile::Modern)
+        {
+            Ok(r) if r.size == 0 => None,
+            Ok(r) => Some(r.size),
+            Err(_) => {
+                let swiotlb = last_param(cmdline, "swiotlb").flatten().map_or(0, movable_node::parse_swiotlb);
+                Some((movable_node::swiotlb_size_or_default(swiotlb) + (8 << 20)).max(256 << 20))
             }
         }
     }
@@ -1091,7 +1215,7 @@ impl<'t> Engine<'t> {
         let a = &mut self.out.allocations[idx];
         a.kernel = kernel;
         a.answer_line = answer_line;
-        if a.adjustment == Some(Adjustment::ProbeNotMade) {
+        if a.adjustment.is_some_and(Adjustment::not_made) {
             a.outcome = Outcome::Skipped;
             return;
         }
@@ -1531,13 +1655,26 @@ impl<'t> Engine<'t> {
                 return;
             }
         };
-        // The crash kernel requests are reserve_crashkernel()'s: 16 MiB aligned, caller setup_arch.
+        // Each message against its own allocation (H.5.2): the requests are setup_arch's
+        // (reserve_crashkernel() and reserve_crashkernel_low() are inlined); the low part of a
+        // `,high` crash kernel asks from=0 below 4 GiB, 16 MiB aligned, and its message comes
+        // before the main one, whose allocation was made first.
+        let low = matches!(m, CrashMessage::LowReserved { .. });
+        let is_low_part = |a: &Allocation| a.align == CRASH_ALIGN && a.from == 0 && a.max_addr == CRASH_ADDR_LOW_MAX;
+        // The main part: automatic (16 MiB aligned), or at a given base (a window of exactly
+        // its size, 1 MiB aligned).
+        let is_crash = |a: &Allocation| a.align == CRASH_ALIGN || a.max_addr == a.from.saturating_add(a.size);
         let model = self
             .out
             .allocations
             .iter()
             .rev()
-            .find(|a| a.align == 16 << 20 && function_of(&a.caller) == "setup_arch" && a.kernel != Answer::Failed)
+            .find(|a| {
+                function_of(&a.caller) == "setup_arch"
+                    && a.kernel != Answer::Failed
+                    && is_crash(a)
+                    && is_low_part(a) == low
+            })
             .and_then(|a| a.model);
         let identical = model.is_some_and(|m| m >> 20 == at >> 20);
         let detail = format!(

@@ -77,6 +77,12 @@ pub enum Adjustment {
     /// The exact-node memmap buffer failed: the memmap is built section by section, 2 MiB
     /// each, with `memblock_alloc_try_nid_raw` from `vmemmap_populate()` (§H.5.3).
     MemmapPerSection,
+    /// The low part of a `,high` crash kernel: the policy placed the main part at or above
+    /// 4 GiB, so `reserve_crashkernel_low()` runs (§H.5.2).
+    CrashLowPart,
+    /// The low part the log shows is not made: the policy placed the main part below 4 GiB
+    /// (§H.5.2).
+    CrashLowNotMade,
 }
 
 impl Adjustment {
@@ -92,7 +98,18 @@ impl Adjustment {
             Adjustment::MemmapPerSection => {
                 "vmemmap_populate() section by section after the exact-node buffer failed (H.5.3)"
             }
+            Adjustment::CrashLowPart => {
+                "the crash kernel's low part: this policy put the main part at or above 4 GiB (H.5.2)"
+            }
+            Adjustment::CrashLowNotMade => {
+                "not made: this policy put the crash kernel below 4 GiB, which needs no low part (H.5.2)"
+            }
         }
+    }
+
+    /// Whether the request is not made at all under the policy.
+    pub const fn not_made(self) -> bool {
+        matches!(self, Adjustment::ProbeNotMade | Adjustment::CrashLowNotMade)
     }
 }
 
