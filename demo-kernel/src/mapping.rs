@@ -1,0 +1,154 @@
+//! The direct mapping made real: the page tables `x86-mm-bottomup` laid out (each at the
+//! physical address memblock or BRK gave it) are written to those addresses, the kernel's
+//! top-level table gets them plus the boot identity map in slot 0 (where this kernel's text
+//! runs, as Linux keeps `__START_KERNEL_map` beside the direct mapping), CR3 is loaded, and
+//! every RAM page is then checked through its `PAGE_OFFSET` address.
+
+use alloc::vec::Vec;
+use core::cell::UnsafeCell;
+use movable_node::memblock_bottomup::{MemblockState, PAGE_SIZE};
+use movable_node::{DirectMap, MapEvent, PAGE_OFFSET};
+use x86_64::PhysAddr;
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::registers::model_specific::{Efer, EferFlags};
+use x86_64::structures::paging::PhysFrame;
+
+use crate::boot;
+
+/// 2 MiB: the smallest large page.
+const LARGE: u64 = 2 << 20;
+
+/// `_PAGE_NX`: cleared from every entry when the CPU has no NX (`__supported_pte_mask`).
+const PAGE_NX: u64 = 1 << 63;
+
+#[repr(C, align(4096))]
+struct TopLevel(UnsafeCell<[u64; 512]>);
+
+// SAFETY: written once, before it is loaded, by the only CPU.
+unsafe impl Sync for TopLevel {}
+
+/// `init_level4_pgt`: in the image, like Linux's, not in memory memblock hands out.
+static KERNEL_PGD: TopLevel = TopLevel(UnsafeCell::new([0; 512]));
+
+/// Writes the tables to RAM and loads CR3. Returns the number of table pages written.
+///
+/// # Safety
+/// Every table page of `dm` lies in RAM that memblock has reserved for it (BRK or a memblock
+/// allocation), below the boot identity map's end, and nothing else uses it.
+pub unsafe fn install(dm: &DirectMap, nx: bool) -> Result<usize, &'static str> {
+    let limit = boot::BOOT_IDENTITY_GIB << 30;
+    let mask = if nx { u64::MAX } else { !PAGE_NX };
+    if nx {
+        // SAFETY: NX is supported (CPUID), and setting NXE only allows more PTE bits.
+        unsafe { Efer::update(|f| f.insert(EferFlags::NO_EXECUTE_ENABLE)) };
+    }
+    let mut written = 0;
+    for pa in dm.mem().table_pages() {
+        if pa.checked_add(PAGE_SIZE).is_none_or(|end| end > limit) {
+            return Err("a page-table page lies beyond the boot identity map");
+        }
+        let Some(table) = dm.mem().table(pa) else { continue };
+        let dst = pa as *mut u64;
+        for (i, entry) in table.iter().enumerate() {
+            // SAFETY: the caller's promise: this page is the table's, reserved for it.
+            unsafe { dst.add(i).write_volatile(entry.flags().bits() & mask | entry.addr().as_u64()) };
+        }
+        written += 1;
+    }
+    let pgd = KERNEL_PGD.0.get().cast::<u64>();
+    for (i, entry) in dm.mem().pgd().iter().enumerate() {
+        // SAFETY: the static top-level table, not loaded yet.
+        unsafe { pgd.add(i).write_volatile(entry.flags().bits() & mask | entry.addr().as_u64()) };
+    }
+    // SAFETY: as above; slot 0 is free (the direct mapping starts at slot 272).
+    unsafe {
+        if pgd.read_volatile() != 0 {
+            return Err("the direct mapping uses slot 0 of the top-level table");
+        }
+        pgd.write_volatile(boot::identity_slot());
+    }
+    let frame = PhysFrame::from_start_address(PhysAddr::new(pgd as u64)).map_err(|_| "unaligned top-level table")?;
+    // SAFETY: the new tables map this kernel (slot 0, as before) and the direct mapping.
+    unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+    Ok(written)
+}
+
+/// What the check of the mapping found.
+#[derive(Debug, Default)]
+pub struct MapCheck {
+    /// Pages of memblock memory checked.
+    pub pages: u64,
+    /// Of those, free pages written and read back (one per leaf entry, see [`check`]).
+    pub written: u64,
+    /// The first page that failed, and why.
+    pub failure: Option<(u64, &'static str)>,
+}
+
+fn pattern(pa: u64) -> u64 {
+    pa ^ 0x5a5a_c3c3_0f0f_9696
+}
+
+/// Reads every page of memblock memory through `__va()` (the new direct mapping) and compares
+/// it with the same page through the identity map. Then checks every leaf entry by writing: a
+/// pattern derived from the address goes through `__va()` into each free page mapped 4 KiB at a
+/// time and into the first and last 4 KiB of each larger page, and is read back through both
+/// mappings, which also catches two virtual pages aliasing one frame. Writing every page of a
+/// large page would tell nothing more (the CPU maps it as one unit) and would make QEMU back
+/// every guest page with host memory. Reserved pages are only read: they hold this kernel,
+/// its page tables and memblock's arrays.
+pub fn check(dm: &DirectMap, mb: &MemblockState) -> MapCheck {
+    let mut out = MapCheck::default();
+    let small: Vec<(u64, u64)> = dm
+        .events()
+        .iter()
+        .filter_map(|ev| match ev {
+            MapEvent::Split(r) if r.mask.kernel_name() == "4k" => Some((r.start, r.end)),
+            _ => None,
+        })
+        .collect();
+    let leaf_start = |pa: u64| {
+        small.iter().any(|&(s, e)| s <= pa && pa < e) || pa.is_multiple_of(LARGE) || pa % LARGE == LARGE - PAGE_SIZE
+    };
+    for second in [false, true] {
+        for r in mb.memory().regions() {
+            let mut pa = r.base.next_multiple_of(PAGE_SIZE);
+            while pa + PAGE_SIZE <= r.end() {
+                let pfn = pa >> 12;
+                if !dm.pfn_range_is_mapped(pfn, pfn + 1) {
+                    out.failure.get_or_insert((pa, "RAM page not in pfn_mapped"));
+                    return out;
+                }
+                let free = !mb.is_reserved(pa) && leaf_start(pa);
+                let va = (PAGE_OFFSET + pa) as *mut u64;
+                let id = pa as *const u64;
+                // SAFETY: the page is RAM, mapped at `va` by the tables just loaded and at `pa`
+                // by the identity map; free pages belong to no one, reserved ones are only read.
+                let ok = unsafe {
+                    match (second, free) {
+                        (false, true) => {
+                            va.write_volatile(pattern(pa));
+                            va.add(511).write_volatile(!pattern(pa));
+                            true
+                        }
+                        (true, true) => {
+                            va.read_volatile() == pattern(pa)
+                                && id.read_volatile() == pattern(pa)
+                                && va.add(511).read_volatile() == !pattern(pa)
+                        }
+                        (_, false) => va.read_volatile() == id.read_volatile(),
+                    }
+                };
+                if !ok {
+                    out.failure.get_or_insert((pa, "the page reads differently through __va() and the identity map"));
+                    return out;
+                }
+                if second {
+                    out.pages += 1;
+                    out.written += u64::from(free);
+                }
+                pa += PAGE_SIZE;
+            }
+        }
+    }
+    out
+}
