@@ -213,6 +213,12 @@ pub fn setup_arch(info: &BootInfo) -> Vec<Failure> {
         con.check(false, || format!("memblock_x86_fill: {e}"));
     }
     con.memblock(&mb);
+    if debug {
+        // memblock_x86_fill() ends with memblock_dump_all().
+        for line in format!("{}", mb.dump_all()).lines() {
+            kprintln!("{line}");
+        }
+    }
 
     // reserve_real_mode() and trim_low_memory_range().
     match mb.with_caller("reserve_real_mode", |mb| mb.find_in_range(0, ISA_END_ADDRESS, REALMODE_SIZE, PAGE_SIZE)) {
