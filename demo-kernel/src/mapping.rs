@@ -73,6 +73,69 @@ pub unsafe fn install(dm: &DirectMap, nx: bool) -> Result<usize, &'static str> {
     Ok(written)
 }
 
+/// The physical-address bits of a page-table entry.
+const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+const PRESENT: u64 = 1;
+const HUGE: u64 = 1 << 7;
+
+/// Walks the loaded tables in software (reading them through the identity map) and returns
+/// where `va` leads, `None` if no present entry maps it.
+fn translate(va: u64) -> Option<u64> {
+    let mut table = KERNEL_PGD.0.get().cast::<u64>().cast_const() as u64;
+    for shift in [39u32, 30, 21, 12] {
+        // SAFETY: every table of the hierarchy lies below the identity map's end (`install`
+        // checked), and they are only read.
+        let entry = unsafe { (table as *const u64).add(((va >> shift) & 511) as usize).read_volatile() };
+        if entry & PRESENT == 0 {
+            return None;
+        }
+        let size = 1u64 << shift;
+        if shift == 12 || (shift < 39 && entry & HUGE != 0) {
+            return Some((entry & ADDR_MASK & !(size - 1)) + (va & (size - 1)));
+        }
+        table = entry & ADDR_MASK;
+    }
+    None
+}
+
+/// Checks that the holes below `max_pfn` (address ranges outside `pfn_mapped`) have no
+/// translation in the loaded tables: every 4 KiB page of the 2 MiB at each edge of a hole and
+/// every 2 MiB step inside it; and, as the walk's control, that both ends of every mapped
+/// range translate to themselves. Returns how many hole addresses were checked, and the first
+/// address that failed.
+pub fn check_holes(dm: &DirectMap) -> (u64, Option<u64>) {
+    let mut checked = 0;
+    let mut prev_end = 0;
+    let mut holes: Vec<(u64, u64)> = Vec::new();
+    for &(s, e) in dm.pfn_mapped() {
+        // The walker's control: both ends of every mapped range lead to themselves.
+        for pa in [s << 12, (e << 12) - PAGE_SIZE] {
+            if translate(PAGE_OFFSET + pa) != Some(pa) {
+                return (checked, Some(pa));
+            }
+        }
+        if s << 12 > prev_end {
+            holes.push((prev_end, s << 12));
+        }
+        prev_end = prev_end.max(e << 12);
+    }
+    if dm.max_pfn() << 12 > prev_end {
+        holes.push((prev_end, dm.max_pfn() << 12));
+    }
+    for (s, e) in holes {
+        let mut pa = s;
+        while pa < e {
+            if translate(PAGE_OFFSET + pa).is_some() {
+                return (checked, Some(pa));
+            }
+            checked += 1;
+            let near_edge = pa - s < LARGE || e - pa <= LARGE;
+            pa += if near_edge { PAGE_SIZE } else { LARGE - pa % LARGE };
+        }
+    }
+    (checked, None)
+}
+
 /// What the check of the mapping found.
 #[derive(Debug, Default)]
 pub struct MapCheck {

@@ -285,6 +285,11 @@ pub fn setup_arch(info: &BootInfo) -> Vec<Failure> {
         con.check(false, || format!("page {pa:#x}: {why}"));
         return con.failures;
     }
+    let (holes, mapped_hole) = mapping::check_holes(&dm);
+    kprintln!("demo-kernel: holes checked: {holes} addresses outside pfn_mapped have no translation");
+    if let Some(pa) = mapped_hole {
+        con.check(false, || format!("__va({pa:#x}) is mapped outside pfn_mapped, or not to itself inside it"));
+    }
 
     // initmem_init(): SRAT, NUMA, and patch 6's return to top-down.
     let srat_bytes = match acpi::srat(info.rsdp, &info.e820) {
@@ -476,10 +481,10 @@ fn array_doubling(mb: &mut SeriesMemblock, con: &mut Console) {
     let at = mb.reserved().array_addr();
     let entries = mb.reserved().regions().as_ptr();
     kprintln!(
-        "demo-kernel: reserved array: {} entries, max {}, at {:?} (entries at {:p})",
+        "demo-kernel: reserved array: {} entries, max {}, in the block at {:#x} (entries at {:p})",
         mb.reserved().cnt(),
         mb.reserved().max(),
-        at,
+        at.unwrap_or(0),
         entries
     );
     con.check(ok, || "reserving the test pages failed".into());
