@@ -15,7 +15,7 @@ use x86_64::structures::paging::PhysFrame;
 
 use crate::boot;
 
-/// 2 MiB: the smallest large page.
+/// 2 MiB: the smallest large page, the step of the software walk over large pages.
 const LARGE: u64 = 2 << 20;
 
 /// `_PAGE_NX`: cleared from every entry when the CPU has no NX (`__supported_pte_mask`).
@@ -141,7 +141,11 @@ pub fn check_holes(dm: &DirectMap) -> (u64, Option<u64>) {
 pub struct MapCheck {
     /// Pages of memblock memory checked.
     pub pages: u64,
-    /// Of those, free pages written and read back (one per leaf entry, see [`check`]).
+    /// Of those, the pages mapped 4 KiB at a time or at the ends of mapped ranges.
+    pub sampled: u64,
+    /// Leaf entries looked up by walking the loaded tables.
+    pub walked: u64,
+    /// Of the sampled pages, free ones written and read back.
     pub written: u64,
     /// The first page that failed, and why.
     pub failure: Option<(u64, &'static str)>,
@@ -151,15 +155,20 @@ fn pattern(pa: u64) -> u64 {
     pa ^ 0x5a5a_c3c3_0f0f_9696
 }
 
-/// Reads every page of memblock memory through `__va()` (the new direct mapping) and compares
-/// it with the same page through the identity map. Then checks every leaf entry by writing: a
-/// pattern derived from the address goes through `__va()` into each free page mapped 4 KiB at a
-/// time and into the first and last 4 KiB of each larger page, and is read back through both
-/// mappings, which also catches two virtual pages aliasing one frame. Writing every page of a
-/// large page would tell nothing more (the CPU maps it as one unit) and would make QEMU back
-/// every guest page with host memory. Reserved pages are only read: they hold this kernel,
-/// its page tables and memblock's arrays.
-pub fn check(dm: &DirectMap, mb: &MemblockState) -> MapCheck {
+/// Checks the new direct mapping, every leaf entry of it, two ways:
+///
+/// - in software: each leaf (every 4 KiB-mapped page, every 2 MiB of a larger page) is looked
+///   up by walking the loaded tables, and must lead to its own physical address;
+/// - through the CPU: every 4 KiB-mapped page, and the first and last page of each mapped
+///   range, is accessed through `__va()` and compared with the identity map. A free one gets a
+///   pattern derived from its address, read back afterwards through both mappings (which also
+///   catches two virtual pages aliasing one frame); a reserved one (this kernel, its page
+///   tables, memblock's arrays) is only read.
+///
+/// With `every_page`, every page of RAM is accessed that way. That is off by default because
+/// QEMU backs guest RAM with transparent huge pages: touching one page of each 2 MiB makes the
+/// host allocate all of the guest's RAM, which took 40 s for 4 GiB on a nested host.
+pub fn check(dm: &DirectMap, mb: &MemblockState, every_page: bool) -> MapCheck {
     let mut out = MapCheck::default();
     let small: Vec<(u64, u64)> = dm
         .events()
@@ -169,9 +178,19 @@ pub fn check(dm: &DirectMap, mb: &MemblockState) -> MapCheck {
             _ => None,
         })
         .collect();
-    let leaf_start = |pa: u64| {
-        small.iter().any(|&(s, e)| s <= pa && pa < e) || pa.is_multiple_of(LARGE) || pa % LARGE == LARGE - PAGE_SIZE
-    };
+    let is_small = |pa: u64| small.iter().any(|&(s, e)| s <= pa && pa < e);
+    let range_end = |pa: u64| dm.pfn_mapped().iter().any(|&(s, e)| pa == s << 12 || pa + PAGE_SIZE == e << 12);
+    for &(s, e) in dm.pfn_mapped() {
+        let mut pa = s << 12;
+        while pa < e << 12 {
+            if translate(PAGE_OFFSET + pa) != Some(pa) {
+                out.failure = Some((pa, "the loaded tables do not lead __va() to it"));
+                return out;
+            }
+            out.walked += 1;
+            pa += if is_small(pa) { PAGE_SIZE } else { (LARGE - pa % LARGE).min((e << 12) - pa) };
+        }
+    }
     for second in [false, true] {
         for r in mb.memory().regions() {
             let mut pa = r.base.next_multiple_of(PAGE_SIZE);
@@ -181,7 +200,12 @@ pub fn check(dm: &DirectMap, mb: &MemblockState) -> MapCheck {
                     out.failure.get_or_insert((pa, "RAM page not in pfn_mapped"));
                     return out;
                 }
-                let free = !mb.is_reserved(pa) && leaf_start(pa);
+                let sampled = is_small(pa) || range_end(pa);
+                if !sampled && !every_page {
+                    pa += PAGE_SIZE;
+                    continue;
+                }
+                let free = sampled && !mb.is_reserved(pa);
                 let va = (PAGE_OFFSET + pa) as *mut u64;
                 let id = pa as *const u64;
                 // SAFETY: the page is RAM, mapped at `va` by the tables just loaded and at `pa`
@@ -207,6 +231,7 @@ pub fn check(dm: &DirectMap, mb: &MemblockState) -> MapCheck {
                 }
                 if second {
                     out.pages += 1;
+                    out.sampled += u64::from(sampled);
                     out.written += u64::from(free);
                 }
                 pa += PAGE_SIZE;
