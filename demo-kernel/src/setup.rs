@@ -10,15 +10,15 @@ use alloc::vec::Vec;
 use movable_node::acpi_srat::{NumaConfig, SratTable};
 use movable_node::crashkernel::{CrashKernel, CrashParams, LowOutcome, initmem_init, reserve_crashkernel};
 use movable_node::memblock_bottomup::{
-    BottomUp, Event, Label, MAX_NUMNODES, Nid, PAGE_SIZE, Placement, SeriesMemblock, page_align,
+    BottomUp, Event, MAX_NUMNODES, Nid, PAGE_SIZE, Placement, SeriesMemblock, page_align,
 };
-use movable_node::numa::{NumaEvent, NumaParams, NumaState, x86_numa_init};
+use movable_node::numa::{NumaEvent, NumaParams, x86_numa_init};
 use movable_node::param::{MovableNode, cmdline_parse_movable_node, last_param};
 use movable_node::verdict::{Verdict, hotplug_verdicts, labelled_reservations};
 use movable_node::zones::{ZoneParams, free_area_init_nodes};
 use movable_node::{
-    CpuFeatures, DirectMap, E820Entry, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, KernelProfile,
-    MapEvent, MappingSetup, PgtSource, SeriesWalk, SratNuma,
+    CpuFeatures, DirectMap, E820Table, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, KernelProfile, MapEvent, MappingSetup,
+    PgtSource, SeriesWalk, SratNuma,
 };
 
 use crate::start_info::BootInfo;
@@ -33,11 +33,6 @@ pub const RESERVE_LOW: u64 = 0x1_0000;
 pub const BRK_USED: u64 = 0;
 /// `roundup(sizeof(pg_data_t), PAGE_SIZE)` of a 3.x x86-64 build with 64 nodes.
 pub const NODE_DATA_SIZE: u64 = 0x15000;
-/// `MAX_DMA_ADDRESS`: the goal of node-local boot allocations.
-const MAX_DMA_ADDRESS: u64 = 16 << 20;
-/// `struct page` bytes per 4 KiB page, and a 128 MiB section.
-const STRUCT_PAGE_BYTES: u64 = 64;
-const SECTION_SIZE: u64 = 128 << 20;
 
 unsafe extern "C" {
     static _text: u8;
@@ -80,30 +75,6 @@ impl Console {
             self.failures.push(what);
         }
     }
-}
-
-/// `trim_bios_range()`: page 0 becomes reserved, and RAM in [640 KiB, 1 MiB) goes away.
-fn trim_bios_range(entries: &[E820Entry]) -> Vec<E820Entry> {
-    let mut out = Vec::new();
-    for &e in entries {
-        if e.kind != E820Type::Ram {
-            out.push(e);
-            continue;
-        }
-        let (s, t) = (e.addr, e.end());
-        let pieces = [(s, t.min(0xa0000)), (s.max(0x10_0000), t)];
-        for (a, b) in pieces.into_iter().filter(|(a, b)| a < b) {
-            if a < PAGE_SIZE {
-                out.push(E820Entry { addr: a, size: PAGE_SIZE.min(b) - a, kind: E820Type::Reserved });
-                if b > PAGE_SIZE {
-                    out.push(E820Entry { addr: PAGE_SIZE, size: b - PAGE_SIZE, kind: E820Type::Ram });
-                }
-            } else {
-                out.push(E820Entry { addr: a, size: b - a, kind: E820Type::Ram });
-            }
-        }
-    }
-    out
 }
 
 /// `reserve_ebda_region()`: from the BIOS data area, the start of the memory the BIOS keeps
@@ -160,7 +131,7 @@ pub fn setup_arch(info: &BootInfo) -> Vec<Failure> {
     for e in &info.e820 {
         kprintln!("BIOS-e820: [mem {:#018x}-{:#018x}] {}", e.addr, e.end() - 1, e.kind);
     }
-    let e820 = match E820Table::new(trim_bios_range(&info.e820)) {
+    let e820 = match E820Table::new(movable_node::trim_bios_range(&info.e820)) {
         Ok(t) => t,
         Err(e) => {
             con.check(false, || format!("the e820 map is unusable: {e}"));
@@ -355,7 +326,7 @@ pub fn setup_arch(info: &BootInfo) -> Vec<Failure> {
         }
     }
 
-    sparse_init(&mut mb, &numa);
+    movable_node::sparse::sparse_init(&mut mb, &numa.nodes);
     con.memblock(&mb);
 
     // paging_init() -> free_area_init_nodes().
@@ -429,35 +400,6 @@ fn print_crash(ck: &CrashKernel) {
             kprintln!("crashkernel low reservation failed - No suitable area found.")
         }
         _ => {}
-    }
-}
-
-/// `sparse_init()` with `SPARSEMEM_VMEMMAP`: each node's `struct page`s for its present
-/// sections, 2 MiB aligned, node-local above 16 MiB, then anywhere (`sparse_mem_maps_populate_node`).
-fn sparse_init(mb: &mut SeriesMemblock, numa: &NumaState) {
-    let per_section = page_align((SECTION_SIZE >> 12) * STRUCT_PAGE_BYTES);
-    for node in &numa.nodes {
-        let mut sections: Vec<u64> = mb
-            .mem_pfn_ranges(node.nid)
-            .flat_map(|r| ((r.start_pfn << 12) / SECTION_SIZE)..((r.end_pfn << 12).div_ceil(SECTION_SIZE)))
-            .collect();
-        sections.sort_unstable();
-        sections.dedup();
-        let size = per_section * sections.len() as u64;
-        if size == 0 {
-            continue;
-        }
-        let label: Label = "sparse_init (mem_map)";
-        mb.with_caller(label, |mb| {
-            let limit = mb.current_limit();
-            let any = mb.config().any_node;
-            let found = [(node.nid, MAX_DMA_ADDRESS), (any, MAX_DMA_ADDRESS), (node.nid, 0), (any, 0)]
-                .into_iter()
-                .find_map(|(nid, goal)| mb.find_in_range_node(goal, limit, size, 2 << 20, nid));
-            if let Some(at) = found {
-                let _ = mb.reserve_as(at, size, label);
-            }
-        });
     }
 }
 
