@@ -21,6 +21,8 @@ struct Bump {
     next: AtomicUsize,
 }
 
+// SAFETY: `alloc` returns null or a block of `layout.size()` bytes aligned to `layout.align()`
+// inside the arena, never handed out twice (the bump only moves forward); `dealloc` frees nothing.
 unsafe impl GlobalAlloc for Bump {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let base = ARENA.0.get() as usize;
