@@ -227,7 +227,7 @@ pub fn setup_arch(info: &BootInfo) -> Vec<Failure> {
     let from_memblock: Vec<u64> =
         dm.pgt_pages().iter().filter(|p| p.source == PgtSource::Memblock).map(|p| p.pa).collect();
     for &pa in &from_memblock {
-        con.check(mb.is_reserved(pa) && pa >= kernel_end || pa + PAGE_SIZE <= text, || {
+        con.check(mb.is_reserved(pa) && (pa >= kernel_end || pa + PAGE_SIZE <= text), || {
             format!("page-table page {pa:#x} is not reserved, or lies in the image")
         });
     }
