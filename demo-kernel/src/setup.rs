@@ -77,24 +77,20 @@ impl Console {
     }
 }
 
-/// `reserve_ebda_region()`: from the BIOS data area, the start of the memory the BIOS keeps
-/// below 1 MiB.
+/// `reserve_ebda_region()` (3.13, `arch/x86/kernel/head.c`): where the memory the BIOS keeps
+/// below 1 MiB starts. The smaller of the conventional-memory size (BIOS data area word 0x413,
+/// in KiB) and the EBDA (segment at 0x40e), each taken as 0x9f000 when below 128 KiB (garbage),
+/// and never above 0x9f000. On QEMU/SeaBIOS both are 0x9fc00, so it is 0x9f000.
 fn ebda_start() -> u64 {
+    const LOWMEM_CAP: u64 = 0x9_f000;
+    const INSANE_CUTOFF: u64 = 0x2_0000;
     // SAFETY: the BIOS data area at 0x400, identity mapped, read-only here.
     let (lowmem_kib, ebda_seg) =
         unsafe { ((0x413 as *const u16).read_volatile(), (0x40e as *const u16).read_volatile()) };
-    let mut lowmem = u64::from(lowmem_kib) << 10;
-    let ebda = u64::from(ebda_seg) << 4;
-    if lowmem.wrapping_sub(ebda) <= 0x1_0000 {
-        lowmem = ebda;
-    }
-    if ebda == 0 && lowmem >= 0x9_f000 {
-        lowmem = 0x9_f000;
-    }
-    if lowmem == 0 || lowmem >= 0x10_0000 {
-        lowmem = 0x9_f000;
-    }
-    lowmem
+    let sane = |v: u64| if v < INSANE_CUTOFF { LOWMEM_CAP } else { v };
+    let lowmem = sane(u64::from(lowmem_kib) << 10);
+    let ebda = sane(u64::from(ebda_seg) << 4);
+    lowmem.min(ebda).min(LOWMEM_CAP)
 }
 
 fn cpu_features() -> (CpuFeatures, bool) {
@@ -155,7 +151,7 @@ pub fn setup_arch(info: &BootInfo) -> Vec<Failure> {
     let _ = mb.reserve_as(text, bss_stop - text, "kernel image");
     let ebda = ebda_start();
     let _ = mb.reserve_as(ebda, ISA_END_ADDRESS - ebda, "reserve_ebda_region");
-    kprintln!("demo-kernel: EBDA starts at {ebda:#x}");
+    kprintln!("demo-kernel: EBDA starts at {ebda:#x} (reserve_ebda_region keeps [{ebda:#x}, 1 MiB))");
     // parse_early_param(): movable_node turns bottom-up on (patch 6).
     let movable = cmdline_parse_movable_node(&mut mb, cmdline, profile, true);
     if let Some(w) = movable.warning() {
