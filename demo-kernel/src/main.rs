@@ -11,6 +11,7 @@ extern crate alloc;
 mod acpi;
 mod arrays;
 mod boot;
+mod fault;
 mod heap;
 mod mapping;
 mod serial;
@@ -32,6 +33,7 @@ pub extern "C" fn kmain(start_info: u64) -> ! {
         Ok(info) => info,
         Err(why) => fail(why),
     };
+    fault::init();
     let failures = setup::setup_arch(&info);
     kprintln!("demo-kernel: heap used {} KiB", heap::used() >> 10);
     if failures.is_empty() {
@@ -43,6 +45,11 @@ pub extern "C" fn kmain(start_info: u64) -> ! {
 }
 
 fn fail(why: &str) -> ! {
+    fail_with(format_args!("{why}"))
+}
+
+/// Says why and tells QEMU the boot failed.
+pub fn fail_with(why: core::fmt::Arguments<'_>) -> ! {
     kprintln!("demo-kernel: FAIL: {why}");
     exit(EXIT_FAIL)
 }

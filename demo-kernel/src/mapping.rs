@@ -98,8 +98,9 @@ fn translate(va: u64) -> Option<u64> {
     None
 }
 
-/// Checks that the holes below `max_pfn` (address ranges outside `pfn_mapped`) have no
-/// translation in the loaded tables: every 4 KiB page of the 2 MiB at each edge of a hole and
+/// Checks that the holes below `max_pfn` (address ranges outside `pfn_mapped`) fault when
+/// read (three pages of each: its ends and its middle; and the first page past the end of
+/// RAM) and have no translation in the loaded tables: every 4 KiB page of the 2 MiB at each edge of a hole and
 /// every 2 MiB step inside it; and, as the walk's control, that both ends of every mapped
 /// range translate to themselves. Returns how many hole addresses were checked, and the first
 /// address that failed.
@@ -108,9 +109,10 @@ pub fn check_holes(dm: &DirectMap) -> (u64, Option<u64>) {
     let mut prev_end = 0;
     let mut holes: Vec<(u64, u64)> = Vec::new();
     for &(s, e) in dm.pfn_mapped() {
-        // The walker's control: both ends of every mapped range lead to themselves.
+        // The walker's and the probe's control: both ends of every mapped range lead to
+        // themselves, and can be read.
         for pa in [s << 12, (e << 12) - PAGE_SIZE] {
-            if translate(PAGE_OFFSET + pa) != Some(pa) {
+            if translate(PAGE_OFFSET + pa) != Some(pa) || crate::fault::faults(PAGE_OFFSET + pa) {
                 return (checked, Some(pa));
             }
         }
@@ -122,7 +124,19 @@ pub fn check_holes(dm: &DirectMap) -> (u64, Option<u64>) {
     if dm.max_pfn() << 12 > prev_end {
         holes.push((prev_end, dm.max_pfn() << 12));
     }
+    // The first page past the end of RAM, where nothing is mapped either.
+    let beyond = prev_end.max(dm.max_pfn() << 12);
+    if translate(PAGE_OFFSET + beyond).is_some() || !crate::fault::faults(PAGE_OFFSET + beyond) {
+        return (checked, Some(beyond));
+    }
+    checked += 1;
     for (s, e) in holes {
+        // The first and last page of the hole, and one inside, must also fault when read.
+        for pa in [s, s + (e - s) / 2 / PAGE_SIZE * PAGE_SIZE, e - PAGE_SIZE] {
+            if !crate::fault::faults(PAGE_OFFSET + pa) {
+                return (checked, Some(pa));
+            }
+        }
         let mut pa = s;
         while pa < e {
             if translate(PAGE_OFFSET + pa).is_some() {

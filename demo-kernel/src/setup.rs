@@ -254,7 +254,9 @@ pub fn setup_arch(info: &BootInfo) -> Vec<Failure> {
         return con.failures;
     }
     let (holes, mapped_hole) = mapping::check_holes(&dm);
-    kprintln!("demo-kernel: holes checked: {holes} addresses outside pfn_mapped have no translation");
+    kprintln!(
+        "demo-kernel: holes checked: {holes} addresses outside pfn_mapped have no translation, and reading them faults"
+    );
     if let Some(pa) = mapped_hole {
         con.check(false, || format!("__va({pa:#x}) is mapped outside pfn_mapped, or not to itself inside it"));
     }
