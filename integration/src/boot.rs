@@ -7,9 +7,7 @@ use movable_node::crashkernel::{
     CrashKernel, CrashParams, Error as CrashError, Profile as MemparseProfile, initmem_init, reserve_crashkernel,
     reserve_crashkernel_before_srat,
 };
-use movable_node::memblock_bottomup::{
-    BottomUp, Event, Label, MAX_NUMNODES, Nid, PAGE_SIZE, SeriesMemblock, page_align,
-};
+use movable_node::memblock_bottomup::{BottomUp, Event, Nid, PAGE_SIZE, SeriesMemblock, page_align};
 use movable_node::numa::{NumaEvent, NumaParams, NumaState, x86_numa_init};
 use movable_node::param::{MovableNode, cmdline_parse_movable_node};
 use movable_node::verdict::{Labelled, NodeVerdict, hotplug_verdicts, labelled_reservations};
@@ -23,13 +21,6 @@ use crate::blocks::{MemoryBlocks, memory_blocks};
 use crate::input::kernel_type_name;
 use crate::machine::Machine;
 use crate::params::EarlyParams;
-
-/// `MAX_DMA_ADDRESS` as a physical address: 16 MiB, the goal of node-local boot allocations.
-const MAX_DMA_ADDRESS: u64 = 16 << 20;
-/// Bytes of `struct page` per 4 KiB page.
-const STRUCT_PAGE_BYTES: u64 = 64;
-/// `PAGES_PER_SECTION`: a 128 MiB section.
-const SECTION_SIZE: u64 = 128 << 20;
 
 /// A step of `setup_arch()` and what it did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,42 +131,6 @@ fn check_machine(m: &Machine) -> Result<(), BootError> {
     Ok(())
 }
 
-/// `trim_bios_range()`: page 0 becomes reserved, RAM in [640 KiB, 1 MiB) goes away.
-fn trim_bios_range(entries: &[E820Entry]) -> Vec<E820Entry> {
-    let mut out = Vec::new();
-    for &e in entries {
-        if e.kind != E820Type::Ram {
-            out.push(e);
-            continue;
-        }
-        let mut pieces = vec![(e.addr, e.end())];
-        pieces = pieces.into_iter().flat_map(|(s, t)| cut((s, t), 0xa0000, 0x100000)).collect();
-        for (s, t) in pieces {
-            if s < PAGE_SIZE {
-                out.push(E820Entry { addr: s, size: PAGE_SIZE.min(t) - s, kind: E820Type::Reserved });
-                if t > PAGE_SIZE {
-                    out.push(E820Entry { addr: PAGE_SIZE, size: t - PAGE_SIZE, kind: E820Type::Ram });
-                }
-            } else {
-                out.push(E820Entry { addr: s, size: t - s, kind: E820Type::Ram });
-            }
-        }
-    }
-    out
-}
-
-/// `[s, t)` without `[a, b)`.
-fn cut((s, t): (u64, u64), a: u64, b: u64) -> Vec<(u64, u64)> {
-    let mut v = Vec::new();
-    if s < a.min(t) {
-        v.push((s, a.min(t)));
-    }
-    if t > b.max(s) {
-        v.push((b.max(s), t));
-    }
-    v
-}
-
 /// `mem=`: drops RAM above `limit` (`e820_remove_range(limit, ULLONG_MAX - limit, E820_RAM)`).
 fn limit_ram(entries: &[E820Entry], limit: u64) -> Vec<E820Entry> {
     entries
@@ -234,7 +189,7 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     }
     check_machine(machine)?;
     let params = EarlyParams::parse(&machine.cmdline);
-    let mut raw = trim_bios_range(&machine.e820);
+    let mut raw = movable_node::trim_bios_range(&machine.e820);
     if let Some(limit) = params.mem {
         raw = limit_ram(&raw, limit);
     }
@@ -496,7 +451,7 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     }
 
     // sparse_init(): each node's struct page array, node-local from 16 MiB up, any node if not.
-    sparse_init(&mut mb, profile, &numa, &mut lg, &mut step);
+    sparse_init(&mut mb, &numa, &mut lg, &mut step);
 
     // paging_init() -> zone_sizes_init() -> free_area_init_nodes().
     let zp = ZoneParams {
@@ -548,52 +503,19 @@ fn log_crash(lg: &mut Logger, r: &Result<Option<CrashKernel>, CrashError>) {
     }
 }
 
-/// `sparse_init()` with `SPARSEMEM_VMEMMAP`: one buffer per node for the `struct page`s of its
-/// present 128 MiB sections (2 MiB each), aligned to 2 MiB, node-local above 16 MiB; then any
-/// node; then from 0 (`___alloc_bootmem_node_nopanic`, 3.14's `memblock_virt_alloc_try_nid`).
+/// `sparse_init()` (movable-node's), with its steps and log lines.
 fn sparse_init(
     mb: &mut SeriesMemblock,
-    profile: KernelProfile,
     numa: &NumaState,
     lg: &mut Logger,
     step: &mut impl FnMut(&'static str, String),
 ) {
-    let _ = profile;
-    let per_section = page_align((SECTION_SIZE >> 12) * STRUCT_PAGE_BYTES);
-    for node in &numa.nodes {
-        let mut sections: Vec<u64> = mb
-            .mem_pfn_ranges(node.nid)
-            .flat_map(|r| ((r.start_pfn << 12) / SECTION_SIZE)..((r.end_pfn << 12).div_ceil(SECTION_SIZE)))
-            .collect();
-        sections.sort_unstable();
-        sections.dedup();
-        let size = per_section * sections.len() as u64;
-        if size == 0 {
-            continue;
-        }
-        let label: Label = "sparse_init (mem_map)";
-        let at = mb.with_caller(label, |mb| {
-            let align = 2 << 20;
-            let limit = mb.current_limit();
-            let mut found = None;
-            for (nid, goal) in
-                [(node.nid, MAX_DMA_ADDRESS), (MAX_NUMNODES, MAX_DMA_ADDRESS), (node.nid, 0), (MAX_NUMNODES, 0)]
-            {
-                let nid = if nid == MAX_NUMNODES { mb.config().any_node } else { nid };
-                if let Some(a) = mb.find_in_range_node(goal, limit, size, align, nid) {
-                    found = Some(a);
-                    break;
-                }
-            }
-            found.filter(|&a| mb.reserve_as(a, size, label).is_ok())
-        });
+    for m in movable_node::sparse::sparse_init(mb, &numa.nodes) {
         step(
             "sparse_init",
-            match at {
-                Some(a) => {
-                    format!("node {} mem_map [{a:#x}-{:#x}] ({} sections)", node.nid, a + size - 1, sections.len())
-                }
-                None => format!("node {}: no room for mem_map of {size:#x} bytes", node.nid),
+            match m.at {
+                Some(a) => format!("node {} mem_map [{a:#x}-{:#x}] ({} sections)", m.nid, a + m.size - 1, m.sections),
+                None => format!("node {}: no room for mem_map of {:#x} bytes", m.nid, m.size),
             },
         );
     }

@@ -66,3 +66,4 @@ pub use region::{
 };
 pub use region_type::{RegionKind, RegionType};
 pub use search::{FindRequest, Placement, TopDown, find_range_top_down};
+pub use storage::ArrayMemory;

@@ -66,7 +66,8 @@ pub const UNKNOWN_CALLER: Label = "(unknown caller)";
 
 /// The part of `struct memblock` that searches read: both arrays, `current_limit`, and the
 /// modelled kernel's [`Config`]. A [`Memblock`] dereferences to it for every query.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
+#[cfg_attr(feature = "alloc", derive(Clone))]
 pub struct MemblockState {
     pub(crate) memory: RegionType,
     pub(crate) reserved: RegionType,
@@ -131,7 +132,11 @@ impl MemblockState {
 /// assert_eq!(addr, 0x3fff_f000);
 /// assert!(mb.is_reserved(addr));
 /// ```
-#[derive(Debug, Clone)]
+///
+/// It is `Clone` with the `alloc` feature; a clone keeps its regions on the heap even when
+/// the original's live in memory a kernel provided ([`Memblock::use_array_memory`]).
+#[derive(Debug)]
+#[cfg_attr(feature = "alloc", derive(Clone))]
 pub struct Memblock<P = TopDown> {
     state: MemblockState,
     placement: P,
@@ -181,6 +186,31 @@ impl<P: Placement> Memblock<P> {
             log: EventLog::default(),
             caller: None,
         }
+    }
+
+    /// Keeps the region arrays in memory the caller provides, as a kernel does: its static
+    /// `memblock_memory_init_regions` / `memblock_reserved_init_regions` first, then each block
+    /// `memblock_double_array()` finds, reached through `mem.phys_to_virt` (`__va()`). Regions
+    /// already present are copied over. Placements are those of the default storage, except
+    /// that a doubling whose block cannot hold this crate's entries fails (see
+    /// [`ArrayMemory`](crate::ArrayMemory)).
+    ///
+    /// Returns `false`, changing nothing, once an array has been doubled (its block already
+    /// lives in memblock memory).
+    ///
+    /// # Safety
+    /// For as long as this memblock lives: `mem.phys_to_virt(pa)` must give a writable,
+    /// 8-byte-aligned (for page-aligned `pa`) virtual address for every physical address that
+    /// this memblock can find in its `memory` array below `current_limit`, and nothing but
+    /// memblock's own reservations may use that memory (the caller reserves what it uses
+    /// before allowing resizes: its image, page tables, firmware data).
+    pub unsafe fn use_array_memory(&mut self, mem: crate::ArrayMemory) -> bool {
+        let crate::ArrayMemory { memory, reserved, phys_to_virt } = mem;
+        let fits = |ty: &RegionType| ty.array_addr().is_none() && ty.regions().len() <= crate::INIT_MEMBLOCK_REGIONS;
+        if !fits(&self.state.memory) || !fits(&self.state.reserved) {
+            return false;
+        }
+        self.state.memory.use_provided(memory, phys_to_virt) && self.state.reserved.use_provided(reserved, phys_to_virt)
     }
 
     /// The search policy.
@@ -459,7 +489,7 @@ impl<P: Placement> Memblock<P> {
             RegionKind::Memory => (0, 0),
         };
         let limit = self.state.current_limit;
-        let grown = self.state.region_type(kind).can_hold(max.saturating_mul(2));
+        let grown = self.state.region_type(kind).can_grow_to(max.saturating_mul(2), new_alloc);
         let mut addr = None;
         if grown {
             addr = self.find_in_range(avoid_base + avoid_size, limit, new_alloc, PAGE_SIZE);
@@ -471,9 +501,12 @@ impl<P: Placement> Memblock<P> {
             self.log.push(Event::DoubleFailed { kind, from: max });
             return Err(Error::DoubleFailed { kind, from: max });
         };
-        self.log.push(Event::Doubled { kind, new_max: max * 2, addr, bytes: new_size });
         let old_at = self.state.region_type(kind).array_addr();
-        self.state.region_type_mut(kind).set_max(max * 2, addr);
+        if self.state.region_type_mut(kind).set_max(max * 2, addr).is_err() {
+            self.log.push(Event::DoubleFailed { kind, from: max });
+            return Err(Error::DoubleFailed { kind, from: max });
+        }
+        self.log.push(Event::Doubled { kind, new_max: max * 2, addr, bytes: new_size });
         if let Some(old) = old_at {
             self.free_as(old, old_alloc, "memblock_double_array")?;
         }

@@ -7,7 +7,7 @@
 
 use crate::events::Warning;
 use crate::region::{INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, Nid, Region, RegionFlags};
-use crate::storage::Storage;
+use crate::storage::{RelocateFailed, Storage};
 
 /// Which of memblock's two arrays a [`RegionType`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,7 +29,11 @@ impl RegionKind {
 }
 
 /// `struct memblock_type`.
-#[derive(Debug, Clone)]
+///
+/// Clone (with the `alloc` feature) gives a host-side snapshot, whatever memory the entries
+/// live in.
+#[derive(Debug)]
+#[cfg_attr(feature = "alloc", derive(Clone))]
 pub struct RegionType {
     kind: RegionKind,
     regions: Storage,
@@ -135,13 +139,33 @@ impl RegionType {
         self.regions.as_mut_slice()
     }
 
-    pub(crate) fn set_max(&mut self, max: usize, at: u64) {
+    /// The switch of `memblock_double_array()`: the array now has `max` slots in the block at
+    /// physical `at`, where caller-provided storage moves its entries.
+    pub(crate) fn set_max(&mut self, max: usize, at: u64) -> Result<(), RelocateFailed> {
+        self.regions.relocate(at, max)?;
         self.max = max;
         self.array_at = Some(at);
+        Ok(())
     }
 
-    pub(crate) fn can_hold(&self, n: usize) -> bool {
-        self.regions.can_hold(n)
+    /// Whether the entries can grow to `n` slots in a doubled block of `block_bytes`.
+    pub(crate) fn can_grow_to(&self, n: usize, block_bytes: u64) -> bool {
+        self.regions.can_grow_to(n, block_bytes)
+    }
+
+    /// Moves the entries into caller-provided memory (see [`crate::ArrayMemory`]); `false`
+    /// (nothing changed) if they do not fit in `items`.
+    pub(crate) fn use_provided(&mut self, items: &'static mut [Region], phys_to_virt: fn(u64) -> *mut u8) -> bool {
+        if self.array_at.is_some() || items.len() < self.max {
+            return false;
+        }
+        match self.regions.provided(items, phys_to_virt) {
+            Some(storage) => {
+                self.regions = storage;
+                true
+            }
+            None => false,
+        }
     }
 
     pub(crate) fn mark_unmerged(&mut self) {

@@ -94,6 +94,35 @@ impl E820Entry {
     }
 }
 
+/// `trim_bios_range()`: the first page becomes reserved (BIOS data), and RAM between 640 KiB
+/// and 1 MiB (the legacy video and BIOS area) goes away, as `setup_arch()` does to the
+/// firmware's map before memblock sees it. Other entries, and an entry whose end would pass
+/// 2^64 (for [`E820Table::new`] to refuse), are kept as they are.
+pub fn trim_bios_range(entries: &[E820Entry]) -> Vec<E820Entry> {
+    const BIOS_BEGIN: u64 = 0xa_0000;
+    const BIOS_END: u64 = 0x10_0000;
+    let mut out = Vec::new();
+    for &e in entries {
+        let Some(end) = e.addr.checked_add(e.size).filter(|_| e.kind == E820Type::Ram) else {
+            out.push(e);
+            continue;
+        };
+        let below = (e.addr, end.min(BIOS_BEGIN));
+        let above = (e.addr.max(BIOS_END), end);
+        for (a, b) in [below, above].into_iter().filter(|(a, b)| a < b) {
+            if a < PAGE_SIZE {
+                out.push(E820Entry { addr: a, size: PAGE_SIZE.min(b) - a, kind: E820Type::Reserved });
+                if b > PAGE_SIZE {
+                    out.push(E820Entry { addr: PAGE_SIZE, size: b - PAGE_SIZE, kind: E820Type::Ram });
+                }
+            } else {
+                out.push(E820Entry { addr: a, size: b - a, kind: E820Type::Ram });
+            }
+        }
+    }
+    out
+}
+
 /// A map that cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

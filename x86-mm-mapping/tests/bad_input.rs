@@ -248,3 +248,34 @@ fn machine_descriptions_that_cannot_be_read() {
         })
     );
 }
+
+/// `trim_bios_range()` on QEMU's SeaBIOS map and on a RAM entry across the legacy hole, by
+/// hand from the kernel's rules: page 0 reserved, [640 KiB, 1 MiB) gone from RAM.
+#[test]
+fn trim_bios_range_reserves_page_0_and_drops_ram_in_the_legacy_hole() {
+    use x86_mm_mapping::{E820Entry, E820Type, trim_bios_range};
+    let e = |addr, end: u64, kind| E820Entry { addr, size: end - addr, kind };
+    let qemu = [
+        e(0, 0x9_fc00, E820Type::Ram),
+        e(0x9_fc00, 0xa_0000, E820Type::Reserved),
+        e(0xf_0000, 0x10_0000, E820Type::Reserved),
+        e(0x10_0000, 0x7ffe_0000, E820Type::Ram),
+    ];
+    assert_eq!(
+        trim_bios_range(&qemu),
+        [
+            e(0, 0x1000, E820Type::Reserved),
+            e(0x1000, 0x9_fc00, E820Type::Ram),
+            e(0x9_fc00, 0xa_0000, E820Type::Reserved),
+            e(0xf_0000, 0x10_0000, E820Type::Reserved),
+            e(0x10_0000, 0x7ffe_0000, E820Type::Ram),
+        ]
+    );
+    let across = [e(0x9_0000, 0x11_0000, E820Type::Ram)];
+    assert_eq!(
+        trim_bios_range(&across),
+        [e(0x9_0000, 0xa_0000, E820Type::Ram), e(0x10_0000, 0x11_0000, E820Type::Ram)]
+    );
+    let wraps = [E820Entry { addr: u64::MAX - 0xfff, size: 0x2000, kind: E820Type::Ram }];
+    assert_eq!(trim_bios_range(&wraps), wraps);
+}
