@@ -42,6 +42,8 @@ pub const FIRMWARE_CAP: f64 = 64.0;
 pub const MEMORY_CAP: f64 = 0.5;
 /// Height of an annotation row.
 const ROW_H: f64 = 14.0;
+/// Closest two address labels may be along the axis (they are rotated 45 degrees, 10 px high).
+pub const LABEL_GAP: f64 = 16.0;
 /// Most annotation rows.
 const MAX_ROWS: usize = 12;
 
@@ -799,14 +801,15 @@ pub fn render_report(r: &Report) -> String {
         c.line(xm - 5.0, axis_y + 4.0, xm - 1.0, axis_y - 4.0, r##"stroke="#333" stroke-width="1.2""##);
         c.line(xm + 1.0, axis_y + 4.0, xm + 5.0, axis_y - 4.0, r##"stroke="#333" stroke-width="1.2""##);
     }
-    // Address labels at the edges, the most important first, none closer than 12 px.
+    // Address labels at the edges, the most important first, none closer than
+    // LABEL_GAP px: at 45 degrees that leaves about a line's height between neighbours.
     let mut order: Vec<(u8, u64)> = edges.iter().map(|(a, p)| (*p, *a)).collect();
     order.sort_unstable();
     let mut taken: Vec<f64> = Vec::new();
     let mut longest: f64 = 0.0;
     for (_, a) in order {
         let x = scale.x(a);
-        if taken.iter().any(|t| (t - x).abs() < 12.0) {
+        if taken.iter().any(|t| (t - x).abs() < LABEL_GAP) {
             continue;
         }
         taken.push(x);

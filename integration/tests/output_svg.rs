@@ -387,3 +387,19 @@ fn one_huge_stretch_of_memory_takes_at_most_half_the_axis() {
     assert!(texts(&doc).iter().any(|t| t.ends_with("GiB not to scale")), "{:?}", texts(&doc));
     assert!(with_class(&doc, "break").count() >= 2);
 }
+
+#[test]
+fn address_labels_do_not_overlap() {
+    // Labels 10 px high turned 45 degrees overlap unless their anchors are 10 / sin 45° apart.
+    let min_gap = 10.0 / std::f64::consts::FRAC_1_SQRT_2;
+    for m in [Machine::default_machine(), qemu_pc_machine()] {
+        let svg = render(&setup_arch(&m, KernelProfile::V3_13).unwrap());
+        let doc = check(&svg);
+        let mut xs: Vec<f64> = with_class(&doc, "address").map(|n| attr(n, "x")).collect();
+        xs.sort_by(f64::total_cmp);
+        assert!(xs.len() >= 8, "{xs:?}");
+        for w in xs.windows(2) {
+            assert!(w[1] - w[0] >= min_gap, "labels at {} and {}", w[0], w[1]);
+        }
+    }
+}
