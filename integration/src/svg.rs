@@ -140,56 +140,57 @@ fn bold_w(text: &str, size: f64) -> f64 {
     text_w(text, size) * 1.15
 }
 
-/// `text` cut into lines no wider than `max_w` by `width`: at spaces, or failing that after a
-/// `/`, `,` or `-` (a path, a long option), or failing that anywhere; never at a no-break
-/// space. Nothing is dropped: the lines joined give `text` back, the spaces they were cut at
-/// aside.
-fn wrap(text: &str, max_w: f64, width: impl Fn(&str) -> f64) -> Vec<String> {
+/// How many characters of width `char_w` fit in `room` px (at least one).
+fn chars_in(room: f64, char_w: f64) -> usize {
+    ((room / char_w).floor() as usize).max(1)
+}
+
+/// `text` cut into lines of at most `max` characters: at spaces, or, for a word longer than a
+/// line (a path, a long option), after its last `/`, `,` or `-` that fits, or failing that
+/// anywhere; a no-break space joins its words into one. Nothing is dropped: the lines joined
+/// give `text` back, the spaces they were cut at aside. Linear in the text, whatever its length.
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
     let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
+    let (mut line, mut len) = (String::new(), 0usize);
     for word in text.split(' ') {
-        let joined = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
-        if width(&joined) <= max_w {
-            line = joined;
-            continue;
-        }
-        if width(word) <= max_w {
-            lines.push(std::mem::replace(&mut line, word.to_string()));
-            continue;
-        }
-        // A word longer than a line (a path): it fills this line, then the next ones, cut
-        // where it allows, else anywhere.
-        let mut rest = word;
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        while width(&format!("{line}{rest}")) > max_w {
-            let fits: Vec<(usize, char)> = rest
-                .char_indices()
-                .filter(|&(i, c)| width(&format!("{line}{}", &rest[..i + c.len_utf8()])) <= max_w)
-                .collect();
-            let cut = fits
-                .iter()
-                .rev()
-                .find(|&&(_, c)| matches!(c, '/' | ',' | '-'))
-                .or(fits.last())
-                .map(|&(i, c)| i + c.len_utf8());
-            match cut {
-                Some(cut) => {
-                    line.push_str(&rest[..cut]);
-                    rest = &rest[cut..];
-                }
-                // Not one more character fits: a new line, or one character if it is one.
-                None if line.is_empty() => {
-                    let one = rest.chars().next().map_or(0, char::len_utf8);
-                    line.push_str(&rest[..one]);
-                    rest = &rest[one..];
-                }
-                None => {}
+        let word_len = word.chars().count();
+        let sep = usize::from(len > 0);
+        if len + sep + word_len <= max {
+            if sep == 1 {
+                line.push(' ');
             }
-            lines.push(std::mem::take(&mut line));
+            line.push_str(word);
+            len += sep + word_len;
+            continue;
         }
-        line.push_str(rest);
+        if word_len <= max {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+            len = word_len;
+            continue;
+        }
+        // A word longer than a line fills this one, then the next ones.
+        if len > 0 {
+            if len + 1 < max {
+                line.push(' ');
+                len += 1;
+            } else {
+                lines.push(std::mem::take(&mut line));
+                len = 0;
+            }
+        }
+        let chars: Vec<char> = word.chars().collect();
+        let mut i = 0;
+        while chars.len() - i > max - len {
+            let room = max - len;
+            let cut = chars[i..i + room].iter().rposition(|c| matches!(c, '/' | ',' | '-')).map_or(room, |p| p + 1);
+            line.extend(&chars[i..i + cut]);
+            i += cut;
+            lines.push(std::mem::take(&mut line));
+            len = 0;
+        }
+        line.extend(&chars[i..]);
+        len += chars.len() - i;
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -542,13 +543,13 @@ pub fn render_report(r: &Report) -> String {
     let mut y = 26.0;
     // A no-break space keeps "Linux 6.1" on one line.
     let title = format!("bootsim · {} · Linux\u{a0}{}", r.machine.name, r.profile);
-    for line in wrap(&title, text_room, |t| bold_w(t, 17.0)) {
+    for line in wrap(&title, chars_in(text_room, bold_w("m", 17.0))) {
         c.text(16.0, y, 17.0, r#"font-weight="bold" class="title""#, &line);
         y += 21.0;
     }
     y -= 3.0;
     for text in [format!("command line: {}", r.machine.cmdline), summary(r)] {
-        for line in wrap(&text, text_room, |t| text_w(t, 12.0)) {
+        for line in wrap(&text, chars_in(text_room, text_w("m", 12.0))) {
             c.text(16.0, y, 12.0, r##"fill="#333" class="subtitle""##, &line);
             y += 16.0;
         }
@@ -990,7 +991,7 @@ fn scale_note(c: &mut Canvas, scale: &Scale, y: f64) -> f64 {
         n(FIRMWARE_CAP),
         MEMORY_CAP * 100.0
     );
-    for line in wrap(&note, scale.right() + RIGHT - LEFT - 8.0, |t| text_w(t, 10.5)) {
+    for line in wrap(&note, chars_in(scale.right() + RIGHT - LEFT - 8.0, text_w("m", 10.5))) {
         c.text(LEFT, y, 10.5, r##"fill="#444" class="scale-note""##, &line);
         y += 14.0;
     }
@@ -1099,4 +1100,32 @@ fn finish(c: Canvas, width: f64, height: f64, r: &Report) -> String {
     o.push_str(&c.out);
     o.push_str("</svg>\n");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_cuts_at_spaces_then_after_separators_then_anywhere() {
+        assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("one two three", 100), ["one two three"]);
+        // A path longer than a line: after its last '/' that fits.
+        assert_eq!(wrap("at /usr/local/share/x.txt", 12), ["at /usr/", "local/share/", "x.txt"]);
+        // No separator: anywhere.
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        // A no-break space holds its words together and is drawn as a space.
+        assert_eq!(wrap("a b Linux\u{a0}6.1", 9), ["a b", "Linux 6.1"]);
+        // One character a line at worst, and nothing is lost.
+        assert_eq!(wrap("ab c", 0), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn wrap_is_linear_on_a_huge_word() {
+        let word = "x/".repeat(500_000);
+        let lines = wrap(&word, 100);
+        assert_eq!(lines.len(), 10_000);
+        assert_eq!(lines.concat(), word);
+    }
 }
