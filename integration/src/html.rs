@@ -17,10 +17,10 @@ use crate::svg::{escape_xml as esc, render_report as svg_of, verdict_word};
 
 const CSS: &str = r#"
 body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; margin: 24px; color: #1a1a1a; max-width: 1400px; }
-h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; overflow-wrap: anywhere; }
 h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; }
 code, pre, .mono { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.92em; }
-.sub { color: #444; margin-top: 0; }
+.sub { color: #444; margin-top: 0; overflow-wrap: anywhere; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }
 dl.facts dt { font-weight: bold; }
 dl.facts dd { margin: 0; }

@@ -11,9 +11,12 @@
 //! Early reservations are kilobytes in a space of gigabytes, so the axis is piecewise: it is
 //! cut at every edge of interest, each piece is drawn to one common scale, except that a piece
 //! narrower than a few pixels is widened to that minimum (a blue bar under the axis marks such
-//! enlarged stretches) and a hole, or any piece that would take more than half the picture, is
-//! shortened and drawn with a zigzag break. The SVG is written by hand: no dependency, every
-//! text escaped by [`escape_xml`].
+//! enlarged stretches), and three kinds of long uniform stretch are shortened and drawn with a
+//! zigzag break and a "not to scale" callout: a hole (at most [`HOLE_CAP`] px), an e820 area
+//! that is not RAM, like the 12 GiB QEMU reserves below 1 TiB (at most [`FIRMWARE_CAP`] px),
+//! and a piece of memory that would take more than [`MEMORY_CAP`] of the axis. The title and
+//! the lines under it wrap to the picture's width. The SVG is written by hand: no dependency,
+//! every text escaped by [`escape_xml`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -31,9 +34,16 @@ const LEFT: f64 = 120.0;
 /// Right margin.
 const RIGHT: f64 = 40.0;
 /// Widest a hole is drawn before it is shortened and marked with a break.
-const HOLE_CAP: f64 = 40.0;
+pub const HOLE_CAP: f64 = 40.0;
+/// Widest an e820 area that is not RAM (reserved, ACPI, ...) is drawn: wide enough for its
+/// type's name, never wide enough to crowd out the memory.
+pub const FIRMWARE_CAP: f64 = 64.0;
+/// Largest share of the axis one piece of memory takes; a larger one is shortened.
+pub const MEMORY_CAP: f64 = 0.5;
 /// Height of an annotation row.
 const ROW_H: f64 = 14.0;
+/// Closest two address labels may be along the axis (they are rotated 45 degrees, 10 px high).
+pub const LABEL_GAP: f64 = 16.0;
 /// Most annotation rows.
 const MAX_ROWS: usize = 12;
 
@@ -119,9 +129,74 @@ fn n(v: f64) -> String {
     if s.is_empty() || s == "-" { "0".into() } else { s.to_string() }
 }
 
-/// Estimated width of `text` at font size `size` (sans-serif).
+/// Estimated width of `text` at font size `size` (sans-serif): DejaVu Sans averages about
+/// 0.6 em a character on these texts (digits are 0.64 em), so 0.62 errs on the wide side.
 fn text_w(text: &str, size: f64) -> f64 {
-    text.chars().count() as f64 * size * 0.58
+    text.chars().count() as f64 * size * 0.62
+}
+
+/// Estimated width of bold `text` (DejaVu Sans Bold is about 15% wider).
+fn bold_w(text: &str, size: f64) -> f64 {
+    text_w(text, size) * 1.15
+}
+
+/// How many characters of width `char_w` fit in `room` px (at least one).
+fn chars_in(room: f64, char_w: f64) -> usize {
+    ((room / char_w).floor() as usize).max(1)
+}
+
+/// `text` cut into lines of at most `max` characters: at spaces, or, for a word longer than a
+/// line (a path, a long option), after its last `/`, `,` or `-` that fits, or failing that
+/// anywhere; a no-break space joins its words into one. Nothing is dropped: the lines joined
+/// give `text` back, the spaces they were cut at aside. Linear in the text, whatever its length.
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let (mut line, mut len) = (String::new(), 0usize);
+    for word in text.split(' ') {
+        let word_len = word.chars().count();
+        let sep = usize::from(len > 0);
+        if len + sep + word_len <= max {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            len += sep + word_len;
+            continue;
+        }
+        if word_len <= max {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+            len = word_len;
+            continue;
+        }
+        // A word longer than a line fills this one, then the next ones.
+        if len > 0 {
+            if len + 1 < max {
+                line.push(' ');
+                len += 1;
+            } else {
+                lines.push(std::mem::take(&mut line));
+                len = 0;
+            }
+        }
+        let chars: Vec<char> = word.chars().collect();
+        let mut i = 0;
+        while chars.len() - i > max - len {
+            let room = max - len;
+            let cut = chars[i..i + room].iter().rposition(|c| matches!(c, '/' | ',' | '-')).map_or(room, |p| p + 1);
+            line.extend(&chars[i..i + cut]);
+            i += cut;
+            lines.push(std::mem::take(&mut line));
+            len = 0;
+        }
+        line.extend(&chars[i..]);
+        len += chars.len() - i;
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    // No-break spaces held words together; they are drawn as spaces.
+    lines.into_iter().map(|l| l.replace('\u{a0}', " ")).collect()
 }
 
 /// An address as the axis labels it: hex, and the size in binary units when it is a whole
@@ -143,6 +218,17 @@ struct Piece {
     enlarged: bool,
 }
 
+/// What a piece of the axis holds, which bounds its width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PieceKind {
+    /// memblock memory or an early reservation.
+    Memory,
+    /// Only e820 areas that are not memblock memory (reserved, ACPI, ...).
+    Firmware,
+    /// Nothing at all.
+    Hole,
+}
+
 /// The piecewise-linear map from addresses to x.
 #[derive(Debug)]
 struct Scale {
@@ -154,19 +240,24 @@ struct Scale {
 }
 
 impl Scale {
-    /// Cuts `[0, top)` at `knots` and sizes the pieces; `hole(start, end)` says whether a piece
-    /// holds no memory and no reservation (it may be shortened more).
-    fn new(knots: &BTreeSet<u64>, hole: impl Fn(u64, u64) -> bool) -> Scale {
+    /// Cuts `[0, top)` at `knots` and sizes the pieces; `kind(start, end)` says what a piece
+    /// holds, which bounds how wide it is drawn.
+    fn new(knots: &BTreeSet<u64>, kind: impl Fn(u64, u64) -> PieceKind) -> Scale {
         let k: Vec<u64> = knots.iter().copied().collect();
-        let spans: Vec<(u64, u64, bool)> = k.windows(2).map(|w| (w[0], w[1], hole(w[0], w[1]))).collect();
+        let spans: Vec<(u64, u64, PieceKind)> = k.windows(2).map(|w| (w[0], w[1], kind(w[0], w[1]))).collect();
         let count = spans.len().max(1) as f64;
         let min_w = (MAP_W * 0.45 / count).clamp(0.8, 6.0);
         // Very many pieces: the axis grows rather than squeezing pieces below a pixel.
         let total_w = MAP_W.max(count * min_w / 0.6);
-        // Only holes are shortened: memory is what the picture is about, and however large a
-        // node is, the small pieces keep their minimum width.
-        let cap = |is_hole: bool| if is_hole { HOLE_CAP.max(min_w) } else { f64::INFINITY };
-        let width = |s: f64, (a, b, h): (u64, u64, bool)| ((b - a) as f64 * s).clamp(min_w, cap(h));
+        // Memory is what the picture is about: holes and firmware areas get a few pixels, and
+        // one stretch of memory never more than its share, so that however large a node or a
+        // reserved area is, the small pieces beside it keep a readable width.
+        let cap = |kind: PieceKind| match kind {
+            PieceKind::Hole => HOLE_CAP.max(min_w),
+            PieceKind::Firmware => FIRMWARE_CAP.max(min_w),
+            PieceKind::Memory => (total_w * MEMORY_CAP).max(min_w),
+        };
+        let width = |s: f64, (a, b, h): (u64, u64, PieceKind)| ((b - a) as f64 * s).clamp(min_w, cap(h));
         let sum = |s: f64| spans.iter().map(|&p| width(s, p)).sum::<f64>();
         // The common scale: the largest whose widths fit the axis (bisection in log space).
         let (mut lo, mut hi) = (1e-30_f64.ln(), 1e3_f64.ln());
@@ -431,27 +522,40 @@ pub fn render_report(r: &Report) -> String {
     }
     let top = edges.keys().next_back().copied().unwrap_or(0);
     let knots: BTreeSet<u64> = edges.keys().copied().collect();
-    let covered = |a: u64, b: u64| {
-        r.memory.iter().any(|m| m.base < b && a < m.end)
-            || r.e820.iter().any(|e| e.start < b && a < e.end)
-            || r.reservations.iter().any(|x| x.start < b && a < x.end)
+    let kind = |a: u64, b: u64| {
+        if r.memory.iter().any(|m| m.base < b && a < m.end) || r.reservations.iter().any(|x| x.start < b && a < x.end) {
+            PieceKind::Memory
+        } else if r.e820.iter().any(|e| e.start < b && a < e.end) {
+            PieceKind::Firmware
+        } else {
+            PieceKind::Hole
+        }
     };
-    let scale = Scale::new(&knots, |a, b| !covered(a, b));
+    let scale = Scale::new(&knots, kind);
     let right = scale.right();
     let width = right + RIGHT;
     let mut c = Canvas::default();
 
     // Title.
+    // Each wraps to the picture's width: a machine read from a file is named by its path, and
+    // real command lines are long.
+    let text_room = width - 32.0;
     let mut y = 26.0;
-    c.text(16.0, y, 17.0, r#"font-weight="bold""#, &format!("bootsim · {} · Linux {}", r.machine.name, r.profile));
-    y += 18.0;
-    if !r.profile_choice.is_empty() {
-        c.text(16.0, y, 12.0, r##"fill="#333""##, &r.profile_choice);
-        y += 16.0;
+    // A no-break space keeps "Linux 6.1" on one line.
+    let title = format!("bootsim · {} · Linux\u{a0}{}", r.machine.name, r.profile);
+    for line in wrap(&title, chars_in(text_room, bold_w("m", 17.0))) {
+        c.text(16.0, y, 17.0, r#"font-weight="bold" class="title""#, &line);
+        y += 21.0;
     }
-    c.text(16.0, y, 12.0, r##"fill="#333""##, &format!("command line: {}", r.machine.cmdline));
-    y += 16.0;
-    c.text(16.0, y, 12.0, r##"fill="#333""##, &summary(r));
+    y -= 3.0;
+    let subtitles = [r.profile_choice.clone(), format!("command line: {}", r.machine.cmdline), summary(r)];
+    for text in subtitles.iter().filter(|t| !t.is_empty()) {
+        for line in wrap(text, chars_in(text_room, text_w("m", 12.0))) {
+            c.text(16.0, y, 12.0, r##"fill="#333" class="subtitle""##, &line);
+            y += 16.0;
+        }
+    }
+    y -= 16.0;
     if let Some(p) = &r.panic {
         y += 16.0;
         c.text(16.0, y, 12.5, r##"fill="#b00020" font-weight="bold""##, &format!("KERNEL PANIC: {p}"));
@@ -552,6 +656,10 @@ pub fn render_report(r: &Report) -> String {
             }
             Fill::E820(kind) => {
                 c.rect(x0, mem_y, x1 - x0, mem_h, r##"fill="#8a8a8a" class="e820-reserved""##);
+                if scale.pieces.iter().any(|p| p.broken && p.start >= *s && p.end <= *e) {
+                    // Its type and size go in a callout: the break runs through the middle.
+                    continue;
+                }
                 c.fit_text(x0, x1, mem_y + mem_h - 6.0, 10.0, r##"fill="#ffffff""##, std::slice::from_ref(kind));
             }
             Fill::Hole => {
@@ -629,7 +737,7 @@ pub fn render_report(r: &Report) -> String {
 
     // Callouts.
     let mut notes = notes(r, &runs, &pgts, &blocks, &colours, &scale);
-    let placed = place_notes(&mut notes, width);
+    let placed = place_notes(&mut notes, width - 8.0);
     let rows = placed.iter().map(|p| p.2 + 1).max().unwrap_or(0);
     let notes_top = lanes_bottom + 10.0;
     let axis_y = notes_top + rows as f64 * ROW_H + 12.0;
@@ -695,14 +803,15 @@ pub fn render_report(r: &Report) -> String {
         c.line(xm - 5.0, axis_y + 4.0, xm - 1.0, axis_y - 4.0, r##"stroke="#333" stroke-width="1.2""##);
         c.line(xm + 1.0, axis_y + 4.0, xm + 5.0, axis_y - 4.0, r##"stroke="#333" stroke-width="1.2""##);
     }
-    // Address labels at the edges, the most important first, none closer than 12 px.
+    // Address labels at the edges, the most important first, none closer than
+    // LABEL_GAP px: at 45 degrees that leaves about a line's height between neighbours.
     let mut order: Vec<(u8, u64)> = edges.iter().map(|(a, p)| (*p, *a)).collect();
     order.sort_unstable();
     let mut taken: Vec<f64> = Vec::new();
     let mut longest: f64 = 0.0;
     for (_, a) in order {
         let x = scale.x(a);
-        if taken.iter().any(|t| (t - x).abs() < 12.0) {
+        if taken.iter().any(|t| (t - x).abs() < LABEL_GAP) {
             continue;
         }
         taken.push(x);
@@ -813,9 +922,13 @@ fn notes(
         });
     }
     for p in scale.pieces.iter().filter(|p| p.broken) {
+        let what = match fill_at(r, p.start) {
+            Fill::E820(kind) => format!(" {kind},"),
+            _ => String::new(),
+        };
         v.push(Note {
             x: (p.x0 + p.x1) / 2.0,
-            text: format!("{} not to scale", human(p.end - p.start)),
+            text: format!("{}{what} not to scale", human(p.end - p.start)),
             colour: "#555555".into(),
             marker: false,
         });
@@ -869,19 +982,21 @@ fn scale_note(c: &mut Canvas, scale: &Scale, y: f64) -> f64 {
         c.line(LEFT + w, y - 4.0, LEFT + w, y + 4.0, r##"stroke="#222" stroke-width="1""##);
         c.text(LEFT + w + 8.0, y + 4.0, 11.0, r##"fill="#222""##, &format!("{} to scale", human(bytes)));
     }
-    let y = y + 18.0;
-    c.text(
-        LEFT,
-        y,
-        10.5,
-        r##"fill="#444""##,
-        &format!(
-            "The axis is cut at every edge shown; the pieces share one scale, except pieces narrower than {} px \
-             (widened to it: blue bar under the axis) and holes or pieces too large to fit (shortened: zigzag).",
-            n(scale.min_w)
-        ),
+    let mut y = y + 18.0;
+    let note = format!(
+        "The axis is cut at every edge shown; the pieces share one scale, except pieces narrower than {} px \
+             (widened to it: blue bar under the axis) and long stretches (shortened: zigzag): holes to {} px, \
+             firmware areas to {} px, memory to {:.0}% of the axis.",
+        n(scale.min_w),
+        n(HOLE_CAP),
+        n(FIRMWARE_CAP),
+        MEMORY_CAP * 100.0
     );
-    y + 6.0
+    for line in wrap(&note, chars_in(scale.right() + RIGHT - LEFT - 8.0, text_w("m", 10.5))) {
+        c.text(LEFT, y, 10.5, r##"fill="#444" class="scale-note""##, &line);
+        y += 14.0;
+    }
+    y - 8.0
 }
 
 /// The legend; returns the next y.
@@ -986,4 +1101,32 @@ fn finish(c: Canvas, width: f64, height: f64, r: &Report) -> String {
     o.push_str(&c.out);
     o.push_str("</svg>\n");
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_cuts_at_spaces_then_after_separators_then_anywhere() {
+        assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("one two three", 100), ["one two three"]);
+        // A path longer than a line: after its last '/' that fits.
+        assert_eq!(wrap("at /usr/local/share/x.txt", 12), ["at /usr/", "local/share/", "x.txt"]);
+        // No separator: anywhere.
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        // A no-break space holds its words together and is drawn as a space.
+        assert_eq!(wrap("a b Linux\u{a0}6.1", 9), ["a b", "Linux 6.1"]);
+        // One character a line at worst, and nothing is lost.
+        assert_eq!(wrap("ab c", 0), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn wrap_is_linear_on_a_huge_word() {
+        let word = "x/".repeat(500_000);
+        let lines = wrap(&word, 100);
+        assert_eq!(lines.len(), 10_000);
+        assert_eq!(lines.concat(), word);
+    }
 }

@@ -50,6 +50,26 @@ fn the_four_node_machine_boots_with_two_removable_nodes() {
 }
 
 #[test]
+fn the_64_tib_machine_boots_with_eight_removable_nodes_under_3_14() {
+    let parts = read_machine_toml(&manifest().join("machines/64tib-16-nodes.toml")).unwrap();
+    let nodes = parts.nodes.clone().unwrap();
+    assert_eq!(nodes.len(), 16);
+    assert!(nodes.iter().enumerate().all(|(i, n)| n.memory.iter().all(|m| m.hotpluggable == (i % 2 == 1))));
+    let m = parts.into_machine();
+    // RAM up to 1 GiB short of 64 TiB, the most 4-level paging addresses.
+    let top = m.e820.iter().filter(|e| e.kind == E820Type::Ram).map(|e| e.addr + e.size).max();
+    assert_eq!(top, Some((64u64 << 40) - GIB));
+    for (profile, odd) in [(KernelProfile::V3_13, Verdict::Blocked), (KernelProfile::V3_14, Verdict::Removable)] {
+        let b = setup_arch(&m, profile).unwrap();
+        for nid in 0..16 {
+            let v = b.verdicts.iter().find(|v| v.nid == nid).map(|v| v.verdict);
+            let want = if nid % 2 == 1 { odd } else { Verdict::NotHotpluggable };
+            assert_eq!(v, Some(want), "node {nid} under {}", profile.name());
+        }
+    }
+}
+
+#[test]
 fn the_example_in_machine_md_reads() {
     let md = std::fs::read_to_string(manifest().join("MACHINE.md")).unwrap();
     let block = md.split("```toml\n").nth(1).unwrap().split("```").next().unwrap();

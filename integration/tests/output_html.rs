@@ -119,3 +119,28 @@ fn every_profile_and_a_panic_make_a_page() {
     assert!(text_of(panic).contains("Cannot allocate trampoline"));
     assert!(text_of(by_id(&doc, "nodes").next_sibling_element().unwrap()).contains("No NUMA node"));
 }
+
+#[test]
+fn a_long_name_wraps_in_the_title_and_in_the_map() {
+    // A boot from files is named by their paths, which have no spaces to break at.
+    let mut m = Machine::default_machine();
+    let dir = "/home/someone/machines/linux-6.1-qemu-hotplug/a2-pc-2n-node1-hotplug-movable";
+    m.name = format!("{dir}/iomem.txt + {dir}/dmesg.txt");
+    let html = render(&setup_arch(&m, KernelProfile::V3_13).unwrap());
+    let doc = parse(&html);
+    // The heading holds the whole name and may break anywhere in it.
+    let title = doc.descendants().find(|n| n.has_tag_name("h1")).unwrap();
+    assert_eq!(text_of(title), format!("bootsim: {} under Linux 3.13", m.name));
+    let css = text_of(doc.descendants().find(|n| n.has_tag_name("style")).unwrap());
+    let h1_rule = css.lines().find(|l| l.starts_with("h1 ")).unwrap();
+    assert!(h1_rule.contains("overflow-wrap: anywhere"), "{h1_rule}");
+    // The map's own title comes in lines, none wider than the map.
+    let svg = doc.descendants().find(|n| n.has_tag_name("svg")).unwrap();
+    let width: f64 = svg.attribute("width").unwrap().parse().unwrap();
+    let lines: Vec<_> = svg.descendants().filter(|n| n.attribute("class") == Some("title")).collect();
+    assert!(lines.len() >= 2);
+    for l in lines {
+        let chars = l.text().unwrap().chars().count() as f64;
+        assert!(16.0 + chars * 17.0 * 0.7 <= width, "{:?}", l.text());
+    }
+}

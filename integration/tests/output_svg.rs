@@ -247,3 +247,159 @@ fn many_nodes_and_entries_still_draw() {
     let legend: BTreeSet<&str> = with_class(&doc, "legend-item").filter_map(|n| n.attribute("data-label")).collect();
     assert_eq!(legend, labels);
 }
+
+/// The width of `text` at `size` px in DejaVu Sans, measured high: its glyphs average under
+/// 0.64 em (digits), under 0.7 em in bold.
+fn generous_w(text: &str, size: f64, bold: bool) -> f64 {
+    text.chars().count() as f64 * size * if bold { 0.7 } else { 0.64 }
+}
+
+fn attr(n: Node<'_, '_>, a: &str) -> f64 {
+    n.attribute(a).unwrap_or_else(|| panic!("no {a}")).parse().unwrap()
+}
+
+#[test]
+fn a_long_title_and_command_line_wrap_to_the_picture_width() {
+    // As a boot from files is named: by its paths.
+    let mut m = Machine::default_machine();
+    let dir = "/home/someone/machines/linux-6.1-qemu-hotplug/a2-pc-2n-node1-hotplug-movable";
+    m.name = format!("{dir}/iomem.txt + {dir}/dmesg.txt");
+    m.cmdline = format!("{} movable_node crashkernel=256M", "console=ttyS0,115200 memblock=debug ".repeat(8));
+    let svg = render(&setup_arch(&m, KernelProfile::V3_13).unwrap());
+    let doc = check(&svg);
+    let width = attr(doc.root_element(), "width");
+    assert!(width < 1400.0, "{width}");
+    let lines = |class: &str| -> Vec<(f64, f64, String)> {
+        with_class(&doc, class).map(|n| (attr(n, "x"), attr(n, "font-size"), n.text().unwrap().to_string())).collect()
+    };
+    let title = lines("title");
+    let subtitle = lines("subtitle");
+    assert!(title.len() >= 2 && subtitle.len() >= 3, "{title:?} {subtitle:?}");
+    for (x, size, text) in title.iter().map(|t| (t, true)).chain(subtitle.iter().map(|t| (t, false))).map(|(t, b)| {
+        let (x, size, text) = t;
+        (x + generous_w(text, *size, b), *size, text)
+    }) {
+        assert!(x <= width, "{text:?} ends at {x} of {width} (font {size})");
+    }
+    // Nothing is lost: the lines hold the whole title, in order.
+    let joined: String = title.iter().map(|t| t.2.as_str()).collect::<Vec<_>>().join("");
+    assert_eq!(joined.replace(' ', ""), format!("bootsim · {} · Linux 3.13", m.name).replace(' ', ""));
+    // "Linux 3.13" stays on one line.
+    assert!(title.last().unwrap().2.ends_with("Linux 3.13"), "{title:?}");
+    let joined: String = subtitle.iter().map(|t| t.2.as_str()).collect::<Vec<_>>().join(" ");
+    assert!(joined.starts_with(&format!("command line: {}", m.cmdline)), "{joined}");
+}
+
+#[test]
+fn callouts_end_inside_the_picture() {
+    for p in [KernelProfile::V3_13, KernelProfile::V3_14] {
+        let svg = render(&default_boot(p));
+        let doc = check(&svg);
+        let width = attr(doc.root_element(), "width");
+        for n in with_class(&doc, "callout") {
+            let text = n.text().unwrap();
+            let end = attr(n, "x") + generous_w(text, attr(n, "font-size"), false);
+            assert!(end <= width, "{text:?} ends at {end} of {width}");
+        }
+    }
+}
+
+/// A QEMU 7.2 `pc` machine as Linux 6.1 saw it (testdata/fixtures/linux-6.1-qemu-hotplug/a2-*):
+/// 6 GiB of RAM in two nodes, node 1 hotpluggable, and the 12 GiB QEMU reserves at
+/// [1012 GiB, 1 TiB) for the AMD HyperTransport window.
+fn qemu_pc_machine() -> Machine {
+    let mut m = Machine::default_machine();
+    m.e820 = vec![
+        E820Entry { addr: 0, size: 0x9fc00, kind: E820Type::Ram },
+        E820Entry { addr: 0x9fc00, size: 0x400, kind: E820Type::Reserved },
+        E820Entry { addr: 0xf0000, size: 0x10000, kind: E820Type::Reserved },
+        E820Entry { addr: MIB, size: 0x7ffdf000 - MIB, kind: E820Type::Ram },
+        E820Entry { addr: 0x7ffdf000, size: 0x21000, kind: E820Type::Reserved },
+        E820Entry { addr: 0xfeffc000, size: 0x4000, kind: E820Type::Reserved },
+        E820Entry { addr: 0xfffc0000, size: 0x40000, kind: E820Type::Reserved },
+        E820Entry { addr: 4 * GIB, size: 2 * GIB, kind: E820Type::Ram },
+        E820Entry { addr: 0xfd00000000, size: 12 * GIB, kind: E820Type::Reserved },
+    ];
+    m.initrd = None;
+    let nodes = vec![
+        NodeSpec { pxm: 0, cpus: vec![0], memory: vec![NodeMemory { start: 0, end: 2 * GIB, hotpluggable: false }] },
+        NodeSpec {
+            pxm: 1,
+            cpus: vec![1],
+            memory: vec![NodeMemory { start: 4 * GIB, end: 6 * GIB, hotpluggable: true }],
+        },
+    ];
+    m.srat = Some(build_srat(&nodes));
+    m.cmdline = "movable_node crashkernel=128M".into();
+    m
+}
+
+#[test]
+fn a_large_firmware_area_is_shortened_and_the_memory_keeps_the_room() {
+    let svg = render(&setup_arch(&qemu_pc_machine(), KernelProfile::Modern).unwrap());
+    let doc = check(&svg);
+    // The axis: from the left of the memory lane's frame to its right.
+    let frame = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("rect") && n.attribute("stroke") == Some("#555") && n.attribute("fill") == Some("none")
+        })
+        .unwrap();
+    let axis = attr(frame, "width");
+    // The reserved 12 GiB (twice the RAM): a few pixels with a break, not most of the map.
+    let top = with_class(&doc, "e820-reserved").max_by(|a, b| attr(*a, "x").total_cmp(&attr(*b, "x"))).unwrap();
+    assert!(attr(top, "width") <= axis * 0.06, "{} of {axis}", attr(top, "width"));
+    assert!(texts(&doc).contains(&"12 GiB reserved, not to scale"), "{:?}", texts(&doc));
+    // Each 2 GiB node is drawn wider than a third of the axis.
+    for node in with_class(&doc, "node") {
+        assert!(attr(node, "width") > axis / 3.0, "node {:?}: {}", node.attribute("data-nid"), attr(node, "width"));
+    }
+    // ... and wide enough for its whole label.
+    assert!(texts(&doc).contains(&"node 1 · 2 GiB · hotpluggable · removable"), "{:?}", texts(&doc));
+}
+
+#[test]
+fn one_huge_stretch_of_memory_takes_at_most_half_the_axis() {
+    // 4 GiB in node 0, then 1 TiB of RAM in node 1: the small reservations of node 0 keep room.
+    let mut m = Machine::default_machine();
+    m.e820 = vec![
+        E820Entry { addr: 0, size: 0x9fc00, kind: E820Type::Ram },
+        E820Entry { addr: MIB, size: 3 * GIB - MIB, kind: E820Type::Ram },
+        E820Entry { addr: 4 * GIB, size: TIB, kind: E820Type::Ram },
+    ];
+    let nodes = vec![
+        NodeSpec { pxm: 0, cpus: vec![0], memory: vec![NodeMemory { start: 0, end: 5 * GIB, hotpluggable: false }] },
+        NodeSpec {
+            pxm: 1,
+            cpus: vec![1],
+            memory: vec![NodeMemory { start: 5 * GIB, end: 4 * GIB + TIB, hotpluggable: true }],
+        },
+    ];
+    m.srat = Some(build_srat(&nodes));
+    let svg = render(&setup_arch(&m, KernelProfile::V3_14).unwrap());
+    let doc = check(&svg);
+    let node1 = with_class(&doc, "node").nth(1).unwrap();
+    let node0 = with_class(&doc, "node").next().unwrap();
+    let axis = attr(node1, "x") + attr(node1, "width") - attr(node0, "x");
+    // Node 1 is 200 times node 0, yet node 0 keeps over a third of the axis, and node 1's
+    // shortened stretch says so.
+    assert!(attr(node0, "width") > axis / 3.0, "{} of {axis}", attr(node0, "width"));
+    assert!(texts(&doc).iter().any(|t| t.ends_with("GiB not to scale")), "{:?}", texts(&doc));
+    assert!(with_class(&doc, "break").count() >= 2);
+}
+
+#[test]
+fn address_labels_do_not_overlap() {
+    // Labels 10 px high turned 45 degrees overlap unless their anchors are 10 / sin 45° apart.
+    let min_gap = 10.0 / std::f64::consts::FRAC_1_SQRT_2;
+    for m in [Machine::default_machine(), qemu_pc_machine()] {
+        let svg = render(&setup_arch(&m, KernelProfile::V3_13).unwrap());
+        let doc = check(&svg);
+        let mut xs: Vec<f64> = with_class(&doc, "address").map(|n| attr(n, "x")).collect();
+        xs.sort_by(f64::total_cmp);
+        assert!(xs.len() >= 8, "{xs:?}");
+        for w in xs.windows(2) {
+            assert!(w[1] - w[0] >= min_gap, "labels at {} and {}", w[0], w[1]);
+        }
+    }
+}
