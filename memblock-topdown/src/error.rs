@@ -38,6 +38,14 @@ pub enum Error {
         /// The limit as given (`0` is `MEMBLOCK_ALLOC_ACCESSIBLE`).
         max_addr: u64,
     },
+    /// 3.14's `memblock_virt_alloc_try_nid()` found no room even after dropping the node and
+    /// `min_addr`. The kernel panics with this message (every argument as the caller passed
+    /// it); the model returns it instead.
+    #[error(
+        "memblock_virt_alloc_try_nid: Failed to allocate {} bytes align={:#x} nid={} from={:#x} max_addr={:#x}",
+        .0.size, .0.align, .0.nid, .0.min_addr, .0.max_addr
+    )]
+    VirtAllocFailed(crate::allocate::VirtAllocRequest),
 }
 
 impl Error {
@@ -48,6 +56,6 @@ impl Error {
 
     /// Whether the kernel would have panicked here rather than returned.
     pub const fn is_kernel_panic(&self) -> bool {
-        matches!(self, Error::AllocFailed { .. })
+        matches!(self, Error::AllocFailed { .. } | Error::VirtAllocFailed { .. })
     }
 }

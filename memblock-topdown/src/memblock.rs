@@ -237,6 +237,13 @@ impl<P: Placement> Memblock<P> {
         self.log.push(Event::Warn(w));
     }
 
+    /// The first step of a free-range walk that a caller runs itself
+    /// (`for_each_free_mem_range[_reverse]`): in 3.14 a `MAX_NUMNODES` node warns once per
+    /// direction ([`warn_deprecated_nid`](crate::warn_deprecated_nid)).
+    pub fn warn_walk_nid(&mut self, nid: Nid, site: crate::events::NidWarnSite) {
+        crate::search::warn_deprecated_nid(&self.state, nid, &mut self.log, site);
+    }
+
     /// `memblock_allow_resize()`: arrays may be doubled from now on.
     pub fn allow_resize(&mut self) {
         self.state.can_resize = true;
@@ -488,12 +495,8 @@ impl<P: Placement> Memblock<P> {
         let end = if end == MEMBLOCK_ALLOC_ACCESSIBLE { self.state.current_limit } else { end };
         let start = start.max(PAGE_SIZE);
         let end = end.max(start);
-        let any = self.state.config.any_node;
-        if nid == MAX_NUMNODES && any != MAX_NUMNODES {
-            // 3.14: the old wildcard still works, once with a warning.
-            self.log.warn_once(Warning::MaxNumnodesDeprecated);
-        }
-        let nid = if nid == MAX_NUMNODES { any } else { nid };
+        // 3.14's walks still take MAX_NUMNODES as any node, with a warning the placement raises
+        // (spec §A.15 item 4).
         let req = FindRequest { start, end, size, align, nid };
         self.placement.find(&self.state, req, &mut self.log).filter(|&a| a != 0)
     }

@@ -20,7 +20,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write;
 
-use crate::events::Event;
+use crate::events::{Event, NidWarnSite};
 use crate::memblock::Memblock;
 use crate::region::{MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid};
 use crate::region_type::RegionKind;
@@ -233,12 +233,15 @@ impl<P: Placement> OpSet<P> for BaseOps {
             "is_memory" => i32::from(mb.is_memory(a.u64(0)?)).to_string(),
             "is_region_reserved" => i32::from(mb.is_region_reserved(a.u64(0)?, a.u64(1)?)).to_string(),
             "is_region_memory" => i32::from(mb.is_region_memory(a.u64(0)?, a.u64(1)?)).to_string(),
+            // The kernel returns -1 for "no region", so a region whose nid is -1 reads as a miss.
             "search_pfn_nid" => match mb.search_pfn_nid(a.u64(0)?) {
-                Some(p) => format!("{} {:#x} {:#x}", p.nid, p.start_pfn, p.end_pfn),
-                None => "-1".into(),
+                Some(p) if p.nid != -1 => format!("{} {:#x} {:#x}", p.nid, p.start_pfn, p.end_pfn),
+                _ => "-1".into(),
             },
             "free_ranges" | "free_ranges_rev" => {
                 let nid = a.nid(0)?;
+                let site = if op == "free_ranges" { NidWarnSite::Forward } else { NidWarnSite::Reverse };
+                mb.warn_walk_nid(nid, site);
                 let fmt = |r: crate::FreeRange| format!("{:#x} {:#x} {}", r.start, r.end, r.nid);
                 let body = if op == "free_ranges" {
                     listing(op, mb.free_ranges(nid).map(fmt))
@@ -314,7 +317,8 @@ pub fn ops_used(script: &str) -> Vec<&str> {
 
 /// Runs `script` against `mb` with the given op sets (the first that knows an op runs it)
 /// and returns everything it prints. Events are rendered as the kernel's driver printed them:
-/// `WARN:` for warnings, `K:` for messages (and for the debug trace while `debug 1` is on).
+/// `WARN:` for warnings, `K:` for messages (and for the debug trace while `debug 1` is on, in
+/// the memblock's [`TraceFormat`](crate::TraceFormat), every `%pF` rendered as `caller`).
 pub fn run_script<P: Placement>(mb: &mut Memblock<P>, script: &str, sets: &mut [&mut dyn OpSet<P>]) -> String {
     let mut out = String::new();
     mb.log_mut().take();
@@ -329,14 +333,15 @@ pub fn run_script<P: Placement>(mb: &mut Memblock<P>, script: &str, sets: &mut [
             Some(set) => set.exec(mb, op, args),
             None => Err(ParseError),
         };
-        let debug = mb.log().debug();
+        let (debug, format) = (mb.log().debug(), mb.log().format());
         for ev in mb.log_mut().take() {
             match ev {
                 Event::Warn(w) => {
                     let _ = writeln!(out, "WARN: {w}");
                 }
+                // The driver prints every `%pF` as `caller`.
                 ev if !ev.is_debug() || debug => {
-                    let _ = writeln!(out, "K: {ev}");
+                    let _ = writeln!(out, "K: {}", ev.kernel_line(format, Some("caller")));
                 }
                 _ => {}
             }

@@ -2,6 +2,7 @@
 
 use crate::crashkernel::memblock_bottomup::{
     AlignZero, BottomUp, Config, MAX_NUMNODES, NUMA_NO_NODE, REGION_BYTES_3_13, RegionFlags, Semantics, SeriesMemblock,
+    TraceFormat,
 };
 
 /// A kernel version whose early boot the model reproduces.
@@ -96,7 +97,12 @@ impl KernelProfile {
             KernelProfile::V3_12 => p.set_movable_node_config(false),
             // 3.13 to 3.16 carry the `int ret` truncation; the model leaves it off unless asked
             // (spec §A.12), so the series' intended behaviour is what runs.
-            KernelProfile::V3_13 | KernelProfile::V3_14 => {}
+            KernelProfile::V3_13 => {}
+            // 3.14.1 still has the truncation (fixed in 3.17), and prints 3.14's trace.
+            KernelProfile::V3_14 => {
+                p.set_int_ret_bug(true);
+                mb.log_mut().set_format(TraceFormat::V3_14);
+            }
             KernelProfile::Modern => p.set_semantics(Semantics::Modern),
         }
         mb
