@@ -7,8 +7,10 @@
 
 use crate::error::Error;
 use crate::events::{Event, NidWarnSite, Warning};
-use crate::memblock::{AlignZero, Memblock};
-use crate::region::{MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, NUMA_NO_NODE, Nid, RegionFlags, round_up_checked};
+use crate::memblock::{AlignZero, Deviations, Memblock};
+use crate::region::{
+    MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, NUMA_NO_NODE, Nid, RegionFlags, round_up, round_up_checked,
+};
 use crate::region_type::RegionKind;
 
 /// `SMP_CACHE_BYTES` on x86-64: 3.14's alignment for a request of alignment 0.
@@ -20,8 +22,10 @@ impl<P: Placement> Memblock<P> {
     /// on node `nid`, and returns the address; `None` if nothing fits.
     ///
     /// Alignment 0 warns and becomes 8 (3.12/3.13), and the size is rounded up to the
-    /// alignment. A size whose rounding would wrap past 2^64 fails here (the kernel would wrap
-    /// it to 0 and "succeed" with an empty reservation).
+    /// alignment. Like the kernel's, that rounding wraps: a size within `align` of 2^64 becomes
+    /// 0, and the allocation "succeeds" with an empty reservation. With
+    /// [`Deviations::ALLOC_SIZE_NO_WRAP`](crate::Deviations::ALLOC_SIZE_NO_WRAP) it fails
+    /// instead.
     pub fn alloc_base_nid(&mut self, size: u64, align: u64, max_addr: u64, nid: Nid) -> Option<u64> {
         let align = match (align, self.config().align_zero) {
             (0, AlignZero::WarnThenUse(a)) => {
@@ -31,7 +35,11 @@ impl<P: Placement> Memblock<P> {
             (0, AlignZero::Use(a)) => a,
             (a, _) => a,
         };
-        let size = if self.config().round_size { round_up_checked(size, align)? } else { size };
+        let size = match (self.config().round_size, self.config().deviations.contains(Deviations::ALLOC_SIZE_NO_WRAP)) {
+            (false, _) => size,
+            (true, false) => round_up(size, align),
+            (true, true) => round_up_checked(size, align)?,
+        };
         let found = self.find_in_range_node(0, max_addr, size, align, nid)?;
         let caller = self.caller_or("memblock_alloc_base_nid");
         self.reserve_as(found, size, caller).ok()?;

@@ -56,10 +56,10 @@ mod storage;
 
 pub use allocate::{SMP_CACHE_BYTES, VirtAllocRequest};
 pub use dump::DumpAll;
-pub use error::Error;
+pub use error::{Bug, Error};
 pub use events::{Event, EventLog, KernelLine, NidWarnSite, TraceFormat, Warning};
 pub use iter::{FreeRange, FreeRanges, FreeRangesRev, PfnRange, RegionFilter};
-pub use memblock::{AlignZero, Config, Memblock, MemblockState, UNKNOWN_CALLER};
+pub use memblock::{AlignZero, Config, Deviations, Memblock, MemblockState, UNKNOWN_CALLER};
 pub use query::{ArrayInfo, PfnNid};
 pub use region::{
     INIT_MEMBLOCK_REGIONS, Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE, Nid,

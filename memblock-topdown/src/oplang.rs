@@ -34,6 +34,20 @@ pub enum Outcome {
     Result(String),
     /// The operation panicked the kernel with this message; the script stops.
     Panic(String),
+    /// A `BUG_ON` fired (its condition as the kernel's source writes it); the script stops.
+    Bug(String),
+}
+
+impl Outcome {
+    /// The outcome of an operation that returns an `int` status: `NAME = 0` or `NAME =
+    /// -errno`, or the `BUG_ON` that stopped the kernel.
+    pub fn status(op: &str, r: Result<(), crate::Error>) -> Outcome {
+        match r {
+            Ok(()) => Outcome::Result(format!("{op} = 0")),
+            Err(crate::Error::Bug(bug)) => Outcome::Bug(bug.kernel_text().into()),
+            Err(e) => Outcome::Result(format!("{op} = {}", e.errno())),
+        }
+    }
 }
 
 /// A line the interpreter could not read.
@@ -160,13 +174,6 @@ const BASE_OPS: &[&str] = &[
     "reserved_regions_info",
 ];
 
-fn status(r: Result<(), crate::Error>) -> i32 {
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.errno(),
-    }
-}
-
 fn hex(v: Option<u64>) -> String {
     format!("{:#x}", v.unwrap_or(0))
 }
@@ -178,12 +185,12 @@ impl<P: Placement> OpSet<P> for BaseOps {
 
     fn exec(&mut self, mb: &mut Memblock<P>, op: &str, a: Args<'_>) -> Result<Outcome, ParseError> {
         let value: String = match op {
-            "add" => status(mb.add(a.u64(0)?, a.u64(1)?)).to_string(),
-            "add_node" => status(mb.add_node(a.u64(0)?, a.u64(1)?, a.nid(2)?)).to_string(),
-            "reserve" => status(mb.reserve_as(a.u64(0)?, a.u64(1)?, "caller")).to_string(),
-            "remove" => status(mb.remove(a.u64(0)?, a.u64(1)?)).to_string(),
-            "free" => status(mb.free_as(a.u64(0)?, a.u64(1)?, "caller")).to_string(),
-            "set_node" => status(mb.set_node(a.u64(0)?, a.u64(1)?, a.nid(2)?)).to_string(),
+            "add" => return Ok(Outcome::status(op, mb.add(a.u64(0)?, a.u64(1)?))),
+            "add_node" => return Ok(Outcome::status(op, mb.add_node(a.u64(0)?, a.u64(1)?, a.nid(2)?))),
+            "reserve" => return Ok(Outcome::status(op, mb.reserve_as(a.u64(0)?, a.u64(1)?, "caller"))),
+            "remove" => return Ok(Outcome::status(op, mb.remove(a.u64(0)?, a.u64(1)?))),
+            "free" => return Ok(Outcome::status(op, mb.free_as(a.u64(0)?, a.u64(1)?, "caller"))),
+            "set_node" => return Ok(Outcome::status(op, mb.set_node(a.u64(0)?, a.u64(1)?, a.nid(2)?))),
             "isolate" => match mb.isolate_range(RegionKind::Memory, a.u64(0)?, a.u64(1)?) {
                 Ok((s, e)) => format!("0 {s} {e}"),
                 Err(err) => format!("{} 0 0", err.errno()),
@@ -353,6 +360,10 @@ pub fn run_script<P: Placement>(mb: &mut Memblock<P>, script: &str, sets: &mut [
             }
             Ok(Outcome::Panic(msg)) => {
                 let _ = writeln!(out, "PANIC: {msg}");
+                break;
+            }
+            Ok(Outcome::Bug(condition)) => {
+                let _ = writeln!(out, "BUG: {condition}");
                 break;
             }
             Err(ParseError) => {

@@ -37,10 +37,6 @@ const HOTPLUG_OPS: &[&str] = &[
     "memory_regions_info",
 ];
 
-fn status(r: Result<(), crate::memblock_bottomup::Error>) -> i32 {
-    r.map_or_else(|e| e.errno(), |()| 0)
-}
-
 /// `SIZE ALIGN MIN MAX NID`.
 fn virt_request(a: &Args<'_>) -> Result<VirtAllocRequest, ParseError> {
     Ok(VirtAllocRequest { size: a.u64(0)?, align: a.u64(1)?, min_addr: a.u64(2)?, max_addr: a.u64(3)?, nid: a.nid(4)? })
@@ -53,8 +49,8 @@ impl OpSet<BottomUpPlacement> for HotplugOps {
 
     fn exec(&mut self, mb: &mut SeriesMemblock, op: &str, a: Args<'_>) -> Result<Outcome, ParseError> {
         let value = match op {
-            "mark_hotplug" => format!("{}", status(mb.mark_hotplug(a.u64(0)?, a.u64(1)?))),
-            "clear_hotplug" => format!("{}", status(mb.clear_hotplug(a.u64(0)?, a.u64(1)?))),
+            "mark_hotplug" => return Ok(Outcome::status(op, mb.mark_hotplug(a.u64(0)?, a.u64(1)?))),
+            "clear_hotplug" => return Ok(Outcome::status(op, mb.clear_hotplug(a.u64(0)?, a.u64(1)?))),
             "movable_node" => {
                 // `movable_node_enabled` only: the script sets the direction itself.
                 mb.config_mut().skip_top_down = KernelProfile::V3_14.memblock_config(a.flag(0)?).skip_top_down;
