@@ -372,8 +372,15 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     let tables = dm.pgt_pages().len();
     step("init_mem_mapping", format!("{tables} page-table pages, max_pfn_mapped {:#x}", dm.max_pfn_mapped()));
     if let Err(e) = mapped {
-        boot.panic = Some(e.to_string());
-        lg.k(format!("Kernel panic - not syncing: {e}"));
+        // 3.13.11's truncated table address that is not RAM: the kernel faults, it does not
+        // panic with a message.
+        if matches!(e, movable_node::x86_mm_bottomup::x86_mm_mapping::Error::ClearPageFault { .. }) {
+            boot.panic = Some(format!("FAULT: {e}"));
+            lg.k(format!("FAULT: {e}"));
+        } else {
+            boot.panic = Some(e.to_string());
+            lg.k(format!("Kernel panic - not syncing: {e}"));
+        }
         boot.direct_map = Some(dm);
         return Ok(finish(boot, mb, lg, steps));
     }

@@ -23,7 +23,8 @@ use integration::{html, json, report, svg};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Kernel profile: 3.12 (before the series), 3.13 (the series), 3.14 (with its follow-up), 6.1.
+    /// Kernel profile: 3.12 (before the series), 3.13 (the series), 3.13.11 (the series as
+    /// released, `int ret` bug included), 3.14 (with its follow-up), 6.1.
     #[arg(long, default_value = "3.13")]
     profile: String,
     /// A machine description (TOML, see integration/MACHINE.md).
@@ -137,7 +138,7 @@ fn main() -> ExitCode {
         return integration::replay::run(args);
     }
     let Some(profile) = KernelProfile::from_name(&cli.profile) else {
-        eprintln!("bootsim: unknown profile {:?} (use 3.12, 3.13, 3.14 or 6.1)", cli.profile);
+        eprintln!("bootsim: unknown profile {:?} (use 3.12, 3.13, 3.13.11, 3.14 or 6.1)", cli.profile);
         return ExitCode::from(2);
     };
     let machine = match machine(&cli) {

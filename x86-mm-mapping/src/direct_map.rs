@@ -219,6 +219,12 @@ impl DirectMap {
     /// serves while it has room and `can_use_brk_pgt` allows; after that memblock, but only
     /// inside `[min_pfn_mapped, max_pfn_mapped)`, since a table must be reachable through the
     /// mapping to be cleared. The search follows memblock's direction.
+    ///
+    /// The page is cleared through the direct mapping: an address memblock does not know as
+    /// memory (which only the `int ret` truncation returns) is [`Error::ClearPageFault`], where
+    /// the kernel faults. A truncated address that is memory is used as it is, even when it is
+    /// handed out again (the untruncated block stays free, so the next search finds it again):
+    /// the page is cleared again and then serves two tables, as in the kernel.
     pub fn alloc_low_page<P: Placement>(&mut self, mb: &mut Memblock<P>) -> Result<u64, Error> {
         let (pa, source) = if self.pgt_buf.end + 1 > self.pgt_buf.top || !self.can_use_brk_pgt {
             if self.min_pfn_mapped >= self.max_pfn_mapped {
@@ -237,6 +243,9 @@ impl DirectMap {
             let reserved = mb.reserve_as(pa, PAGE_SIZE, "alloc_low_pages");
             self.absorb(mb, before);
             reserved?;
+            if !mb.is_region_memory(pa, PAGE_SIZE) {
+                return Err(Error::ClearPageFault { pa });
+            }
             (pa, PgtSource::Memblock)
         } else {
             let pa = self.pgt_buf.end << PAGE_SHIFT;
