@@ -8,7 +8,7 @@ use movable_node::crashkernel::{
     reserve_crashkernel_before_srat,
 };
 use movable_node::memblock_bottomup::{
-    BottomUp, Event, Label, MAX_NUMNODES, Nid, PAGE_SIZE, SeriesMemblock, page_align,
+    BottomUp, Event, Label, MAX_NUMNODES, Nid, PAGE_SIZE, SeriesMemblock, TraceFormat, page_align,
 };
 use movable_node::numa::{NumaEvent, NumaParams, NumaState, x86_numa_init};
 use movable_node::param::{MovableNode, cmdline_parse_movable_node};
@@ -196,6 +196,8 @@ struct Logger {
     warnings: Vec<String>,
     mb_seen: usize,
     debug: bool,
+    /// The profile's `memblock=debug` format (3.14 prints inclusive ends and flags).
+    trace: TraceFormat,
 }
 
 impl Logger {
@@ -210,7 +212,7 @@ impl Logger {
                 self.lines.push(format!("WARNING: {w}"));
             }
             ev if !ev.is_debug() => self.lines.push(ev.to_string()),
-            ev if self.debug => self.lines.push(ev.to_string()),
+            ev if self.debug => self.lines.push(ev.kernel_line(self.trace, None).to_string()),
             _ => {}
         }
     }
@@ -243,7 +245,8 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     if !in_ram {
         return Err(BootError::KernelOutsideRam { start: k.text, end: k.bss_stop - 1 });
     }
-    let mut lg = Logger { lines: Vec::new(), warnings: Vec::new(), mb_seen: 0, debug: params.memblock_debug };
+    let trace = profile.memblock(k.end, false).log().format();
+    let mut lg = Logger { lines: Vec::new(), warnings: Vec::new(), mb_seen: 0, debug: params.memblock_debug, trace };
     lg.k(format!("Linux version {} (bootsim model)", profile.name()));
     lg.k(format!("Command line: {}", machine.cmdline));
     lg.k("e820: BIOS-provided physical RAM map:");
