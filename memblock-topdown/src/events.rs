@@ -52,7 +52,8 @@ pub enum Warning {
     /// `WARN_ONCE` of `memblock_find_in_range_node()` after patch 2: a bottom-up search above
     /// the kernel found nothing and memblock fell back to top-down.
     BottomUpFailed,
-    /// The 3.14 one-time warning for an iterator or search called with `MAX_NUMNODES`.
+    /// The 3.14 one-time warning for an iterator or search called with `MAX_NUMNODES`, raised
+    /// at three separate one-time sites ([`NidWarnSite`], [`EventLog::warn_max_numnodes`]).
     MaxNumnodesDeprecated,
 }
 

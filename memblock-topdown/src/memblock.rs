@@ -456,7 +456,7 @@ impl<P: Placement> Memblock<P> {
         // The splits at the edges were removed or border the removed range: nothing new to merge.
         ty.restore_unmerged(was_unmerged);
         let warning = ty.remove_range(start..end);
-        ty.recheck_order();
+        ty.recheck_order_if_needed();
         if let Some(w) = warning {
             self.warn(w);
         }

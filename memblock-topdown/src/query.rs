@@ -161,6 +161,9 @@ impl<P: Placement> Memblock<P> {
         }
         if wrapped {
             self.memory_mut().recheck_order();
+        } else {
+            // A removal may have taken out the region that wrapped in an earlier trim.
+            self.memory_mut().recheck_order_if_needed();
         }
     }
 

@@ -164,9 +164,16 @@ impl RegionType {
         self.out_of_order
     }
 
-    /// Looks again whether any neighbours overlap (after a trim or a removal).
+    /// Looks again whether any neighbours overlap (after a trim that wrapped).
     pub(crate) fn recheck_order(&mut self) {
         self.out_of_order = self.regions().windows(2).any(|w| w[0].end() > w[1].base);
+    }
+
+    /// After a removal: an array out of order may be in order again (a sorted one stays so).
+    pub(crate) fn recheck_order_if_needed(&mut self) {
+        if self.out_of_order {
+            self.recheck_order();
+        }
     }
 
     pub(crate) fn regions_mut(&mut self) -> &mut [Region] {
