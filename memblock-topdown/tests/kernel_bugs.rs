@@ -79,3 +79,15 @@ fn the_opt_in_deviation_drops_the_region_and_never_bugs() {
     assert_eq!(mb.memory().total_size(), 0x1000);
     assert_eq!(mb.add(0x10000, 0x1000), Ok(()));
 }
+
+#[test]
+fn a_later_trim_that_removes_the_disorder_restores_the_order() {
+    // align 2^63: [0x1000, 0x2000) rounds to [2^63, 0) and goes; [0, 0xffff_ffff_ffff_f000)
+    // becomes [0, 2^63). One region: in order, and merges work again.
+    let mut mb = wrapped();
+    mb.trim_memory(1 << 63);
+    let got: Vec<(u64, u64)> = mb.memory().regions().iter().map(|r| (r.base, r.size)).collect();
+    assert_eq!(got, [(0, 1 << 63)]);
+    assert!(!mb.memory().is_out_of_order());
+    assert_eq!(mb.add((1 << 63) + 0x1000, 0x1000), Ok(()));
+}
