@@ -1280,7 +1280,7 @@ impl<'t> Engine<'t> {
         }
         what.push_str(&format!(
             "; NODE_DATA: memblock_phys_alloc_try_nid({node_data_size:#x}, 64, nid) for each node{}",
-            if self.profile == KernelProfile::V3_13 || self.profile == KernelProfile::V3_12 {
+            if !self.profile.has_hotplug_flags() {
                 " (node-local only)"
             } else {
                 ""
