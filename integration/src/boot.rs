@@ -7,7 +7,7 @@ use movable_node::crashkernel::{
     CrashKernel, CrashParams, Error as CrashError, Profile as MemparseProfile, initmem_init, reserve_crashkernel,
     reserve_crashkernel_before_srat,
 };
-use movable_node::memblock_bottomup::{BottomUp, Event, Nid, PAGE_SIZE, SeriesMemblock, page_align};
+use movable_node::memblock_bottomup::{BottomUp, Event, Nid, PAGE_SIZE, SeriesMemblock, TraceFormat, page_align};
 use movable_node::numa::{NumaEvent, NumaParams, NumaState, x86_numa_init};
 use movable_node::param::{MovableNode, cmdline_parse_movable_node};
 use movable_node::verdict::{Labelled, NodeVerdict, hotplug_verdicts, labelled_reservations};
@@ -152,6 +152,8 @@ struct Logger {
     warnings: Vec<String>,
     mb_seen: usize,
     debug: bool,
+    /// The profile's `memblock=debug` format (3.14 prints inclusive ends and flags).
+    trace: TraceFormat,
 }
 
 impl Logger {
@@ -166,7 +168,7 @@ impl Logger {
                 self.lines.push(format!("WARNING: {w}"));
             }
             ev if !ev.is_debug() => self.lines.push(ev.to_string()),
-            ev if self.debug => self.lines.push(ev.to_string()),
+            ev if self.debug => self.lines.push(ev.kernel_line(self.trace, None).to_string()),
             _ => {}
         }
     }
@@ -199,7 +201,8 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     if !in_ram {
         return Err(BootError::KernelOutsideRam { start: k.text, end: k.bss_stop - 1 });
     }
-    let mut lg = Logger { lines: Vec::new(), warnings: Vec::new(), mb_seen: 0, debug: params.memblock_debug };
+    let trace = profile.memblock(k.end, false).log().format();
+    let mut lg = Logger { lines: Vec::new(), warnings: Vec::new(), mb_seen: 0, debug: params.memblock_debug, trace };
     lg.k(format!("Linux version {} (bootsim model)", profile.name()));
     lg.k(format!("Command line: {}", machine.cmdline));
     lg.k("e820: BIOS-provided physical RAM map:");
@@ -328,8 +331,15 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     let tables = dm.pgt_pages().len();
     step("init_mem_mapping", format!("{tables} page-table pages, max_pfn_mapped {:#x}", dm.max_pfn_mapped()));
     if let Err(e) = mapped {
-        boot.panic = Some(e.to_string());
-        lg.k(format!("Kernel panic - not syncing: {e}"));
+        // 3.13.11's truncated table address that is not RAM: the kernel faults, it does not
+        // panic with a message.
+        if matches!(e, movable_node::x86_mm_bottomup::x86_mm_mapping::Error::ClearPageFault { .. }) {
+            boot.panic = Some(format!("FAULT: {e}"));
+            lg.k(format!("FAULT: {e}"));
+        } else {
+            boot.panic = Some(e.to_string());
+            lg.k(format!("Kernel panic - not syncing: {e}"));
+        }
         boot.direct_map = Some(dm);
         return Ok(finish(boot, mb, lg, steps));
     }

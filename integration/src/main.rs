@@ -43,8 +43,8 @@ use integration::{html, json, report, svg};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Kernel profile: 3.12 (before the series), 3.13 (the series), 3.14 (with its follow-up),
-    /// 6.1. Default: the kernel the input names (a boot log's Linux version line, the running
+    /// Kernel profile: 3.12 (before the series), 3.13 (the series), 3.13.11 (the series as
+    /// released, `int ret` bug included), 3.14 (with its follow-up), 6.1. Default: the kernel the input names (a boot log's Linux version line, the running
     /// kernel with --from-host), else 3.13.
     #[arg(long)]
     profile: Option<String>,
@@ -162,8 +162,9 @@ fn initrd(s: &str) -> Result<(u64, u64), Failure> {
 
 fn profile(cli: &Cli, detected: Option<(Release, Source)>) -> Result<ProfileChoice, Failure> {
     if let Some(name) = &cli.profile {
-        let p = KernelProfile::from_name(name)
-            .ok_or_else(|| Failure::input(format!("unknown profile {name:?} (use 3.12, 3.13, 3.14 or 6.1)")))?;
+        let p = KernelProfile::from_name(name).ok_or_else(|| {
+            Failure::input(format!("unknown profile {name:?} (use 3.12, 3.13, 3.13.11, 3.14 or 6.1)"))
+        })?;
         return Ok(ProfileChoice::flag(p, "--profile"));
     }
     Ok(match detected {

@@ -50,10 +50,23 @@ fn json_parses_back_and_svg_and_html_are_written() {
 }
 
 #[test]
+fn the_3_13_11_profile_is_accepted_and_named() {
+    let o = bootsim(&["--profile", "3.13.11"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.starts_with(
+            "profile 3.13.11 (--profile)\nbootsim: default: two sockets, node 1 hotpluggable under Linux 3.13.11\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn unknown_profile_is_a_usage_error() {
     let o = bootsim(&["--profile", "2.6"]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(stderr(&o).trim(), "bootsim: unknown profile \"2.6\" (use 3.12, 3.13, 3.14 or 6.1)");
+    assert_eq!(stderr(&o).trim(), "bootsim: unknown profile \"2.6\" (use 3.12, 3.13, 3.13.11, 3.14 or 6.1)");
 }
 
 #[test]

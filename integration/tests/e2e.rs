@@ -319,3 +319,23 @@ fn ram_above_64_tib_gets_no_memory_blocks() {
     assert_eq!(blocks.block_size, 128 << 20);
     assert_eq!(blocks.blocks.len(), 256);
 }
+
+#[test]
+fn a_kernel_above_2_gib_under_3_13_11_faults_in_clear_page() {
+    // The built-in machine with its kernel at 2 GiB and a CPU without 1 GiB pages: with
+    // movable_node the direct mapping runs bottom-up from _end, and once BRK is used up a page
+    // table comes from memblock, bottom-up above _end, i.e. in [2 GiB, 4 GiB). 3.13.11's int
+    // keeps the low 32 bits and sign-extends them: 0xffffffff8xxxxxxx, which is not RAM, and
+    // clear_page() faults. The fixed 3.13 boots on.
+    let mut m = Machine::default_machine();
+    m.kernel.text = 0x8000_0000;
+    m.kernel.bss_stop = 0x8340_0000;
+    m.kernel.end = 0x8343_0000;
+    m.cpu.gbpages = false;
+    let shipped = boot(&m, KernelProfile::V3_13_11);
+    let panic = shipped.panic.clone().unwrap_or_default();
+    assert!(panic.starts_with("FAULT: clear_page pa=0xffffffff8"), "{panic}");
+    let fixed = boot(&m, KernelProfile::V3_13);
+    assert_eq!(fixed.panic, None);
+    assert!(memblock_tables(&fixed).iter().all(|&pa| pa >= m.kernel.end));
+}

@@ -1,8 +1,8 @@
 //! The direction of the search: patch 2's bottom-up mode as a placement policy.
 
 use memblock_topdown::{
-    EventLog, FindRequest, FreeRanges, Memblock, MemblockState, Placement, RegionFilter, Warning, find_range_top_down,
-    round_up,
+    EventLog, FindRequest, FreeRanges, Memblock, MemblockState, NidWarnSite, Placement, RegionFilter, Warning,
+    find_range_top_down, round_up, warn_deprecated_nid,
 };
 
 /// Which kernel's bottom-up rule to follow.
@@ -113,13 +113,23 @@ impl BottomUpPlacement {
 impl Placement for BottomUpPlacement {
     #[inline]
     fn find(&mut self, state: &MemblockState, req: FindRequest, log: &mut EventLog) -> Option<u64> {
+        // Each walk's first step warns about a MAX_NUMNODES node in 3.14 (spec §A.15 item 4):
+        // forward, then the fallback warning, then reverse.
+        let top_down = |log: &mut EventLog| {
+            warn_deprecated_nid(state, req.nid, log, NidWarnSite::Reverse);
+            find_range_top_down(state, req)
+        };
         if !self.bottom_up {
-            return find_range_top_down(state, req);
+            return top_down(log);
         }
         match self.semantics {
-            Semantics::Modern => find_range_bottom_up(state, req),
+            Semantics::Modern => {
+                warn_deprecated_nid(state, req.nid, log, NidWarnSite::Forward);
+                find_range_bottom_up(state, req)
+            }
             Semantics::Series if req.end > self.kernel_end => {
                 let above_kernel = FindRequest { start: req.start.max(self.kernel_end), ..req };
+                warn_deprecated_nid(state, req.nid, log, NidWarnSite::Forward);
                 if let Some(addr) = self.bottom_up_result(find_range_bottom_up(state, above_kernel)) {
                     return Some(addr);
                 }
@@ -130,9 +140,9 @@ impl Placement for BottomUpPlacement {
                     self.warned = true;
                     log.push(memblock_topdown::Event::Warn(Warning::BottomUpFailed));
                 }
-                find_range_top_down(state, req)
+                top_down(log)
             }
-            Semantics::Series => find_range_top_down(state, req),
+            Semantics::Series => top_down(log),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use memblock_bottomup::{
     BottomUp, Error, Event, FreeRange, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, Nid, PAGE_SIZE, Region, SeriesMemblock,
-    Warning,
+    Warning, round_up,
 };
 use memblock_topdown::reference::{Direction, Reference};
 use proptest::prelude::*;
@@ -26,8 +26,12 @@ enum Op {
     SetBottomUp { on: bool },
 }
 
+/// Where ranges start: a low window from 0, and a window ending at U64_MAX (sizes are capped
+/// there, and `round_up` of a start near the top wraps, spec §G.5).
+const HIGH: u64 = u64::MAX - 0x4_0000;
+
 fn base() -> impl Strategy<Value = u64> {
-    (0u64..0x400).prop_map(|k| k * 0x100)
+    prop_oneof![4 => (0u64..0x400).prop_map(|k| k * 0x100), 1 => (0u64..0x400).prop_map(|k| HIGH + k * 0x100)]
 }
 
 fn size() -> impl Strategy<Value = u64> {
@@ -38,17 +42,36 @@ fn nid() -> impl Strategy<Value = Nid> {
     prop_oneof![(0i32..4), Just(MAX_NUMNODES)]
 }
 
+/// Powers of two, and alignments that are not (mask arithmetic, spec §G.5).
 fn align() -> impl Strategy<Value = u64> {
-    (0u32..=14).prop_map(|s| 1u64 << s)
+    prop_oneof![
+        6 => (0u32..=14).prop_map(|s| 1u64 << s),
+        1 => prop::sample::select(vec![3u64, 0x30, 0x1001, 0x1800, 0x3000, 0x8000_0000_0000_0001]),
+    ]
 }
 
-/// In the window, ANYWHERE, or ACCESSIBLE.
+/// In either window, ANYWHERE, or ACCESSIBLE.
 fn end() -> impl Strategy<Value = u64> {
-    prop_oneof![(1u64..0x500).prop_map(|k| k * 0x100), Just(u64::MAX), Just(MEMBLOCK_ALLOC_ACCESSIBLE)]
+    prop_oneof![
+        6 => (1u64..0x500).prop_map(|k| k * 0x100),
+        2 => (1u64..0x400).prop_map(|k| HIGH + k * 0x100),
+        1 => Just(u64::MAX),
+        1 => Just(MEMBLOCK_ALLOC_ACCESSIBLE),
+    ]
 }
 
 fn kernel_end() -> impl Strategy<Value = u64> {
-    prop_oneof![6 => (0u64..0x500).prop_map(|k| k * 0x100 + (k & 0x7)), 1 => Just(0), 1 => Just(u64::MAX)]
+    prop_oneof![
+        6 => (0u64..0x500).prop_map(|k| k * 0x100 + (k & 0x7)),
+        2 => (0u64..0x400).prop_map(|k| HIGH + k * 0x100 + (k & 0x7)),
+        1 => Just(0),
+        1 => Just(u64::MAX),
+    ]
+}
+
+/// Small, or within 64 bytes of 2^64 (rounded up, it wraps to 0 for larger alignments).
+fn alloc_size() -> impl Strategy<Value = u64> {
+    prop_oneof![8 => 1u64..0x4000, 1 => (0u64..0x40).prop_map(|k| u64::MAX - k)]
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -58,8 +81,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (base(), size()).prop_map(|(base, size)| Op::Remove { base, size }),
         4 => (base(), size()).prop_map(|(base, size)| Op::Reserve { base, size }),
         3 => (base(), size()).prop_map(|(base, size)| Op::Free { base, size }),
-        6 => ((1u64..0x4000), align(), nid()).prop_map(|(size, align, nid)| Op::AllocNid { size, align, nid }),
-        2 => ((1u64..0x4000), align(), end()).prop_map(|(size, align, max_addr)| Op::AllocBase { size, align, max_addr }),
+        6 => (alloc_size(), align(), nid()).prop_map(|(size, align, nid)| Op::AllocNid { size, align, nid }),
+        2 => (alloc_size(), align(), end()).prop_map(|(size, align, max_addr)| Op::AllocBase { size, align, max_addr }),
         5 => (base(), end(), (1u64..0x8000), align(), nid())
             .prop_map(|(start, end, size, align, nid)| Op::Find { start, end, size, align, nid }),
         1 => end().prop_map(|limit| Op::SetLimit { limit }),
@@ -157,8 +180,10 @@ fn step(mb: &mut SeriesMemblock, rf: &mut Reference, ex: &mut Expect, op: &Op) {
             ex.fallbacks += usize::from(path == Path::Fallback);
             assert_eq!(got, want, "find_in_range_node({start:#x}, {end:#x}, {size:#x}, {align:#x}, {nid}) {path:?}");
             if let (Some(addr), Path::BottomUp) = (got, path) {
-                // Bottom-up answers lie at or above max(start, kernel_end), aligned.
-                assert!(addr >= start.max(kernel_end) && addr % align == 0);
+                // Bottom-up answers lie at or above max(start, kernel_end) (a candidate that
+                // wrapped past 2^64 is 0, "not found"), aligned for a power-of-two alignment.
+                assert!(addr >= start.max(kernel_end));
+                assert!(!align.is_power_of_two() || addr % align == 0);
             }
         }
         Op::SetLimit { limit } => {
@@ -178,8 +203,9 @@ fn alloc(
     (size, align, max_addr, nid): (u64, u64, u64, Nid),
 ) {
     let got = mb.alloc_base_nid(size, align, max_addr, nid);
-    // 3.13: the size is rounded up to the (power-of-two) alignment before the search.
-    let size = size.next_multiple_of(align);
+    // 3.13: the size is rounded up to the alignment before the search, with the kernel's mask
+    // arithmetic (which wraps to 0 near 2^64: an empty reservation).
+    let size = round_up(size, align);
     let (want, path) = series_find(rf, bottom_up, kernel_end, (0, max_addr, size, align, nid));
     ex.fallbacks += usize::from(path == Path::Fallback);
     if got.is_none() && want.is_some() && mb.reserved().cnt() == 128 {

@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::memblock::MemblockState;
+use crate::printk::alt_hex;
 use crate::region::MAX_NUMNODES;
 use crate::region_type::RegionType;
 
@@ -31,12 +32,12 @@ impl DumpAll<'_> {
     pub fn log(&self) {
         log::info!("MEMBLOCK configuration:");
         log::info!(
-            " memory size = {:#x} reserved size = {:#x}",
-            self.state.memory().total_size(),
-            self.state.reserved().total_size()
+            " memory size = {} reserved size = {}",
+            alt_hex(self.state.memory().total_size(), 0),
+            alt_hex(self.state.reserved().total_size(), 0)
         );
         for ty in [self.state.memory(), self.state.reserved()] {
-            log::info!(" {}.cnt  = {:#x}", ty.kind().name(), ty.cnt());
+            log::info!(" {}.cnt  = {}", ty.kind().name(), alt_hex(ty.cnt() as u64, 0));
             for i in 0..ty.cnt() {
                 log::info!("{}", RegionLine { ty, i, flags: self.flags });
             }
@@ -55,18 +56,18 @@ impl fmt::Display for RegionLine<'_> {
         let Some(r) = self.ty.entry(self.i) else { return Ok(()) };
         write!(
             f,
-            " {}[{:#x}]\t[{:#016x}-{:#016x}], {:#x} bytes",
+            " {}[{}]\t[{}-{}], {} bytes",
             self.ty.kind().name(),
-            self.i,
-            r.base,
-            r.base.wrapping_add(r.size).wrapping_sub(1),
-            r.size
+            alt_hex(self.i as u64, 0),
+            alt_hex(r.base, 16),
+            alt_hex(r.base.wrapping_add(r.size).wrapping_sub(1), 16),
+            alt_hex(r.size, 0)
         )?;
         if r.nid != MAX_NUMNODES {
             write!(f, " on node {}", r.nid)?;
         }
         if self.flags {
-            write!(f, " flags: {:#x}", r.flags.bits())?;
+            write!(f, " flags: {}", alt_hex(r.flags.bits(), 0))?;
         }
         Ok(())
     }
@@ -77,12 +78,12 @@ impl fmt::Display for DumpAll<'_> {
         writeln!(f, "MEMBLOCK configuration:")?;
         writeln!(
             f,
-            " memory size = {:#x} reserved size = {:#x}",
-            self.state.memory().total_size(),
-            self.state.reserved().total_size()
+            " memory size = {} reserved size = {}",
+            alt_hex(self.state.memory().total_size(), 0),
+            alt_hex(self.state.reserved().total_size(), 0)
         )?;
         for ty in [self.state.memory(), self.state.reserved()] {
-            writeln!(f, " {}.cnt  = {:#x}", ty.kind().name(), ty.cnt())?;
+            writeln!(f, " {}.cnt  = {}", ty.kind().name(), alt_hex(ty.cnt() as u64, 0))?;
             for i in 0..ty.cnt() {
                 writeln!(f, "{}", RegionLine { ty, i, flags: self.flags })?;
             }

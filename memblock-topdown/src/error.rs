@@ -4,6 +4,32 @@
 
 use crate::region_type::RegionKind;
 
+/// A `BUG_ON` of the kernel's memblock code that the model reproduces: the kernel stops
+/// there, and so does the model, with the condition's source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Bug {
+    /// `memblock_merge_regions()` met two neighbours that overlap: the array lost its order,
+    /// which only a `memblock_trim_memory()` that wrapped past 2^64 does (spec §G.5).
+    MergeOverlap,
+}
+
+impl Bug {
+    /// The `BUG_ON` as the kernel's source writes it.
+    pub const fn kernel_text(self) -> &'static str {
+        match self {
+            Bug::MergeOverlap => "BUG_ON(this->base + this->size > next->base)",
+        }
+    }
+
+    /// The kernel function that holds it.
+    pub const fn function(self) -> &'static str {
+        match self {
+            Bug::MergeOverlap => "memblock_merge_regions",
+        }
+    }
+}
+
 /// What went wrong in a memblock operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -38,6 +64,19 @@ pub enum Error {
         /// The limit as given (`0` is `MEMBLOCK_ALLOC_ACCESSIBLE`).
         max_addr: u64,
     },
+    /// 3.14's `memblock_virt_alloc_try_nid()` found no room even after dropping the node and
+    /// `min_addr`. The kernel panics with this message (every argument as the caller passed
+    /// it); the model returns it instead.
+    #[error(
+        "memblock_virt_alloc_try_nid: Failed to allocate {} bytes align={:#x} nid={} from={:#x} max_addr={:#x}",
+        .0.size, .0.align, .0.nid, .0.min_addr, .0.max_addr
+    )]
+    VirtAllocFailed(crate::allocate::VirtAllocRequest),
+    /// A `BUG_ON` fired: the kernel stops here, and nothing after it is modelled. The model
+    /// stops just before the failing check (a merge pass may have joined earlier neighbours
+    /// first in the kernel); the memblock should not be used further.
+    #[error("kernel BUG in {}(): {}", .0.function(), .0.kernel_text())]
+    Bug(Bug),
 }
 
 impl Error {
@@ -48,6 +87,6 @@ impl Error {
 
     /// Whether the kernel would have panicked here rather than returned.
     pub const fn is_kernel_panic(&self) -> bool {
-        matches!(self, Error::AllocFailed { .. })
+        matches!(self, Error::AllocFailed { .. } | Error::VirtAllocFailed { .. } | Error::Bug(_))
     }
 }

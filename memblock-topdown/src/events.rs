@@ -7,8 +7,34 @@
 
 use core::fmt;
 
+use crate::allocate::VirtAllocRequest;
+use crate::printk::alt_hex;
 use crate::region::Label;
 use crate::region_type::RegionKind;
+
+/// How the modelled kernel prints its `memblock=debug` trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum TraceFormat {
+    /// 3.12 and 3.13: `memblock_reserve: [%#016llx-%#016llx] %pF`, the end printed as
+    /// `base + size` (exclusive).
+    #[default]
+    Series,
+    /// 3.14: `memblock_reserve: [%#016llx-%#016llx] flags %#02lx %pF` and `memblock_free`
+    /// with the end printed as `base + size - 1` (inclusive; it wraps for size 0 at base 0).
+    V3_14,
+}
+
+/// The one-time sites of 3.14's `Usage of MAX_NUMNODES is deprecated` warning: each
+/// `WARN_ONCE` fires at most once per boot, independently of the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NidWarnSite {
+    /// `__next_free_mem_range()`: the forward walk (bottom-up searches, `for_each_free_mem_range`).
+    Forward,
+    /// `__next_free_mem_range_rev()`: the reverse walk (top-down searches and fallbacks).
+    Reverse,
+    /// `memblock_virt_alloc_internal()`, which converts the node itself before searching.
+    VirtAlloc,
+}
 
 /// A kernel warning (`WARN_ON`, `WARN_ONCE`) that memblock or a layer above it raised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,7 +52,8 @@ pub enum Warning {
     /// `WARN_ONCE` of `memblock_find_in_range_node()` after patch 2: a bottom-up search above
     /// the kernel found nothing and memblock fell back to top-down.
     BottomUpFailed,
-    /// The 3.14 one-time warning for an iterator or search called with `MAX_NUMNODES`.
+    /// The 3.14 one-time warning for an iterator or search called with `MAX_NUMNODES`, raised
+    /// at three separate one-time sites ([`NidWarnSite`], [`EventLog::warn_max_numnodes`]).
     MaxNumnodesDeprecated,
 }
 
@@ -92,33 +119,103 @@ pub enum Event {
         /// `max` before.
         from: usize,
     },
+    /// The entry line of 3.14's `memblock_virt_alloc_try_nid[_nopanic]()` (a debug line):
+    /// `<function>: %llu bytes align=0x%llx nid=%d from=0x%llx max_addr=0x%llx %pF`, with the
+    /// caller's arguments as passed.
+    VirtAlloc {
+        /// `memblock_virt_alloc_try_nid` or `memblock_virt_alloc_try_nid_nopanic`.
+        function: &'static str,
+        /// The arguments as passed.
+        req: VirtAllocRequest,
+        /// Who asked.
+        caller: Label,
+    },
+    /// 3.14's `__memblock_free_early()` of `[base, base + size)` (a debug line,
+    /// `__memblock_free_early: [%#016llx-%#016llx] %pF` with an inclusive end).
+    FreeEarly {
+        /// First byte.
+        base: u64,
+        /// Length.
+        size: u64,
+        /// Who asked.
+        caller: Label,
+    },
 }
 
 impl Event {
     /// Whether the kernel prints this only under `memblock=debug`.
     pub const fn is_debug(&self) -> bool {
-        matches!(self, Event::Reserve { .. } | Event::Free { .. } | Event::Doubled { .. })
+        matches!(
+            self,
+            Event::Reserve { .. }
+                | Event::Free { .. }
+                | Event::Doubled { .. }
+                | Event::VirtAlloc { .. }
+                | Event::FreeEarly { .. }
+        )
+    }
+
+    /// The line a kernel printing its trace in `format` prints for this event, with `%pF`
+    /// rendered as `caller` (or as the event's own label when `caller` is `None`).
+    pub fn kernel_line<'a>(&'a self, format: TraceFormat, caller: Option<&'a str>) -> KernelLine<'a> {
+        KernelLine { event: self, format, caller }
     }
 }
 
-impl fmt::Display for Event {
-    /// The line the kernel prints (3.12 formats; `%pF` is rendered as the label).
+/// One event as a kernel line: see [`Event::kernel_line`].
+#[derive(Debug, Clone, Copy)]
+pub struct KernelLine<'a> {
+    event: &'a Event,
+    format: TraceFormat,
+    caller: Option<&'a str>,
+}
+
+impl fmt::Display for KernelLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
+        let caller = |label: Label| self.caller.unwrap_or(label);
+        // 3.14 prints inclusive ends in its reserve and free lines.
+        let last = |base: u64, size: u64| match self.format {
+            TraceFormat::Series => base.wrapping_add(size),
+            TraceFormat::V3_14 => base.wrapping_add(size).wrapping_sub(1),
+        };
+        match *self.event {
             Event::Warn(w) => f.write_str(w.kernel_text()),
-            Event::Reserve { base, size, caller } => {
-                write!(f, "memblock_reserve: [{:#016x}-{:#016x}] {}", base, base.wrapping_add(size), caller)
+            Event::Reserve { base, size, caller: who } => {
+                write!(f, "memblock_reserve: [{}-{}] ", alt_hex(base, 16), alt_hex(last(base, size), 16))?;
+                if self.format == TraceFormat::V3_14 {
+                    // The public API always reserves with flags 0.
+                    write!(f, "flags {} ", alt_hex(0, 2))?;
+                }
+                f.write_str(caller(who))
             }
-            Event::Free { base, size, caller } => {
-                write!(f, "   memblock_free: [{:#016x}-{:#016x}] {}", base, base.wrapping_add(size), caller)
+            Event::Free { base, size, caller: who } => {
+                let (from, to) = (alt_hex(base, 16), alt_hex(last(base, size), 16));
+                write!(f, "   memblock_free: [{from}-{to}] {}", caller(who))
             }
             Event::Doubled { kind, new_max, addr, bytes } => write!(
                 f,
-                "memblock: {} is doubled to {} at [{:#010x}-{:#010x}]",
+                "memblock: {} is doubled to {} at [{}-{}]",
                 kind.name(),
                 new_max,
-                addr,
-                addr.wrapping_add(bytes).wrapping_sub(1)
+                alt_hex(addr, 10),
+                alt_hex(addr.wrapping_add(bytes).wrapping_sub(1), 10)
+            ),
+            Event::VirtAlloc { function, req: r, caller: who } => write!(
+                f,
+                "{function}: {} bytes align={:#x} nid={} from={:#x} max_addr={:#x} {}",
+                r.size,
+                r.align,
+                r.nid,
+                r.min_addr,
+                r.max_addr,
+                caller(who)
+            ),
+            Event::FreeEarly { base, size, caller: who } => write!(
+                f,
+                "__memblock_free_early: [{}-{}] {}",
+                alt_hex(base, 16),
+                alt_hex(base.wrapping_add(size).wrapping_sub(1), 16),
+                caller(who)
             ),
             Event::DoubleFailed { kind, from } => write!(
                 f,
@@ -131,14 +228,23 @@ impl fmt::Display for Event {
     }
 }
 
+impl fmt::Display for Event {
+    /// The line the kernel prints in 3.12/3.13's trace format (`%pF` is rendered as the
+    /// label).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kernel_line(TraceFormat::Series, None).fmt(f)
+    }
+}
+
 /// The event record of one memblock instance.
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
     debug: bool,
+    format: TraceFormat,
     trace: bool,
     warnings: usize,
     /// One bit per `WARN_ONCE` site that has fired.
-    once: u8,
+    once: u16,
     #[cfg(feature = "alloc")]
     events: alloc::vec::Vec<Event>,
 }
@@ -154,6 +260,16 @@ impl EventLog {
         self.debug
     }
 
+    /// Sets how the modelled kernel prints its trace (3.12/3.13 or 3.14).
+    pub fn set_format(&mut self, format: TraceFormat) {
+        self.format = format;
+    }
+
+    /// How the modelled kernel prints its trace.
+    pub fn format(&self) -> TraceFormat {
+        self.format
+    }
+
     /// Keep debug events (reserve/free/doubling) in the record even without `memblock=debug`.
     pub fn set_trace(&mut self, on: bool) {
         self.trace = on;
@@ -167,7 +283,16 @@ impl EventLog {
     /// Records a `WARN_ONCE`: only the first call for each warning is recorded. Returns
     /// whether it fired.
     pub fn warn_once(&mut self, w: Warning) -> bool {
-        let bit = 1u8 << (w as u8);
+        self.warn_once_bit(1 << (w as u16), w)
+    }
+
+    /// 3.14's `WARN_ONCE(nid == MAX_NUMNODES, "Usage of MAX_NUMNODES is deprecated...")` at
+    /// one of its three sites: each fires at most once. Returns whether it fired.
+    pub fn warn_max_numnodes(&mut self, site: NidWarnSite) -> bool {
+        self.warn_once_bit(1 << (8 + site as u16), Warning::MaxNumnodesDeprecated)
+    }
+
+    fn warn_once_bit(&mut self, bit: u16, w: Warning) -> bool {
         let first = self.once & bit == 0;
         self.once |= bit;
         if first {
@@ -184,7 +309,7 @@ impl EventLog {
                 log::warn!("{w}");
             }
             Event::DoubleFailed { .. } => log::error!("{ev}"),
-            _ if self.debug => log::info!("{ev}"),
+            _ if self.debug => log::info!("{}", ev.kernel_line(self.format, None)),
             _ => {}
         }
         #[cfg(feature = "alloc")]

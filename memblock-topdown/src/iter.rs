@@ -137,7 +137,8 @@ impl<'a> FreeRangesRev<'a> {
     #[inline]
     pub fn starting_below(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
         let (mem, rsv) = (memory.regions(), reserved.regions());
-        let mi = mem.partition_point(|m| m.base < addr);
+        // Out of order (after a trim that wrapped), the walk starts at the top as the kernel's.
+        let mi = if memory.is_out_of_order() { mem.len() } else { mem.partition_point(|m| m.base < addr) };
         FreeRangesRev { mem, rsv, filter, mi, ri: rsv.len() + 1 }
     }
 }

@@ -45,6 +45,7 @@ mod iter;
 mod memblock;
 #[cfg(feature = "alloc")]
 pub mod oplang;
+pub mod printk;
 mod query;
 #[cfg(feature = "reference")]
 pub mod reference;
@@ -53,11 +54,12 @@ mod region_type;
 mod search;
 mod storage;
 
+pub use allocate::{SMP_CACHE_BYTES, VirtAllocRequest};
 pub use dump::DumpAll;
-pub use error::Error;
-pub use events::{Event, EventLog, Warning};
+pub use error::{Bug, Error};
+pub use events::{Event, EventLog, KernelLine, NidWarnSite, TraceFormat, Warning};
 pub use iter::{FreeRange, FreeRanges, FreeRangesRev, PfnRange, RegionFilter};
-pub use memblock::{AlignZero, Config, Memblock, MemblockState, UNKNOWN_CALLER};
+pub use memblock::{AlignZero, Config, Deviations, Memblock, MemblockState, UNKNOWN_CALLER};
 pub use query::{ArrayInfo, PfnNid};
 pub use region::{
     INIT_MEMBLOCK_REGIONS, Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE, Nid,
@@ -65,5 +67,5 @@ pub use region::{
     round_up, round_up_checked,
 };
 pub use region_type::{RegionKind, RegionType};
-pub use search::{FindRequest, Placement, TopDown, find_range_top_down};
+pub use search::{FindRequest, Placement, TopDown, find_range_top_down, warn_deprecated_nid};
 pub use storage::ArrayMemory;

@@ -1,7 +1,7 @@
 //! The allocator itself, `struct memblock`, and the operations that change its arrays: add,
 //! reserve, remove, free, isolate, set node, and the doubling of a full array.
 
-use crate::error::Error;
+use crate::error::{Bug, Error};
 use crate::events::{Event, EventLog, Warning};
 use crate::region::{
     Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid, PAGE_SIZE, REGION_BYTES_3_13, Region,
@@ -18,6 +18,23 @@ pub enum AlignZero {
     WarnThenUse(u64),
     /// 3.14 and later: silently use this alignment (`SMP_CACHE_BYTES` = 64).
     Use(u64),
+}
+
+bitflags::bitflags! {
+    /// Safer behaviours that replace the kernel's where the kernel misbehaves. None is on by
+    /// default: the model does what the kernel does, bugs included, and each of these is a
+    /// named, opt-in deviation.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct Deviations: u8 {
+        /// `memblock_trim_memory()` removes a region whose base would round up past 2^64,
+        /// instead of wrapping it to a low base (which leaves the array out of order and makes
+        /// the next merge of memory hit the kernel's `BUG_ON`, spec §G.5).
+        const TRIM_NO_WRAP = 0x1;
+        /// `memblock_alloc_base_nid()` fails an allocation whose size, rounded up to the
+        /// alignment, would pass 2^64, instead of wrapping the size to 0 and returning an
+        /// address with an empty reservation (3.12/3.13).
+        const ALLOC_SIZE_NO_WRAP = 0x2;
+    }
 }
 
 /// The build and version facts of the kernel being modelled that memblock's results depend
@@ -40,6 +57,8 @@ pub struct Config {
     pub skip_top_down: RegionFlags,
     /// Memory regions the bottom-up (forward) walk skips (none before 3.14).
     pub skip_bottom_up: RegionFlags,
+    /// Opt-in safer behaviours in place of the kernel's (none by default).
+    pub deviations: Deviations,
 }
 
 impl Config {
@@ -52,6 +71,7 @@ impl Config {
         round_size: true,
         skip_top_down: RegionFlags::empty(),
         skip_bottom_up: RegionFlags::empty(),
+        deviations: Deviations::empty(),
     };
 }
 
@@ -267,6 +287,13 @@ impl<P: Placement> Memblock<P> {
         self.log.push(Event::Warn(w));
     }
 
+    /// The first step of a free-range walk that a caller runs itself
+    /// (`for_each_free_mem_range[_reverse]`): in 3.14 a `MAX_NUMNODES` node warns once per
+    /// direction ([`warn_deprecated_nid`](crate::warn_deprecated_nid)).
+    pub fn warn_walk_nid(&mut self, nid: Nid, site: crate::events::NidWarnSite) {
+        crate::search::warn_deprecated_nid(&self.state, nid, &mut self.log, site);
+    }
+
     /// `memblock_allow_resize()`: arrays may be doubled from now on.
     pub fn allow_resize(&mut self) {
         self.state.can_resize = true;
@@ -331,8 +358,7 @@ impl<P: Placement> Memblock<P> {
         for r in &mut ty.regions_mut()[start..end] {
             r.nid = nid;
         }
-        ty.merge(start, end);
-        Ok(())
+        ty.merge(start, end)
     }
 
     /// Sets or clears `flags` on `[base, base + size)` of memory, splitting regions at the
@@ -343,8 +369,7 @@ impl<P: Placement> Memblock<P> {
         for r in &mut ty.regions_mut()[start..end] {
             r.flags.set(flags, on);
         }
-        ty.merge(start, end);
-        Ok(())
+        ty.merge(start, end)
     }
 
     /// `memblock_isolate_range()`: splits regions so that `[base, base + size)` is covered by
@@ -366,7 +391,9 @@ impl<P: Placement> Memblock<P> {
             if r.base >= end {
                 break;
             }
-            if r.base < base {
+            if r.end() <= base {
+                i += 1;
+            } else if r.base < base {
                 // Split off the part below `base`; the rest is looked at again as entry i + 1.
                 let lower = base - r.base;
                 ty.regions_mut()[i].base = base;
@@ -431,6 +458,10 @@ impl<P: Placement> Memblock<P> {
             doubled = true;
         }
         let ty = self.state.region_type_mut(kind);
+        if ty.is_out_of_order() {
+            // The insertion keeps the overlap, and the merge after it stops the kernel.
+            return Err(Error::Bug(Bug::MergeOverlap));
+        }
         // Doubling may have changed the reserved array, so then the pieces are found again.
         let mut piece = if doubled { next_uncovered(ty, base, end) } else { first_piece };
         while let Some((at, piece_start, piece_end)) = piece {
@@ -441,7 +472,7 @@ impl<P: Placement> Memblock<P> {
         // left by an isolation, the only merges are those of the new pieces, done as they went
         // in; otherwise this is the kernel's whole pass.
         if ty.is_unmerged() {
-            ty.merge(0, usize::MAX);
+            ty.merge(0, usize::MAX)?;
         }
         Ok(())
     }
@@ -454,7 +485,9 @@ impl<P: Placement> Memblock<P> {
         let ty = self.state.region_type_mut(kind);
         // The splits at the edges were removed or border the removed range: nothing new to merge.
         ty.restore_unmerged(was_unmerged);
-        if let Some(w) = ty.remove_range(start..end) {
+        let warning = ty.remove_range(start..end);
+        ty.recheck_order_if_needed();
+        if let Some(w) = warning {
             self.warn(w);
         }
         Ok(())
@@ -521,12 +554,8 @@ impl<P: Placement> Memblock<P> {
         let end = if end == MEMBLOCK_ALLOC_ACCESSIBLE { self.state.current_limit } else { end };
         let start = start.max(PAGE_SIZE);
         let end = end.max(start);
-        let any = self.state.config.any_node;
-        if nid == MAX_NUMNODES && any != MAX_NUMNODES {
-            // 3.14: the old wildcard still works, once with a warning.
-            self.log.warn_once(Warning::MaxNumnodesDeprecated);
-        }
-        let nid = if nid == MAX_NUMNODES { any } else { nid };
+        // 3.14's walks still take MAX_NUMNODES as any node, with a warning the placement raises
+        // (spec §A.15 item 4).
         let req = FindRequest { start, end, size, align, nid };
         self.placement.find(&self.state, req, &mut self.log).filter(|&a| a != 0)
     }
@@ -549,6 +578,7 @@ fn next_uncovered(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(usize, 
     let mut i = ty.first_ending_above(cursor);
     while cursor < end {
         match regions.get(i) {
+            Some(r) if r.end() <= cursor => i += 1,
             Some(r) if r.base < end => {
                 if r.base > cursor {
                     return Some((i, cursor, r.base));

@@ -20,7 +20,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write;
 
-use crate::events::Event;
+use crate::events::{Event, NidWarnSite};
 use crate::memblock::Memblock;
 use crate::region::{MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid};
 use crate::region_type::RegionKind;
@@ -34,6 +34,20 @@ pub enum Outcome {
     Result(String),
     /// The operation panicked the kernel with this message; the script stops.
     Panic(String),
+    /// A `BUG_ON` fired (its condition as the kernel's source writes it); the script stops.
+    Bug(String),
+}
+
+impl Outcome {
+    /// The outcome of an operation that returns an `int` status: `NAME = 0` or `NAME =
+    /// -errno`, or the `BUG_ON` that stopped the kernel.
+    pub fn status(op: &str, r: Result<(), crate::Error>) -> Outcome {
+        match r {
+            Ok(()) => Outcome::Result(format!("{op} = 0")),
+            Err(crate::Error::Bug(bug)) => Outcome::Bug(bug.kernel_text().into()),
+            Err(e) => Outcome::Result(format!("{op} = {}", e.errno())),
+        }
+    }
 }
 
 /// A line the interpreter could not read.
@@ -160,13 +174,6 @@ const BASE_OPS: &[&str] = &[
     "reserved_regions_info",
 ];
 
-fn status(r: Result<(), crate::Error>) -> i32 {
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.errno(),
-    }
-}
-
 fn hex(v: Option<u64>) -> String {
     format!("{:#x}", v.unwrap_or(0))
 }
@@ -178,12 +185,12 @@ impl<P: Placement> OpSet<P> for BaseOps {
 
     fn exec(&mut self, mb: &mut Memblock<P>, op: &str, a: Args<'_>) -> Result<Outcome, ParseError> {
         let value: String = match op {
-            "add" => status(mb.add(a.u64(0)?, a.u64(1)?)).to_string(),
-            "add_node" => status(mb.add_node(a.u64(0)?, a.u64(1)?, a.nid(2)?)).to_string(),
-            "reserve" => status(mb.reserve_as(a.u64(0)?, a.u64(1)?, "caller")).to_string(),
-            "remove" => status(mb.remove(a.u64(0)?, a.u64(1)?)).to_string(),
-            "free" => status(mb.free_as(a.u64(0)?, a.u64(1)?, "caller")).to_string(),
-            "set_node" => status(mb.set_node(a.u64(0)?, a.u64(1)?, a.nid(2)?)).to_string(),
+            "add" => return Ok(Outcome::status(op, mb.add(a.u64(0)?, a.u64(1)?))),
+            "add_node" => return Ok(Outcome::status(op, mb.add_node(a.u64(0)?, a.u64(1)?, a.nid(2)?))),
+            "reserve" => return Ok(Outcome::status(op, mb.reserve_as(a.u64(0)?, a.u64(1)?, "caller"))),
+            "remove" => return Ok(Outcome::status(op, mb.remove(a.u64(0)?, a.u64(1)?))),
+            "free" => return Ok(Outcome::status(op, mb.free_as(a.u64(0)?, a.u64(1)?, "caller"))),
+            "set_node" => return Ok(Outcome::status(op, mb.set_node(a.u64(0)?, a.u64(1)?, a.nid(2)?))),
             "isolate" => match mb.isolate_range(RegionKind::Memory, a.u64(0)?, a.u64(1)?) {
                 Ok((s, e)) => format!("0 {s} {e}"),
                 Err(err) => format!("{} 0 0", err.errno()),
@@ -233,12 +240,15 @@ impl<P: Placement> OpSet<P> for BaseOps {
             "is_memory" => i32::from(mb.is_memory(a.u64(0)?)).to_string(),
             "is_region_reserved" => i32::from(mb.is_region_reserved(a.u64(0)?, a.u64(1)?)).to_string(),
             "is_region_memory" => i32::from(mb.is_region_memory(a.u64(0)?, a.u64(1)?)).to_string(),
+            // The kernel returns -1 for "no region", so a region whose nid is -1 reads as a miss.
             "search_pfn_nid" => match mb.search_pfn_nid(a.u64(0)?) {
-                Some(p) => format!("{} {:#x} {:#x}", p.nid, p.start_pfn, p.end_pfn),
-                None => "-1".into(),
+                Some(p) if p.nid != -1 => format!("{} {:#x} {:#x}", p.nid, p.start_pfn, p.end_pfn),
+                _ => "-1".into(),
             },
             "free_ranges" | "free_ranges_rev" => {
                 let nid = a.nid(0)?;
+                let site = if op == "free_ranges" { NidWarnSite::Forward } else { NidWarnSite::Reverse };
+                mb.warn_walk_nid(nid, site);
                 let fmt = |r: crate::FreeRange| format!("{:#x} {:#x} {}", r.start, r.end, r.nid);
                 let body = if op == "free_ranges" {
                     listing(op, mb.free_ranges(nid).map(fmt))
@@ -314,7 +324,8 @@ pub fn ops_used(script: &str) -> Vec<&str> {
 
 /// Runs `script` against `mb` with the given op sets (the first that knows an op runs it)
 /// and returns everything it prints. Events are rendered as the kernel's driver printed them:
-/// `WARN:` for warnings, `K:` for messages (and for the debug trace while `debug 1` is on).
+/// `WARN:` for warnings, `K:` for messages (and for the debug trace while `debug 1` is on, in
+/// the memblock's [`TraceFormat`](crate::TraceFormat), every `%pF` rendered as `caller`).
 pub fn run_script<P: Placement>(mb: &mut Memblock<P>, script: &str, sets: &mut [&mut dyn OpSet<P>]) -> String {
     let mut out = String::new();
     mb.log_mut().take();
@@ -329,14 +340,15 @@ pub fn run_script<P: Placement>(mb: &mut Memblock<P>, script: &str, sets: &mut [
             Some(set) => set.exec(mb, op, args),
             None => Err(ParseError),
         };
-        let debug = mb.log().debug();
+        let (debug, format) = (mb.log().debug(), mb.log().format());
         for ev in mb.log_mut().take() {
             match ev {
                 Event::Warn(w) => {
                     let _ = writeln!(out, "WARN: {w}");
                 }
+                // The driver prints every `%pF` as `caller`.
                 ev if !ev.is_debug() || debug => {
-                    let _ = writeln!(out, "K: {ev}");
+                    let _ = writeln!(out, "K: {}", ev.kernel_line(format, Some("caller")));
                 }
                 _ => {}
             }
@@ -348,6 +360,10 @@ pub fn run_script<P: Placement>(mb: &mut Memblock<P>, script: &str, sets: &mut [
             }
             Ok(Outcome::Panic(msg)) => {
                 let _ = writeln!(out, "PANIC: {msg}");
+                break;
+            }
+            Ok(Outcome::Bug(condition)) => {
+                let _ = writeln!(out, "BUG: {condition}");
                 break;
             }
             Err(ParseError) => {

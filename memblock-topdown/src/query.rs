@@ -2,9 +2,9 @@
 //! `mem=` limit.
 
 use crate::iter::{FreeRanges, FreeRangesRev, PfnRange, RegionFilter, mem_pfn_ranges};
-use crate::memblock::{Memblock, MemblockState};
+use crate::memblock::{Deviations, Memblock, MemblockState};
 use crate::region::{
-    MAX_NUMNODES, Nid, PAGE_SHIFT, cap_size, page_align, pfn_down, pfn_up, round_down, round_up_checked,
+    MAX_NUMNODES, Nid, PAGE_SHIFT, cap_size, page_align, pfn_down, pfn_up, round_down, round_up, round_up_checked,
 };
 use crate::region_type::RegionKind;
 use crate::search::Placement;
@@ -130,12 +130,19 @@ impl MemblockState {
 impl<P: Placement> Memblock<P> {
     /// `memblock_trim_memory(align)`: rounds every memory region inward to `align`, removing
     /// the ones left empty. Like the kernel, it does not update `total_size` for regions it
-    /// only shrinks (spec §G.6). A region whose base would round up past 2^64 is removed
-    /// (the kernel wraps it to address 0 and then hits a `BUG_ON` while merging).
+    /// only shrinks (spec §G.6).
+    ///
+    /// Like the kernel, a region whose base rounds up past 2^64 wraps: its base becomes small
+    /// (usually 0) and it keeps its place at the end of the array, which is then out of order
+    /// ([`RegionType::is_out_of_order`](crate::RegionType::is_out_of_order)); the next merge of
+    /// memory is the kernel's `BUG_ON` ([`Error::Bug`](crate::Error::Bug)). With
+    /// [`Deviations::TRIM_NO_WRAP`] such a region is removed instead.
     pub fn trim_memory(&mut self, align: u64) {
+        let no_wrap = self.config().deviations.contains(Deviations::TRIM_NO_WRAP);
         let mut i = 0;
+        let mut wrapped = false;
         while let Some(r) = self.memory().regions().get(i).copied() {
-            let start = round_up_checked(r.base, align);
+            let start = if no_wrap { round_up_checked(r.base, align) } else { Some(round_up(r.base, align)) };
             let end = round_down(r.end(), align);
             if start == Some(r.base) && end == r.end() {
                 i += 1;
@@ -143,6 +150,7 @@ impl<P: Placement> Memblock<P> {
             }
             match start {
                 Some(start) if start < end => {
+                    wrapped |= start < r.base;
                     let m = &mut self.memory_mut().regions_mut()[i];
                     m.base = start;
                     m.size = end - start;
@@ -150,6 +158,12 @@ impl<P: Placement> Memblock<P> {
                 }
                 _ => self.remove_memory_entry(i),
             }
+        }
+        if wrapped {
+            self.memory_mut().recheck_order();
+        } else {
+            // A removal may have taken out the region that wrapped in an earlier trim.
+            self.memory_mut().recheck_order_if_needed();
         }
     }
 

@@ -10,15 +10,21 @@
 //!
 //! What it leaves out, on purpose: `cnt`, `max`, array doubling (and so the reserved ranges of
 //! doubled arrays), `total_size` drift, region flags, the splits that a bare isolation leaves,
-//! the `memblock_dump_all` text. Its searches answer `None` for size 0 and alignment 0, and use
-//! arithmetic alignment, which agrees with the kernel's mask arithmetic for powers of two only.
+//! the `memblock_dump_all` text. Its searches answer `None` for size 0. Candidates are the
+//! kernel's: `round_down(end - size, align)` top-down and `round_up(start, align)` bottom-up
+//! with the kernel's mask arithmetic (spec §A.10, §G.5), so an alignment that is not a power of
+//! two, or a `round_up` that wraps near 2^64, gives the kernel's odd but deterministic answer;
+//! the first piece (from the top, or from the bottom) whose candidate passes wins, and 0 means
+//! "not found".
 //! Its node rules are those of 3.12/3.13: `MAX_NUMNODES` is the "any node" filter and the node
 //! of every reserved range.
 
 use alloc::vec::Vec;
 
 use crate::iter::FreeRange;
-use crate::region::{MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid, PAGE_SIZE, Region};
+use crate::region::{
+    MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid, PAGE_SIZE, Region, round_down, round_up,
+};
 
 /// The direction of a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,32 +219,16 @@ impl Reference {
         out
     }
 
-    /// The block a search in `direction` finds: an `align`-aligned address `a` with
-    /// `[a, a + size)` inside one free piece of node `nid` and inside
-    /// `[max(start, PAGE_SIZE), end)`, the highest (top-down) or the lowest (bottom-up) one.
-    /// `end` 0 is `MEMBLOCK_ALLOC_ACCESSIBLE` (`current_limit`). `None` for size 0,
-    /// alignment 0, or when nothing fits.
+    /// The block a search in `direction` finds inside `[max(start, PAGE_SIZE), end)` on node
+    /// `nid`: in each free piece (clamped to the window) the candidate is
+    /// `round_down(end - size, align)` (top-down, valid if it is not below the piece's start) or
+    /// `round_up(start, align)` (bottom-up, valid if it lies below the piece's end with `size`
+    /// bytes before that end); the first valid candidate from the top (or the bottom) is the
+    /// answer, and 0 is "not found". For a power-of-two alignment this is the highest (lowest)
+    /// aligned block that fits. `end` 0 is `MEMBLOCK_ALLOC_ACCESSIBLE` (`current_limit`).
     pub fn find(&self, direction: Direction, start: u64, end: u64, size: u64, align: u64, nid: Nid) -> Option<u64> {
-        if size == 0 || align == 0 {
-            return None;
-        }
-        let lo = start.max(PAGE_SIZE);
-        let hi = if end == MEMBLOCK_ALLOC_ACCESSIBLE { self.current_limit } else { end };
-        let fits = self.free_ranges(nid).into_iter().filter_map(|r| {
-            let (s, e) = (r.start.max(lo), r.end.min(hi));
-            if e < s || e - s < size {
-                return None;
-            }
-            let a = match direction {
-                Direction::TopDown => (e - size) / align * align,
-                Direction::BottomUp => s.checked_next_multiple_of(align)?,
-            };
-            (a >= s && a <= e - size).then_some(a)
-        });
-        match direction {
-            Direction::TopDown => fits.max(),
-            Direction::BottomUp => fits.min(),
-        }
+        let end = if end == MEMBLOCK_ALLOC_ACCESSIBLE { self.current_limit } else { end };
+        find_among(self.free_ranges(nid), direction, start, end, size, align)
     }
 
     /// `memblock_alloc_base_nid()` of 3.13: alignment 0 becomes 8, the size is rounded up to
@@ -252,9 +242,43 @@ impl Reference {
         nid: Nid,
     ) -> Option<u64> {
         let align = if align == 0 { 8 } else { align };
-        let size = size.checked_next_multiple_of(align)?;
+        // The kernel's round_up, which wraps to 0 near 2^64: then a zero-size search, and an
+        // empty reservation.
+        let size = round_up(size, align);
         let addr = self.find(direction, 0, max_addr, size, align, nid)?;
         self.reserve(addr, size);
         Some(addr)
     }
+}
+
+/// The search rule of [`Reference::find`] over given free pieces (ascending), for tests whose
+/// pieces are cut further; `end` must already be resolved (not `MEMBLOCK_ALLOC_ACCESSIBLE`).
+pub fn find_among(
+    pieces: Vec<FreeRange>,
+    direction: Direction,
+    start: u64,
+    end: u64,
+    size: u64,
+    align: u64,
+) -> Option<u64> {
+    let lo = start.max(PAGE_SIZE);
+    let hi = end.max(lo);
+    let candidate = |r: FreeRange| {
+        let (s, e) = (r.start.max(lo).min(hi), r.end.max(lo).min(hi));
+        match direction {
+            Direction::TopDown => {
+                let a = round_down(e.checked_sub(size)?, align);
+                (a >= s).then_some(a)
+            }
+            Direction::BottomUp => {
+                let a = round_up(s, align);
+                (a < e && e - a >= size).then_some(a)
+            }
+        }
+    };
+    let first = match direction {
+        Direction::TopDown => pieces.into_iter().rev().find_map(candidate),
+        Direction::BottomUp => pieces.into_iter().find_map(candidate),
+    };
+    first.filter(|&a| a != 0)
 }

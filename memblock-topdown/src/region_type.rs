@@ -5,6 +5,7 @@
 //! The model keeps only real regions and reports the dummy where the kernel would show it
 //! ([`RegionType::cnt`], [`RegionType::entry`]).
 
+use crate::error::{Bug, Error};
 use crate::events::Warning;
 use crate::region::{INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, Nid, Region, RegionFlags};
 use crate::storage::{RelocateFailed, Storage};
@@ -48,6 +49,10 @@ pub struct RegionType {
     /// walks the whole array, as the kernel always does. While it is clear, no two
     /// neighbours can merge, which is what lets an insertion merge in place.
     unmerged: bool,
+    /// Set while two neighbours overlap (a region wrapped by `memblock_trim_memory()`, spec
+    /// §G.5): the array is no longer sorted, so walks start at entry 0 as the kernel's do, and
+    /// the next merge is the kernel's `BUG_ON`.
+    out_of_order: bool,
 }
 
 impl RegionType {
@@ -60,6 +65,7 @@ impl RegionType {
             dummy_nid: 0,
             array_at: None,
             unmerged: false,
+            out_of_order: false,
         }
     }
 
@@ -113,11 +119,22 @@ impl RegionType {
         self.array_at
     }
 
-    /// `memblock_search()`: the index of the region containing `addr`.
+    /// `memblock_search()`: the index of the region containing `addr`, by the kernel's own
+    /// bisection (which, on an array out of order, finds what the kernel finds).
     pub fn search(&self, addr: u64) -> Option<usize> {
         let rs = self.regions();
-        let i = rs.partition_point(|r| r.end() <= addr);
-        (i < rs.len() && rs[i].base <= addr).then_some(i)
+        let (mut left, mut right) = (0, rs.len());
+        while left < right {
+            let mid = (left + right) / 2;
+            if addr < rs[mid].base {
+                right = mid;
+            } else if addr >= rs[mid].end() {
+                left = mid + 1;
+            } else {
+                return Some(mid);
+            }
+        }
+        None
     }
 
     /// `memblock_overlaps_region()`: the first region that overlaps `[base, base + size)`,
@@ -125,14 +142,42 @@ impl RegionType {
     /// strictly inside a region does).
     pub fn overlaps(&self, base: u64, size: u64) -> Option<usize> {
         let rs = self.regions();
+        let end = base.wrapping_add(size);
+        let overlap = |r: &Region| r.base < end && base < r.end();
+        if self.out_of_order {
+            // The kernel's linear scan.
+            return rs.iter().position(overlap);
+        }
+        // Sorted: only the first region ending above `base` can be the first to overlap.
         let i = rs.partition_point(|r| r.end() <= base);
-        (i < rs.len() && rs[i].base < base.wrapping_add(size) && base < rs[i].end()).then_some(i)
+        rs.get(i).filter(|r| overlap(r)).map(|_| i)
     }
 
-    /// Index of the first region that ends above `addr`.
+    /// Index of the first region that ends above `addr` (0 while the array is out of order:
+    /// the kernel's walks start at the first entry).
     #[inline]
     pub(crate) fn first_ending_above(&self, addr: u64) -> usize {
+        if self.out_of_order {
+            return 0;
+        }
         self.regions().partition_point(|r| r.end() <= addr)
+    }
+
+    /// Whether two neighbours overlap (only after a `memblock_trim_memory()` that wrapped).
+    pub fn is_out_of_order(&self) -> bool {
+        self.out_of_order
+    }
+
+    /// Looks again whether any neighbours overlap (after a trim that wrapped).
+    pub(crate) fn recheck_order(&mut self) {
+        self.out_of_order = self.regions().windows(2).any(|w| w[0].end() > w[1].base);
+    }
+
+    /// After a removal: an array out of order may be in order again (a sorted one stays so).
+    pub(crate) fn recheck_order_if_needed(&mut self) {
+        if self.out_of_order {
+            self.recheck_order();
+        }
     }
 
     pub(crate) fn regions_mut(&mut self) -> &mut [Region] {
@@ -263,8 +308,12 @@ impl RegionType {
     }
 
     /// `memblock_merge_regions()`, restricted to the entries `[lo, hi]` when the array is
-    /// known to have been fully merged before the change that touched them.
-    pub(crate) fn merge(&mut self, lo: usize, hi: usize) {
+    /// known to have been fully merged before the change that touched them. On an array out of
+    /// order it is the kernel's `BUG_ON`.
+    pub(crate) fn merge(&mut self, lo: usize, hi: usize) -> Result<(), Error> {
+        if self.out_of_order {
+            return Err(Error::Bug(Bug::MergeOverlap));
+        }
         let (mut i, mut stop) = if self.take_unmerged() { (0, usize::MAX) } else { (lo.saturating_sub(1), hi) };
         while i < stop && i + 1 < self.regions.len() {
             let rs = self.regions.as_mut_slice();
@@ -277,5 +326,6 @@ impl RegionType {
             self.regions.remove(i + 1);
             stop = stop.saturating_sub(1);
         }
+        Ok(())
     }
 }

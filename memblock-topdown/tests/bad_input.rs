@@ -7,7 +7,7 @@ mod common;
 
 use common::{assert_sound, regions};
 use memblock_topdown::{
-    FindRequest, MAX_NUMNODES, Memblock, NUMA_NO_NODE, RegionFlags, RegionKind, find_range_top_down,
+    Deviations, FindRequest, MAX_NUMNODES, Memblock, NUMA_NO_NODE, RegionFlags, RegionKind, find_range_top_down,
 };
 
 const ANY: i32 = MAX_NUMNODES;
@@ -142,21 +142,37 @@ fn wrapping_ranges_are_capped_at_the_top() {
     // At base U64_MAX every size caps to 0: nothing happens.
     mb.add(u64::MAX, u64::MAX).unwrap();
     assert!(mb.memory().is_empty());
-    // A region inside the top page: trim rounds its base up past 2^64. The kernel wraps the
-    // base to 0 and then hits a BUG_ON while merging (§G.5); the model drops the region.
+    // A region inside the top page: trim rounds its base up past 2^64 and, as in the kernel
+    // (§G.5), it wraps: base round_up(U64_MAX - 0x7ff, 0x1000) = 0, end round_down(U64_MAX,
+    // 0x1000) = U64_MAX - 0xfff. total_size keeps the untrimmed 0x7ff (§G.6).
     mb.add(u64::MAX - 0x7ff, 0x800).unwrap();
+    let mut safe = mb.clone();
     mb.trim_memory(0x1000);
-    assert!(mb.memory().is_empty());
+    assert_eq!(regions(mb.memory()), [(0, u64::MAX - 0xfff, ANY)]);
+    assert_eq!(mb.memory().total_size(), 0x7ff);
+    // The opt-in deviation drops the region instead.
+    safe.config_mut().deviations = Deviations::TRIM_NO_WRAP;
+    safe.trim_memory(0x1000);
+    assert!(safe.memory().is_empty());
 }
 
 #[test]
-fn a_size_that_rounds_past_2_pow_64_fails_the_allocation() {
+fn a_size_that_rounds_past_2_pow_64_gets_an_empty_reservation() {
     let mut mb = populated();
-    // round_up(U64_MAX, 0x1000) would wrap to 0; the model refuses instead of reserving nothing.
+    // round_up(U64_MAX, 0x1000) wraps to 0, as in the kernel: a zero-size search finds the
+    // aligned end of the highest free range, [U64_MAX - 0x7000, U64_MAX), and reserving 0
+    // bytes there changes nothing.
+    let reserved_before = regions(mb.reserved());
+    assert_eq!(mb.alloc_nid(u64::MAX, 0x1000, ANY), Some(u64::MAX - 0xfff));
+    assert_eq!(mb.alloc(u64::MAX, 0x1000), Ok(u64::MAX - 0xfff));
+    assert_eq!(regions(mb.reserved()), reserved_before);
+    // Alignment U64_MAX: the size wraps to 0 too, and round_down(end, U64_MAX) keeps only
+    // bit 0, which lies below every free range: nothing is found.
+    assert_eq!(mb.alloc_nid(0x10, u64::MAX, ANY), None);
+    // The opt-in deviation refuses the wrapped size.
+    mb.config_mut().deviations = Deviations::ALLOC_SIZE_NO_WRAP;
     assert_eq!(mb.alloc_nid(u64::MAX, 0x1000, ANY), None);
     assert!(mb.alloc(u64::MAX, 0x1000).is_err());
-    // Alignment U64_MAX: round_up(0x10, U64_MAX) = ((0xf | U64_MAX - 1) + 1) wraps too.
-    assert_eq!(mb.alloc_nid(0x10, u64::MAX, ANY), None);
 }
 
 #[test]

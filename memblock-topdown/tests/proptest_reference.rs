@@ -18,8 +18,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{assert_merged, assert_sound, assert_total, ranges};
-use memblock_topdown::reference::{Direction, Reference};
-use memblock_topdown::{Error, FreeRange, MAX_NUMNODES, Memblock, Nid, PAGE_SIZE, Region, RegionKind};
+use memblock_topdown::reference::{Direction, Reference, find_among};
+use memblock_topdown::{Error, FreeRange, MAX_NUMNODES, Memblock, Nid, Region, RegionKind, round_up};
 use proptest::prelude::*;
 
 /// Where ranges start: a low window from 0 and a window ending at U64_MAX (capping).
@@ -55,13 +55,29 @@ fn nid() -> impl Strategy<Value = Nid> {
     prop_oneof![(0i32..4), Just(MAX_NUMNODES)]
 }
 
+/// Powers of two, and alignments that are not (the kernel's mask arithmetic then gives odd
+/// but deterministic answers, spec §G.5).
 fn align() -> impl Strategy<Value = u64> {
-    (0u32..=14).prop_map(|s| 1u64 << s)
+    prop_oneof![
+        6 => (0u32..=14).prop_map(|s| 1u64 << s),
+        1 => prop::sample::select(vec![3u64, 0x30, 0x1001, 0x1800, 0x3000, 0x8000_0000_0000_0001]),
+    ]
 }
 
-/// A search end: in the low window, ANYWHERE, or ACCESSIBLE (0).
+/// A search end: in the low window, in the window below U64_MAX, ANYWHERE, or ACCESSIBLE (0).
 fn end() -> impl Strategy<Value = u64> {
-    prop_oneof![(1u64..0x500).prop_map(|k| k * 0x100), Just(u64::MAX), Just(0)]
+    prop_oneof![
+        6 => (1u64..0x500).prop_map(|k| k * 0x100),
+        2 => (1u64..0x400).prop_map(|k| HIGH + k * 0x100),
+        1 => Just(u64::MAX),
+        1 => Just(0),
+    ]
+}
+
+/// An allocation size: small, or within 64 bytes of 2^64 (rounding up to the alignment then
+/// wraps to 0 for larger alignments, and the kernel reserves nothing).
+fn alloc_size() -> impl Strategy<Value = u64> {
+    prop_oneof![8 => 1u64..0x4000, 1 => (0u64..0x40).prop_map(|k| u64::MAX - k)]
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -72,8 +88,8 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (base(), size()).prop_map(|(base, size)| Op::Reserve { base, size }),
         3 => (base(), size()).prop_map(|(base, size)| Op::Free { base, size }),
         1 => (base(), size(), nid()).prop_map(|(base, size, nid)| Op::SetNode { base, size, nid }),
-        5 => ((1u64..0x4000), align(), nid()).prop_map(|(size, align, nid)| Op::AllocNid { size, align, nid }),
-        2 => ((1u64..0x4000), align(), end()).prop_map(|(size, align, max_addr)| Op::AllocBase { size, align, max_addr }),
+        5 => (alloc_size(), align(), nid()).prop_map(|(size, align, nid)| Op::AllocNid { size, align, nid }),
+        2 => (alloc_size(), align(), end()).prop_map(|(size, align, max_addr)| Op::AllocBase { size, align, max_addr }),
         4 => (base(), end(), (1u64..0x8000), align(), nid())
             .prop_map(|(start, end, size, align, nid)| Op::Find { start, end, size, align, nid }),
         1 => end().prop_map(|limit| Op::SetLimit { limit }),
@@ -163,33 +179,26 @@ fn free_ranges(ex: &Expected, nid: Nid) -> Vec<FreeRange> {
     out
 }
 
-/// The top-down search: the reference's while memory is not split; otherwise the same brute
-/// force over the cut free ranges (the highest aligned fitting address in one of them).
+/// The top-down search: the reference's while memory is not split; otherwise the same rule
+/// over the cut free ranges.
 fn find(ex: &Expected, start: u64, end: u64, size: u64, align: u64, nid: Nid) -> Option<u64> {
     if ex.memory_cuts.is_empty() {
         return ex.rf.find(Direction::TopDown, start, end, size, align, nid);
     }
-    let lo = start.max(PAGE_SIZE);
-    let hi = if end == 0 { ex.rf.current_limit() } else { end };
-    free_ranges(ex, nid)
-        .into_iter()
-        .filter_map(|r| {
-            let (s, e) = (r.start.max(lo), r.end.min(hi));
-            if e < s || e - s < size {
-                return None;
-            }
-            let a = (e - size) / align * align;
-            (a >= s).then_some(a)
-        })
-        .max()
+    let end = if end == 0 { ex.rf.current_limit() } else { end };
+    find_among(free_ranges(ex, nid), Direction::TopDown, start, end, size, align)
 }
 
-/// `memblock_alloc_base_nid` on the expectation (sizes and alignments here are never 0).
+/// `memblock_alloc_base_nid` on the expectation (alignments here are never 0). The size is
+/// rounded up with the kernel's mask arithmetic, which wraps to 0 near 2^64.
 fn alloc(ex: &mut Expected, size: u64, align: u64, max_addr: u64, nid: Nid) -> Option<u64> {
-    let size = size.next_multiple_of(align);
+    let size = round_up(size, align);
     let addr = find(ex, 0, max_addr, size, align, nid)?;
     ex.rf.reserve(addr, size);
-    ex.reserved_cuts.clear();
+    // An empty reservation returns before the merge pass, which leaves the splits alone.
+    if size != 0 {
+        ex.reserved_cuts.clear();
+    }
     Some(addr)
 }
 

@@ -20,6 +20,8 @@
 //!   `numa_clear_kernel_node_hotplug`; [`SratNuma`] plugs SRAT in;
 //! * [`zones`]: the zones of each node and `find_zone_movable_pfns_for_nodes()`
 //!   (`kernelcore=`/`movablecore=` in every profile, `movable_node` from 3.14);
+//! * [`oplang`]: 3.14's memblock operations in the project's op-script language, and a
+//!   runner for any profile;
 //! * [`sparse`]: `sparse_init()`, each node's `mem_map`, which pins the node it lands in;
 //! * [`verdict`]: which early reservations, by label, lie in each node's hotpluggable memory,
 //!   and whether it can be hot-removed.
@@ -32,6 +34,7 @@ extern crate alloc;
 pub mod acpi_srat;
 mod error;
 pub mod numa;
+pub mod oplang;
 pub mod param;
 mod profile;
 pub mod sparse;

@@ -3,6 +3,7 @@
 use crate::crashkernel::Variant;
 use crate::crashkernel::memblock_bottomup::{
     AlignZero, BottomUp, Config, MAX_NUMNODES, NUMA_NO_NODE, REGION_BYTES_3_13, RegionFlags, Semantics, SeriesMemblock,
+    TraceFormat,
 };
 
 /// A kernel version whose early boot the model reproduces.
@@ -12,10 +13,15 @@ pub enum KernelProfile {
     /// `movable_node` unknown.
     V3_12,
     /// Linux 3.13: the series (bottom-up above the kernel until SRAT is parsed, crash kernel
-    /// after it).
+    /// after it), with the later fix of its `int ret` truncation (the series' intended
+    /// behaviour; the conformance sets' `o313fix`).
     #[default]
     V3_13,
-    /// Linux 3.14: the series and its follow-up ("arrange hotpluggable memory as
+    /// Linux 3.13.11: the series as released, with the `int ret` truncation of the bottom-up
+    /// search (spec §A.12; fixed in 3.17). [`KernelProfile::V3_13`] is the same series with
+    /// that fix.
+    V3_13_11,
+    /// Linux 3.14.1: the series and its follow-up ("arrange hotpluggable memory as
     /// ZONE_MOVABLE"): `MEMBLOCK_HOTPLUG` from SRAT, top-down searches skip it while
     /// `movable_node` is on, and hotpluggable nodes become ZONE_MOVABLE.
     V3_14,
@@ -26,11 +32,12 @@ pub enum KernelProfile {
 }
 
 impl KernelProfile {
-    /// The name used on command lines and in reports (`3.12`, `3.13`, `3.14`, `6.1`).
+    /// The name used on command lines and in reports (`3.12`, `3.13`, `3.13.11`, `3.14`, `6.1`).
     pub const fn name(self) -> &'static str {
         match self {
             KernelProfile::V3_12 => "3.12",
             KernelProfile::V3_13 => "3.13",
+            KernelProfile::V3_13_11 => "3.13.11",
             KernelProfile::V3_14 => "3.14",
             KernelProfile::Modern => "6.1",
         }
@@ -41,6 +48,7 @@ impl KernelProfile {
         match name {
             "3.12" => Some(KernelProfile::V3_12),
             "3.13" => Some(KernelProfile::V3_13),
+            "3.13.11" => Some(KernelProfile::V3_13_11),
             "3.14" => Some(KernelProfile::V3_14),
             "6.1" | "modern" => Some(KernelProfile::Modern),
             _ => None,
@@ -69,7 +77,9 @@ impl KernelProfile {
     pub const fn crashkernel_variant(self) -> Variant {
         match self {
             KernelProfile::Modern => Variant::Linux61,
-            KernelProfile::V3_12 | KernelProfile::V3_13 | KernelProfile::V3_14 => Variant::Series,
+            KernelProfile::V3_12 | KernelProfile::V3_13 | KernelProfile::V3_13_11 | KernelProfile::V3_14 => {
+                Variant::Series
+            }
         }
     }
 
@@ -110,9 +120,14 @@ impl KernelProfile {
         let p = mb.placement_mut();
         match self {
             KernelProfile::V3_12 => p.set_movable_node_config(false),
-            // 3.13 to 3.16 carry the `int ret` truncation; the model leaves it off unless asked
-            // (spec §A.12), so the series' intended behaviour is what runs.
-            KernelProfile::V3_13 | KernelProfile::V3_14 => {}
+            // 3.13 with the fix of 3.17 (spec §A.12); 3.13.11 as released has the truncation.
+            KernelProfile::V3_13 => {}
+            KernelProfile::V3_13_11 => p.set_int_ret_bug(true),
+            // 3.14.1 still has the truncation (fixed in 3.17), and prints 3.14's trace.
+            KernelProfile::V3_14 => {
+                p.set_int_ret_bug(true);
+                mb.log_mut().set_format(TraceFormat::V3_14);
+            }
             KernelProfile::Modern => p.set_semantics(Semantics::Modern),
         }
         mb

@@ -264,6 +264,12 @@ impl DirectMap {
     /// inside `[min_pfn_mapped, max_pfn_mapped)`, since a table must be reachable through the
     /// mapping to be cleared. The search follows memblock's direction.
     /// [`AllocLowPages`] chooses the series' or Linux 6.1's way of asking memblock and failing.
+    ///
+    /// The page is cleared through the direct mapping: an address memblock does not know as
+    /// memory (which only the `int ret` truncation returns) is [`Error::ClearPageFault`], where
+    /// the kernel faults. A truncated address that is memory is used as it is, even when it is
+    /// handed out again (the untruncated block stays free, so the next search finds it again):
+    /// the page is cleared again and then serves two tables, as in the kernel.
     pub fn alloc_low_page<P: Placement>(&mut self, mb: &mut Memblock<P>) -> Result<u64, Error> {
         let brk_serves = self.pgt_buf.end < self.pgt_buf.top && self.can_use_brk_pgt;
         let (pa, source) = if !brk_serves && self.low_pages == AllocLowPages::Linux6_1 {
@@ -285,6 +291,9 @@ impl DirectMap {
             let reserved = mb.reserve_as(pa, PAGE_SIZE, "alloc_low_pages");
             self.absorb(mb, before);
             reserved?;
+            if !mb.is_region_memory(pa, PAGE_SIZE) {
+                return Err(Error::ClearPageFault { pa });
+            }
             (pa, PgtSource::Memblock)
         } else {
             let pa = self.pgt_buf.end << PAGE_SHIFT;

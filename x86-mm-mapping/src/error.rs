@@ -36,6 +36,15 @@ pub enum Error {
         /// End.
         end: u64,
     },
+    /// `alloc_low_pages()` cleared a page that is not RAM: the kernel faults in `clear_page()`.
+    /// Only a search result truncated by the `int ret` bug of 3.13–3.16 (spec §A.12) can
+    /// point there, e.g. a bottom-up hit in [2 GiB, 4 GiB) that comes back as
+    /// `0xffffffff_xxxxx000`.
+    #[error("clear_page pa={pa:#x}")]
+    ClearPageFault {
+        /// The physical address handed to `clear_page()`.
+        pa: u64,
+    },
     /// memblock failed to reserve a page-table page.
     #[error(transparent)]
     Memblock(#[from] memblock_bottomup::Error),

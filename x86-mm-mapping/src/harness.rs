@@ -183,13 +183,52 @@ pub struct Run {
     pub panic: Option<crate::Error>,
 }
 
+/// The kernel whose memblock the harness runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Kernel {
+    /// `3.13`: the series with the later fix of the `int ret` truncation (what the stored
+    /// answers were made with; none of their machines reaches the truncation).
+    #[default]
+    V3_13,
+    /// `3.13.11`: the series as released, with the `int ret` truncation of spec §A.12. A
+    /// truncated page-table address that is not RAM ends the run with `FAULT: clear_page
+    /// pa=...`; one that is RAM may be handed out more than once.
+    V3_13_11,
+}
+
+impl Kernel {
+    /// `3.13` or `3.13.11`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kernel::V3_13 => "3.13",
+            Kernel::V3_13_11 => "3.13.11",
+        }
+    }
+
+    /// Reads a name given by [`Kernel::name`].
+    pub fn from_name(name: &str) -> Option<Kernel> {
+        [Kernel::V3_13, Kernel::V3_13_11].into_iter().find(|k| k.name() == name)
+    }
+}
+
 /// Replays the driver on `machine` with memblock bottom-up or not, mapping above the first
-/// MiB with `walk`, and prints what the kernel's run printed.
+/// MiB with `walk`, and prints what the kernel's run printed (3.13 with the `int ret` fix).
 pub fn run<W: MappingWalk<BottomUpPlacement> + ?Sized>(machine: &Machine, bottom_up: bool, walk: &mut W) -> Run {
+    run_kernel(machine, bottom_up, walk, Kernel::V3_13)
+}
+
+/// [`run`] under the memblock of `kernel`.
+pub fn run_kernel<W: MappingWalk<BottomUpPlacement> + ?Sized>(
+    machine: &Machine,
+    bottom_up: bool,
+    walk: &mut W,
+    kernel: Kernel,
+) -> Run {
     let m = machine;
     let mut out = String::new();
     let _ = writeln!(out, "# direction {}", if bottom_up { "bottom-up" } else { "top-down" });
     let mut mb = SeriesMemblock::series(m.end);
+    mb.placement_mut().set_int_ret_bug(kernel == Kernel::V3_13_11);
     let mut printed = 0;
     let mut flush = |mb: &SeriesMemblock, out: &mut String| {
         for ev in mb.log().events().get(printed..).unwrap_or_default() {
@@ -265,6 +304,9 @@ pub fn run<W: MappingWalk<BottomUpPlacement> + ?Sized>(machine: &Machine, bottom
     }
     let panic = result.err();
     match panic {
+        Some(e @ crate::Error::ClearPageFault { .. }) => {
+            let _ = writeln!(out, "FAULT: {e}\nEND: fault");
+        }
         Some(e) => {
             let _ = writeln!(out, "PANIC: {e}\nEND: panic");
         }
@@ -314,8 +356,10 @@ fn print_results(dm: &DirectMap, mb: &SeriesMemblock, brk_end: u64, out: &mut St
     for r in &walk.runs {
         let _ = writeln!(out, "MAP: [{}-{}] {}", c_hex_pad(r.start, 14), c_hex_pad(r.end - 1, 14), r.size.name());
     }
-    let level_count = |l: TableLevel| walk.tables.values().filter(|&&v| v == l).count();
-    let taken: Vec<Option<TableLevel>> = pages.iter().map(|p| walk.level_of(p.pa)).collect();
+    // Tables are counted as the kernel's tables reference them: a page referenced twice counts
+    // twice, and a page taken again but referenced once is unreferenced for its second taking.
+    let level_count = |l: TableLevel| walk.referenced(l);
+    let taken = walk.match_taken(pages.iter().map(|p| p.pa));
     let unreferenced = taken.iter().filter(|l| l.is_none()).count();
     let foreign = walk.tables.keys().filter(|pa| !pages.iter().any(|p| p.pa == **pa)).count();
     let _ = writeln!(

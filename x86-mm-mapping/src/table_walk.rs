@@ -72,14 +72,39 @@ pub struct TableWalk {
     pub runs: Vec<MapRun>,
     /// Leaf entries per size: 4K, 2M, 1G.
     pub entries: [u64; 3],
-    /// Every table page reachable from the top-level table, with its level.
+    /// Every table page reachable from the top-level table, with its level (the first
+    /// reference's, for a page referenced more than once).
     pub tables: BTreeMap<u64, TableLevel>,
+    /// Every reference to a table page, in walk order: a page that several entries point at
+    /// (a page handed out twice under the `int ret` bug) appears once per reference.
+    pub references: Vec<(u64, TableLevel)>,
 }
 
 impl TableWalk {
     /// The level of the table at `pa`, if it is reachable.
     pub fn level_of(&self, pa: u64) -> Option<TableLevel> {
         self.tables.get(&pa).copied()
+    }
+
+    fn table(&mut self, pa: u64, level: TableLevel) {
+        self.tables.entry(pa).or_insert(level);
+        self.references.push((pa, level));
+    }
+
+    /// How many references point at tables of `level` (a page referenced twice counts twice).
+    pub fn referenced(&self, level: TableLevel) -> usize {
+        self.references.iter().filter(|r| r.1 == level).count()
+    }
+
+    /// For each page taken, in order, the level of a reference to it, or `None` if no
+    /// reference is left for it: a page taken twice and referenced once is referenced for its
+    /// first taking and unreferenced for its second.
+    pub fn match_taken(&self, taken: impl IntoIterator<Item = u64>) -> Vec<Option<TableLevel>> {
+        let mut left: BTreeMap<u64, alloc::collections::VecDeque<TableLevel>> = BTreeMap::new();
+        for &(pa, level) in &self.references {
+            left.entry(pa).or_default().push_back(level);
+        }
+        taken.into_iter().map(|pa| left.get_mut(&pa).and_then(|q| q.pop_front())).collect()
     }
 
     fn leaf(&mut self, pa: u64, size: PageSize) {
@@ -101,7 +126,7 @@ impl DirectMap {
                 continue;
             }
             let pud_pa = pgd.addr().as_u64();
-            w.tables.insert(pud_pa, TableLevel::Pud);
+            w.table(pud_pa, TableLevel::Pud);
             let base = (g - first) as u64 * PGDIR_SIZE;
             let Some(pud) = self.mem.table(pud_pa) else { continue };
             for (u, e) in pud.iter().enumerate() {
@@ -113,7 +138,7 @@ impl DirectMap {
                     w.leaf(pa, PageSize::Size1G);
                     continue;
                 }
-                w.tables.insert(e.addr().as_u64(), TableLevel::Pmd);
+                w.table(e.addr().as_u64(), TableLevel::Pmd);
                 let Some(pmd) = self.mem.table(e.addr().as_u64()) else { continue };
                 for (m, e) in pmd.iter().enumerate() {
                     let pa = pa + m as u64 * PMD_SIZE;
@@ -124,7 +149,7 @@ impl DirectMap {
                         w.leaf(pa, PageSize::Size2M);
                         continue;
                     }
-                    w.tables.insert(e.addr().as_u64(), TableLevel::Pte);
+                    w.table(e.addr().as_u64(), TableLevel::Pte);
                     let Some(pte) = self.mem.table(e.addr().as_u64()) else { continue };
                     for (t, e) in pte.iter().enumerate() {
                         if !e.is_unused() {

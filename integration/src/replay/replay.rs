@@ -1404,11 +1404,7 @@ impl<'t> Engine<'t> {
         }
         what.push_str(&format!(
             "; NODE_DATA: memblock_phys_alloc_try_nid({node_data_size:#x}, 64, nid) for each node{}",
-            if self.profile == KernelProfile::V3_13 || self.profile == KernelProfile::V3_12 {
-                " (node-local only)"
-            } else {
-                ""
-            }
+            if !self.profile.has_hotplug_flags() { " (node-local only)" } else { "" }
         ));
         self.infer(line, what);
         for n in &state.nodes {
