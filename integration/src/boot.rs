@@ -4,8 +4,8 @@
 
 use movable_node::acpi_srat::{MessageStyle, NumaConfig, SratTable};
 use movable_node::crashkernel::{
-    CrashKernel, CrashParams, Error as CrashError, Profile as MemparseProfile, initmem_init, reserve_crashkernel,
-    reserve_crashkernel_before_srat,
+    CrashKernel, CrashParams, Error as CrashError, Profile as MemparseProfile, Variant as CrashVariant, initmem_init,
+    reserve_crashkernel, reserve_crashkernel_6_1, reserve_crashkernel_before_srat,
 };
 use movable_node::memblock_bottomup::{BottomUp, Event, Nid, PAGE_SIZE, SeriesMemblock, TraceFormat, page_align};
 use movable_node::numa::{NumaEvent, NumaParams, NumaState, x86_numa_init};
@@ -453,10 +453,24 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
         })
         .unwrap_or_default();
     if profile.has_series() {
-        let r = reserve_crashkernel(&mut mb, &crash_params, &after_srat);
+        let r = match profile.crashkernel_variant() {
+            CrashVariant::Series => {
+                let r = reserve_crashkernel(&mut mb, &crash_params, &after_srat);
+                lg.memblock(&mb);
+                log_crash(&mut lg, &r);
+                r
+            }
+            // 6.1 (spec H.5.2): low below 4 GiB, then high, the low part; its lines in its order.
+            CrashVariant::Linux61 => {
+                let out = reserve_crashkernel_6_1(&mut mb, &crash_params, &after_srat);
+                lg.memblock(&mb);
+                for m in out.steps.messages() {
+                    lg.k(m.to_string());
+                }
+                out.result
+            }
+        };
         step("reserve_crashkernel", format!("after SRAT (patch 5): {}", crash_note(&r)));
-        lg.memblock(&mb);
-        log_crash(&mut lg, &r);
         boot.crash = Some(r);
     }
 

@@ -286,8 +286,9 @@ fn a_long_title_and_command_line_wrap_to_the_picture_width() {
     assert_eq!(joined.replace(' ', ""), format!("bootsim · {} · Linux 3.13", m.name).replace(' ', ""));
     // "Linux 3.13" stays on one line.
     assert!(title.last().unwrap().2.ends_with("Linux 3.13"), "{title:?}");
+    // The profile line comes first (every output names its profile), then the command line.
     let joined: String = subtitle.iter().map(|t| t.2.as_str()).collect::<Vec<_>>().join(" ");
-    assert!(joined.starts_with(&format!("command line: {}", m.cmdline)), "{joined}");
+    assert!(joined.starts_with(&format!("profile 3.13 command line: {}", m.cmdline)), "{joined}");
 }
 
 #[test]
