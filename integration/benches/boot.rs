@@ -10,6 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use integration::boot::{Boot, setup_arch};
 use integration::{html, json, report, svg};
 
+#[path = "../../memblock-topdown/benches/conditions/mod.rs"]
 mod conditions;
 use conditions::conditions;
 use integration::machine::{Machine, NodeMemory, NodeSpec};

@@ -12,6 +12,7 @@ use integration::replay::batch::{par_map, replay_entry, workers};
 use integration::replay::place::kernel_place_from_iomem;
 use integration::replay::{ReplayOptions, Trace, replay};
 
+#[path = "../../memblock-topdown/benches/conditions/mod.rs"]
 mod conditions;
 use conditions::conditions;
 

@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 use memblock_topdown::{MAX_NUMNODES, Memblock, MemblockState, Nid, Placement};
 
 pub mod baseline;
+#[path = "../conditions/mod.rs"]
+mod conditions;
 use baseline::KernelMemblock;
 
 pub const KIB: u64 = 1 << 10;
@@ -462,17 +464,8 @@ pub fn bench_scaling(c: &mut criterion::Criterion, label: &str, w: &Workload, ba
 /// reference column, not part of any ratio.
 pub fn print_summary() {
     let rows = ROWS.lock().unwrap();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model =
-        cpu.lines().find_map(|l| l.strip_prefix("model name")).map_or("?", |m| m.trim_start_matches([' ', '\t', ':']));
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!();
-    println!(
-        "ns per operation, median of each benchmark's timed runs; {cores} cores of {model}; load average {} at the end",
-        load.join(" ")
-    );
+    println!("ns per operation, median of each benchmark's timed runs; {}", conditions::conditions());
     println!(
         "| workload | ops timed (baseline) | model ns/op | kernel algorithm ns/op | model faster by | §G.10 kernel ns/op (other day, reference) |"
     );

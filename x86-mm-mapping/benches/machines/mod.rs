@@ -19,6 +19,10 @@ use x86_mm_mapping::{
     MappingWalk,
 };
 
+#[path = "../../../memblock-topdown/benches/conditions/mod.rs"]
+mod conditions;
+pub use conditions::conditions;
+
 pub const MIB: u64 = 1 << 20;
 pub const GIB: u64 = 1 << 30;
 
@@ -214,15 +218,4 @@ pub fn bench_rewrite(g: &mut Group<'_>, label: &str, pages: usize) {
             total
         })
     });
-}
-
-/// The load average and the machine, for the tables the benches print.
-pub fn conditions() -> String {
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model =
-        cpu.lines().find_map(|l| l.strip_prefix("model name")).map_or("?", |m| m.trim_start_matches([' ', '\t', ':']));
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{cores} cores of {model}; load average {} at the end", load.join(" "))
 }

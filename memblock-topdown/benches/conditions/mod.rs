@@ -1,4 +1,5 @@
-//! The conditions a figure was taken under, printed with it: the host may be shared.
+//! The conditions a figure was taken under, printed with it: the host may be shared. Every
+//! crate's benches include this file (by path), so they all describe the host alike.
 
 /// The cores, the processor and the load average.
 pub fn conditions() -> String {
