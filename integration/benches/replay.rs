@@ -12,6 +12,10 @@ use integration::replay::batch::{par_map, replay_entry, workers};
 use integration::replay::place::kernel_place_from_iomem;
 use integration::replay::{ReplayOptions, Trace, replay};
 
+#[path = "../../memblock-topdown/benches/conditions/mod.rs"]
+mod conditions;
+use conditions::conditions;
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures/linux-6.1-qemu");
 const NAMES: [&str; 6] = ["pc-2n", "pc-4n-uneven", "pc2g-2n", "pc2g-2n-16g", "pc2g-4n", "q35-2n"];
 const FLEET: usize = 10_000;
@@ -108,17 +112,18 @@ fn bench(c: &mut Criterion) {
     let parse = t.elapsed();
     println!(
         "\nreplay: one log of {requests} requests in {:.3} ms; {FLEET} logs in {:.2} s on {cores} workers \
-         ({:.0} µs a log); parsing alone {:.2} s on one ({events} events)",
+         ({:.0} µs a log); parsing alone {:.2} s on one ({events} events); {}",
         per_log.as_secs_f64() * 1e3,
         batch.as_secs_f64(),
         batch.as_secs_f64() * 1e6 / FLEET as f64 * cores as f64,
-        parse.as_secs_f64()
+        parse.as_secs_f64(),
+        conditions()
     );
 }
 
 criterion_group! {
     name = benches;
-    config = Criterion::default();
+    config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(3));
     targets = bench
 }
 criterion_main!(benches);

@@ -4,19 +4,21 @@
 //! above the kernel). `cargo bench -p memblock-bottomup`.
 //!
 //! The workloads are those of `memblock-topdown/benches/workloads`, included here so that
-//! both crates time exactly the same operations. The direction is set when the memblock is
-//! created, as `movable_node` does before anything is reserved, so W4's holes (and the
-//! arrays they double) are placed in that direction too. Criterion prints the time of one
-//! whole workload; the table at the end gives nanoseconds per operation beside the kernel's.
-
-use std::time::Duration;
+//! both crates time exactly the same operations, each on the model and, in the same run, on
+//! the kernel's algorithm written in the bench (`workloads/baseline.rs`, with the series'
+//! bottom-up rule), after checking that both give the same answers. The direction is set
+//! when the memblock is created, as `movable_node` does before anything is reserved, so W4's
+//! holes (and the arrays they double) are placed in that direction too. The table printed at
+//! the end gives nanoseconds per operation, the same-run ratio, and the kernel's own §G.10
+//! figure as a reference.
 
 use criterion::Criterion;
 use memblock_bottomup::{BottomUp, SeriesMemblock};
 
 #[path = "../../memblock-topdown/benches/workloads/mod.rs"]
 mod workloads;
-use workloads::{MIB, Workload, bench, print_summary, w3, w4, x5};
+use workloads::baseline::KernelMemblock;
+use workloads::{MIB, Workload, bench_pair, print_summary, w3, w4, x5};
 
 const KERNEL_END: u64 = 16 * MIB;
 
@@ -28,17 +30,18 @@ fn series(bottom_up: bool) -> impl FnMut() -> SeriesMemblock {
     }
 }
 
+fn kernel(bottom_up: bool) -> impl Fn() -> KernelMemblock {
+    move || KernelMemblock::new(bottom_up, KERNEL_END)
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args().without_plots();
-    let mut g = c.benchmark_group("memblock-bottomup");
-    g.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     // §G.10 gives the kernel's figure for each direction.
-    bench(&mut g, "W3 top-down", &w3(), series(false));
-    bench(&mut g, "W3 bottom-up", &Workload { kernel_ns: 160.0, ..w3() }, series(true));
-    bench(&mut g, "W4 top-down", &w4(), series(false));
-    bench(&mut g, "W4 bottom-up", &Workload { kernel_ns: 3_500.0, ..w4() }, series(true));
-    bench(&mut g, "X5 bottom-up", &x5(), series(true));
-    g.finish();
+    bench_pair(&mut c, "W3 top-down", &w3(), series(false), kernel(false));
+    bench_pair(&mut c, "W3 bottom-up", &Workload { kernel_ns: 160.0, ..w3() }, series(true), kernel(true));
+    bench_pair(&mut c, "W4 top-down", &w4(), series(false), kernel(false));
+    bench_pair(&mut c, "W4 bottom-up", &Workload { kernel_ns: 3_500.0, ..w4() }, series(true), kernel(true));
+    bench_pair(&mut c, "X5 bottom-up", &x5(), series(true), kernel(true));
     c.final_summary();
     print_summary();
 }

@@ -1,10 +1,10 @@
 //! Criterion benchmarks of patch 4: `init_mem_mapping()` bottom-up (memblock bottom-up, the
 //! `SeriesWalk`) against top-down (the same walk with memblock top-down, which is patch 3's
-//! path) on the machines of `x86-mm-mapping/benches/mapping.rs`: 4 GiB with 4K pages, 64 GiB
-//! with 2M pages, 64 TiB with 1G pages. `cargo bench -p x86-mm-bottomup`; the table printed
-//! at the end gives the medians and where the page tables went.
-
-use std::time::Duration;
+//! path) on the machines of `x86-mm-mapping/benches/mapping.rs`: 4 GiB and 64 GiB with 4K
+//! pages, 64 GiB with 2M pages, 64 TiB with 1G pages, each beside the warm rewrite of the
+//! same number of page-table pages measured in the same run. `cargo bench -p
+//! x86-mm-bottomup`; the table printed at the end gives the medians, the same-run ratios and
+//! where the page tables went.
 
 use criterion::Criterion;
 use memblock_bottomup::{BottomUp, BottomUpPlacement};
@@ -12,20 +12,21 @@ use x86_mm_bottomup::{PgtSource, SeriesWalk};
 
 #[path = "../../x86-mm-mapping/benches/machines/mod.rs"]
 mod machines;
-use machines::{all, bench_mapping, median};
+use machines::{all, bench_mapping, bench_rewrite, conditions, median};
 
 fn main() {
     let mut c = Criterion::default().configure_from_args().without_plots();
-    let mut g = c.benchmark_group("x86-mm-bottomup");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     let mut rows = Vec::new();
     for m in all() {
+        let mut g = c.benchmark_group(m.label);
+        g.sample_size(10);
         let kernel_end = m.kernel_end;
         let mut placement = Vec::new();
+        let mut pages = 0;
         for bottom_up in [false, true] {
             let label = format!("{} {}", m.label, if bottom_up { "bottom-up" } else { "top-down" });
             let new = || m.fresh(BottomUpPlacement::new(kernel_end), |mb| mb.set_bottom_up(bottom_up));
-            let pages = bench_mapping(&mut g, &label, &m, new, || SeriesWalk);
+            pages = bench_mapping(&mut g, &label, &m, new, || SeriesWalk);
             // Where the tables went, from one untimed run.
             let (mut dm, mut mb) = new();
             dm.init_mem_mapping(&mut mb, &mut SeriesWalk).unwrap();
@@ -37,16 +38,23 @@ fn main() {
             };
             placement.push((label, pages, span));
         }
-        rows.push((m.label, placement));
+        let rewrite = format!("{} warm rewrite", m.label);
+        bench_rewrite(&mut g, &rewrite, pages);
+        g.finish();
+        rows.push((m.label, placement, rewrite));
     }
-    g.finish();
     c.final_summary();
-    println!("\n| machine | direction | page-table pages | where memblock's went | init_mem_mapping (median) |");
-    println!("|---|---|---|---|---|");
-    for (machine, placement) in rows {
+    println!("\nmedians of the timed runs; {}", conditions());
+    println!(
+        "| machine | direction | page-table pages | where memblock's went | init_mem_mapping | warm rewrite | ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (machine, placement, rewrite) in rows {
+        let w = median(&rewrite);
         for (label, pages, span) in placement {
             let direction = label.rsplit(' ').next().unwrap_or_default();
-            println!("| {machine} | {direction} | {pages} | {span} | {:.3} ms |", median(&label));
+            let t = median(&label);
+            println!("| {machine} | {direction} | {pages} | {span} | {t:.3} ms | {w:.3} ms | {:.2}× |", t / w);
         }
     }
 }

@@ -10,6 +10,13 @@
 //! behind (counts, `max`, where the doubled arrays are, a digest of every result and of the
 //! final `memblock_dump_all()`), so that a change to the model that changes an observable
 //! result shows up as a changed line.
+//!
+//! Each workload is timed twice in the same run: on the model, and on [`baseline`], the
+//! kernel's algorithm (sorted arrays with a memmove per insertion and removal, linear walks)
+//! written in the bench. Before timing, both run the workload once and must agree on every
+//! result and on the final arrays (`cnt`, `max`, every region, where the doubled arrays are);
+//! only then is the ratio of the two a fair speed-up. The kernel's own figures of §G.10 were
+//! measured on another day and are printed beside them as a reference, never divided.
 
 #![allow(dead_code)] // each bench uses a subset
 
@@ -18,7 +25,12 @@ use std::hint::black_box;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use memblock_topdown::{MAX_NUMNODES, Memblock, Nid, Placement};
+use memblock_topdown::{MAX_NUMNODES, Memblock, MemblockState, Nid, Placement};
+
+pub mod baseline;
+#[path = "../conditions/mod.rs"]
+mod conditions;
+use baseline::KernelMemblock;
 
 pub const KIB: u64 = 1 << 10;
 pub const MIB: u64 = 1 << 20;
@@ -219,61 +231,248 @@ pub fn describe<P: Placement>(label: &str, w: &Workload, mut new: impl FnMut() -
     s
 }
 
-/// Nanoseconds per timed operation of every iteration criterion ran, by benchmark.
-static PER_OP: Mutex<Vec<(String, f64, Vec<f64>)>> = Mutex::new(Vec::new());
+/// Runs `ops` on the baseline, folding every result into `digest` as [`run`] does.
+#[inline]
+pub fn run_baseline(mb: &mut KernelMemblock, ops: &[Op], digest: &mut u64) {
+    for &op in ops {
+        let v = match op {
+            Op::AddNode(base, size, nid) => u64::from(mb.add_node(base, size, nid)),
+            Op::AllowResize => {
+                mb.allow_resize();
+                0
+            }
+            Op::Reserve(base, size) => u64::from(mb.reserve(base, size)),
+            Op::Free(base, size) => u64::from(mb.free(base, size)),
+            Op::AllocNid(size, align, nid) => mb.alloc_nid(size, align, nid),
+        };
+        *digest = fnv(*digest, v);
+    }
+}
 
-/// Times one workload under criterion: each iteration builds a fresh memblock and runs the
-/// setup (untimed), then runs the timed operations. Criterion reports the time of one whole
-/// workload and, as throughput, operations per second; [`print_summary`] prints ns per op.
-pub fn bench<P: Placement>(
+/// Checks that the baseline, started from `baseline` and given `ops`, answers every
+/// operation as the model started from `model` does and leaves the same arrays. Panics with
+/// the first difference: a speed-up against a baseline that computes something else would
+/// mean nothing.
+pub fn check_same<P: Placement>(label: &str, mut model: Memblock<P>, mut baseline: KernelMemblock, ops: &[Op]) {
+    for (i, op) in ops.iter().enumerate() {
+        let (mut a, mut b) = (FNV_OFFSET, FNV_OFFSET);
+        run(&mut model, std::slice::from_ref(op), &mut a);
+        run_baseline(&mut baseline, std::slice::from_ref(op), &mut b);
+        assert_eq!(a, b, "{label}: model and baseline answer op {i} ({op:?}) differently");
+    }
+    assert_same_arrays(label, &model, &baseline);
+}
+
+fn assert_same_arrays(label: &str, model: &MemblockState, baseline: &KernelMemblock) {
+    for (name, m, k) in
+        [("memory", model.memory(), &baseline.memory), ("reserved", model.reserved(), &baseline.reserved)]
+    {
+        let ours: Vec<(u64, u64, Nid)> = m.regions().iter().map(|r| (r.base, r.size, r.nid)).collect();
+        let theirs: Vec<(u64, u64, Nid)> = k.real().iter().map(|r| (r.base, r.size, r.nid)).collect();
+        assert_eq!((m.cnt(), m.max(), m.array_addr()), (k.cnt, k.max, k.array_at), "{label}: {name} cnt/max/array");
+        assert!(ours == theirs, "{label}: {name} regions differ");
+    }
+}
+
+/// Per-iteration nanoseconds per timed operation, by benchmark.
+static PER_OP: Mutex<Vec<(String, Vec<f64>)>> = Mutex::new(Vec::new());
+
+fn record(label: &str, ns_per_op: f64) {
+    let mut all = PER_OP.lock().unwrap();
+    match all.iter_mut().find(|(l, _)| l == label) {
+        Some((_, v)) => v.push(ns_per_op),
+        None => all.push((label.to_string(), vec![ns_per_op])),
+    }
+}
+
+/// The median ns per operation of a benchmark's timed runs (warm-up included).
+pub fn median_ns(label: &str) -> f64 {
+    let all = PER_OP.lock().unwrap();
+    let mut v = all.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone()).unwrap_or_default();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Times a closure that runs the timed operations on a fresh state (built untimed by
+/// `prepare`) and returns the elapsed time.
+fn bench_one<S>(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-    label: &str,
-    w: &Workload,
-    mut new: impl FnMut() -> Memblock<P>,
+    id: &str,
+    key: &str,
+    ops: usize,
+    mut prepare: impl FnMut() -> S,
+    mut timed: impl FnMut(&mut S) -> Duration,
 ) {
-    eprintln!("{}", describe(label, w, &mut new));
-    let ops = w.timed.len();
     group.throughput(criterion::Throughput::Elements(ops as u64));
-    group.bench_function(label, |b| {
+    group.bench_function(id, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let mut mb = new();
-                let mut digest = FNV_OFFSET;
-                run(&mut mb, &w.setup, &mut digest);
-                let t = Instant::now();
-                run(&mut mb, black_box(&w.timed), &mut digest);
-                let dt = t.elapsed();
-                black_box(digest);
+                let mut state = prepare();
+                let dt = timed(&mut state);
+                drop(state);
                 total += dt;
-                record(label, w.kernel_ns, dt.as_nanos() as f64 / ops as f64);
+                record(key, dt.as_nanos() as f64 / ops as f64);
             }
             total
         })
     });
 }
 
-fn record(label: &str, kernel_ns: f64, ns_per_op: f64) {
-    let mut all = PER_OP.lock().unwrap();
-    match all.iter_mut().find(|(l, _, _)| l == label) {
-        Some((_, _, v)) => v.push(ns_per_op),
-        None => all.push((label.to_string(), kernel_ns, vec![ns_per_op])),
-    }
+/// One row of the summary: a workload timed on the model and on the baseline.
+struct Row {
+    label: String,
+    ops: usize,
+    baseline_ops: usize,
+    kernel_ns: Option<f64>,
 }
 
-/// Prints ns per operation (the median over every timed run of a workload, warm-up included)
-/// beside the kernel's figure, with the load average: the host may be shared.
+static ROWS: Mutex<Vec<Row>> = Mutex::new(Vec::new());
+
+/// Times one workload on the model and on the baseline, side by side in one criterion group
+/// named `label` ("model" and "kernel algorithm"), after checking that both give the same
+/// results. Each iteration builds a fresh memblock and runs the setup (untimed), then times
+/// the workload's operations.
+pub fn bench_pair<P: Placement>(
+    c: &mut criterion::Criterion,
+    label: &str,
+    w: &Workload,
+    mut new: impl FnMut() -> Memblock<P>,
+    new_baseline: impl Fn() -> KernelMemblock,
+) {
+    eprintln!("{}", describe(label, w, &mut new));
+    let all: Vec<Op> = w.setup.iter().chain(&w.timed).copied().collect();
+    check_same(label, new(), new_baseline(), &all);
+    let mut g = c.benchmark_group(label);
+    g.sample_size(10).sampling_mode(criterion::SamplingMode::Flat);
+    let ops = w.timed.len();
+    let model = |mb: &mut Memblock<P>| {
+        let mut digest = FNV_OFFSET;
+        let t = Instant::now();
+        run(mb, black_box(&w.timed), &mut digest);
+        let dt = t.elapsed();
+        black_box(digest);
+        dt
+    };
+    let setup = |mut mb: Memblock<P>| {
+        run(&mut mb, &w.setup, &mut FNV_OFFSET.clone());
+        mb
+    };
+    bench_one(&mut g, "model", &format!("{label}/model"), ops, || setup(new()), model);
+    let setup_baseline = |mut mb: KernelMemblock| {
+        run_baseline(&mut mb, &w.setup, &mut FNV_OFFSET.clone());
+        mb
+    };
+    let baseline = |mb: &mut KernelMemblock| {
+        let mut digest = FNV_OFFSET;
+        let t = Instant::now();
+        run_baseline(mb, black_box(&w.timed), &mut digest);
+        let dt = t.elapsed();
+        black_box(digest);
+        dt
+    };
+    bench_one(
+        &mut g,
+        "kernel algorithm",
+        &format!("{label}/baseline"),
+        ops,
+        || setup_baseline(new_baseline()),
+        baseline,
+    );
+    g.finish();
+    ROWS.lock().unwrap().push(Row { label: label.into(), ops, baseline_ops: ops, kernel_ns: Some(w.kernel_ns) });
+}
+
+/// The scaling series: N random 4 KiB reserves in a window of 16 × N pages at 1 GiB, with
+/// 64 MiB of spare memory above it for the doubled arrays, then `timed` more random 4 KiB
+/// reserves in the same window, timed. The first N are made in address order (so that the
+/// state builds in reasonable time: appending costs no memmove); the result is the same set of
+/// regions as in any order, and the doubled arrays land at the top of the spare memory
+/// either way (the searches are top-down and the spare memory lies above the window).
+pub fn scaling(n: u64, timed: usize) -> Workload {
+    let mut rng = SplitMix64::new(0x5c41 ^ n);
+    let window = 16 * n;
+    let page = |rng: &mut SplitMix64| GIB + rng.range(0, window - 1) * 4 * KIB;
+    let mut first: Vec<u64> = (0..n).map(|_| page(&mut rng)).collect();
+    first.sort_unstable();
+    let mut setup = vec![Op::AddNode(GIB, window * 4 * KIB + 64 * MIB, MAX_NUMNODES), Op::AllowResize];
+    setup.extend(first.iter().map(|&b| Op::Reserve(b, 4 * KIB)));
+    let timed = (0..timed).map(|_| Op::Reserve(page(&mut rng), 4 * KIB)).collect();
+    Workload { name: "scaling", kernel_ns: f64::NAN, setup, timed }
+}
+
+/// Times one point of the scaling series on the model and on the baseline. The state after
+/// the setup is built once, on the model; each iteration starts from a copy of it (the
+/// baseline from a copy of the same arrays, same `max`, same array address), so both time
+/// the same operations from the same state. The baseline times only the first
+/// `baseline_ops` of them (at a million regions each of its operations moves megabytes).
+pub fn bench_scaling(c: &mut criterion::Criterion, label: &str, w: &Workload, baseline_ops: usize) {
+    let mut built = Memblock::new();
+    run(&mut built, &w.setup, &mut FNV_OFFSET.clone());
+    let base = KernelMemblock::from_state(&built);
+    assert_same_arrays(label, &built, &base);
+    check_same(label, built.clone(), base.clone(), &w.timed[..baseline_ops]);
+    eprintln!(
+        "{label}: {} regions after the setup, max {}, array at {:#x}; {} timed reserves ({} on the baseline)",
+        built.reserved().cnt(),
+        built.reserved().max(),
+        built.reserved().array_addr().unwrap_or(0),
+        w.timed.len(),
+        baseline_ops
+    );
+    let mut g = c.benchmark_group(label);
+    g.sample_size(10).sampling_mode(criterion::SamplingMode::Flat);
+    let ops = w.timed.len();
+    bench_one(
+        &mut g,
+        "model",
+        &format!("{label}/model"),
+        ops,
+        || built.clone(),
+        |mb| {
+            let mut digest = FNV_OFFSET;
+            let t = Instant::now();
+            run(mb, black_box(&w.timed), &mut digest);
+            let dt = t.elapsed();
+            black_box(digest);
+            dt
+        },
+    );
+    let timed_baseline = &w.timed[..baseline_ops];
+    bench_one(
+        &mut g,
+        "kernel algorithm",
+        &format!("{label}/baseline"),
+        baseline_ops,
+        || base.clone(),
+        |mb| {
+            let mut digest = FNV_OFFSET;
+            let t = Instant::now();
+            run_baseline(mb, black_box(timed_baseline), &mut digest);
+            let dt = t.elapsed();
+            black_box(digest);
+            dt
+        },
+    );
+    g.finish();
+    ROWS.lock().unwrap().push(Row { label: label.into(), ops, baseline_ops, kernel_ns: None });
+}
+
+/// Prints, for every workload timed, ns per operation on the model and on the baseline
+/// (medians of their timed runs in this process) and their ratio, with the load average and
+/// the machine: the host may be shared. The kernel's own figure (§G.10, another day) is a
+/// reference column, not part of any ratio.
 pub fn print_summary() {
-    let all = PER_OP.lock().unwrap();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let rows = ROWS.lock().unwrap();
     println!();
-    println!("ns per operation, median of each workload's timed runs (load average {})", load.join(" "));
-    println!("{:<16} {:>6} {:>13} {:>11} {:>9}", "workload", "runs", "kernel ns/op", "ours ns/op", "speed-up");
-    for (label, kernel_ns, v) in all.iter() {
-        let mut v = v.clone();
-        v.sort_by(f64::total_cmp);
-        let median = v[v.len() / 2];
-        println!("{label:<16} {:>6} {kernel_ns:>13.0} {median:>11.1} {:>8.1}x", v.len(), kernel_ns / median);
+    println!("ns per operation, median of each benchmark's timed runs; {}", conditions::conditions());
+    println!(
+        "| workload | ops timed (baseline) | model ns/op | kernel algorithm ns/op | model faster by | §G.10 kernel ns/op (other day, reference) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for r in rows.iter() {
+        let (m, b) = (median_ns(&format!("{}/model", r.label)), median_ns(&format!("{}/baseline", r.label)));
+        let kernel = r.kernel_ns.map_or("—".to_string(), |k| format!("{k:.0}"));
+        println!("| {} | {} ({}) | {m:.1} | {b:.1} | {:.2}× | {kernel} |", r.label, r.ops, r.baseline_ops, b / m);
     }
 }

@@ -1,6 +1,9 @@
 //! The benchmarked machines, shared with `x86-mm-bottomup/benches/bottomup.rs` so that both
-//! crates time the very same boots, and the "floor": the same number of page-table pages
-//! allocated zeroed and filled entry by entry, with no page-table logic at all.
+//! crates time the very same boots, and two references measured in the same run, each for
+//! the same number of page-table pages as the mapping took, with no page-table logic at all:
+//! the cold "floor" (the pages freshly allocated, zeroed and filled entry by entry) and the
+//! warm rewrite (the same bytes written again into pages allocated and touched beforehand: a
+//! `memset` and a fill, the least any builder of those tables must do).
 
 #![allow(dead_code)] // each bench uses a subset
 
@@ -15,6 +18,10 @@ use x86_mm_mapping::{
     CpuFeatures, DirectMap, E820Entry, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, MAXMEM, MappingSetup,
     MappingWalk,
 };
+
+#[path = "../../../memblock-topdown/benches/conditions/mod.rs"]
+mod conditions;
+pub use conditions::conditions;
 
 pub const MIB: u64 = 1 << 20;
 pub const GIB: u64 = 1 << 30;
@@ -43,6 +50,11 @@ pub fn four_gib_4k() -> BenchMachine {
     machine("4 GiB, 4K pages", (4 * GIB, 5 * GIB), 3 * GIB, CpuFeatures { pse: false, pge: true, gbpages: false })
 }
 
+/// 64 GiB ([1M, 2G) and [4G, 66G)) with 4K pages only (no PSE): 32,768 page tables.
+pub fn sixty_four_gib_4k() -> BenchMachine {
+    machine("64 GiB, 4K pages", (4 * GIB, 66 * GIB), 2 * GIB, CpuFeatures { pse: false, pge: true, gbpages: false })
+}
+
 /// 64 GiB ([1M, 2G) and [4G, 66G)) with 2M pages.
 pub fn sixty_four_gib_2m() -> BenchMachine {
     machine("64 GiB, 2M pages", (4 * GIB, 66 * GIB), 2 * GIB, CpuFeatures { pse: true, pge: true, gbpages: false })
@@ -54,7 +66,7 @@ pub fn sixty_four_tib_1g() -> BenchMachine {
 }
 
 pub fn all() -> Vec<BenchMachine> {
-    vec![four_gib_4k(), sixty_four_gib_2m(), sixty_four_tib_1g()]
+    vec![four_gib_4k(), sixty_four_gib_4k(), sixty_four_gib_2m(), sixty_four_tib_1g()]
 }
 
 impl BenchMachine {
@@ -100,6 +112,19 @@ pub fn floor_fill(pages: usize) -> Vec<PageTable> {
         }
     }
     v
+}
+
+/// The warm rewrite: every table of `tables` zeroed and every entry written again.
+#[inline(never)]
+pub fn rewrite(tables: &mut [PageTable]) {
+    let flags = F::PRESENT | F::WRITABLE | F::ACCESSED | F::DIRTY | F::NO_EXECUTE;
+    for (t, table) in tables.iter_mut().enumerate() {
+        table.zero();
+        let base = (t as u64) << 21;
+        for (i, e) in table.iter_mut().enumerate() {
+            e.set_addr(PhysAddr::new(base + i as u64 * PAGE_SIZE), flags);
+        }
+    }
 }
 
 /// Milliseconds of every timed iteration, by benchmark.
@@ -170,6 +195,25 @@ pub fn bench_floor(g: &mut Group<'_>, label: &str, pages: usize) {
                 total += dt;
                 record(label, dt);
                 drop(v);
+            }
+            total
+        })
+    });
+}
+
+/// Times the warm rewrite of `pages` page-table pages, allocated and written once before.
+pub fn bench_rewrite(g: &mut Group<'_>, label: &str, pages: usize) {
+    let mut tables = floor_fill(pages);
+    g.bench_function(label, |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let t = Instant::now();
+                rewrite(black_box(&mut tables));
+                let dt = t.elapsed();
+                black_box(&tables);
+                total += dt;
+                record(label, dt);
             }
             total
         })
