@@ -179,14 +179,35 @@ fn free_ranges(ex: &Expected, nid: Nid) -> Vec<FreeRange> {
     out
 }
 
-/// The top-down search: the reference's while memory is not split; otherwise the same rule
-/// over the cut free ranges.
+/// The empty ranges the kernel's free-range walk also yields: where two reserved regions that
+/// a bare isolation left split touch, strictly inside a memory region, the gap between them is
+/// `[c, c)` (`__next_free_mem_range_rev` does not skip empty gaps). Only a zero-size search (a
+/// size that wrapped in `round_up`) can take one.
+fn empty_gaps(ex: &Expected, nid: Nid) -> Vec<FreeRange> {
+    let reserved = ex.rf.reserved();
+    let memory = split(ex.rf.memory(), &ex.memory_cuts);
+    let inside = |r: &Region, c: u64| r.base < c && c - r.base < r.size;
+    ex.reserved_cuts
+        .iter()
+        .filter(|&&c| reserved.iter().any(|r| inside(r, c)))
+        .filter_map(|&c| {
+            let m = memory.iter().find(|m| (nid == MAX_NUMNODES || m.nid == nid) && inside(m, c))?;
+            Some(FreeRange { start: c, end: c, nid: m.nid })
+        })
+        .collect()
+}
+
+/// The top-down search: the reference's while no array is split; otherwise the same rule over
+/// the cut free ranges and the empty gaps, in address order.
 fn find(ex: &Expected, start: u64, end: u64, size: u64, align: u64, nid: Nid) -> Option<u64> {
-    if ex.memory_cuts.is_empty() {
+    if ex.memory_cuts.is_empty() && ex.reserved_cuts.is_empty() {
         return ex.rf.find(Direction::TopDown, start, end, size, align, nid);
     }
     let end = if end == 0 { ex.rf.current_limit() } else { end };
-    find_among(free_ranges(ex, nid), Direction::TopDown, start, end, size, align)
+    let mut pieces = free_ranges(ex, nid);
+    pieces.extend(empty_gaps(ex, nid));
+    pieces.sort_by_key(|r| (r.start, r.end));
+    find_among(pieces, Direction::TopDown, start, end, size, align)
 }
 
 /// `memblock_alloc_base_nid` on the expectation (alignments here are never 0). The size is
@@ -376,4 +397,32 @@ fn the_reference_agrees_with_a_hand_worked_case() {
     let reserved: Vec<_> = rf.reserved().iter().map(|r| (r.base, r.size)).collect();
     assert_eq!(reserved, [(0x8000, 0x1000)]);
     assert_eq!(rf.memory_size(), 0x13000);
+}
+
+/// Found by the property test above: a bare isolation leaves the whole-space reservation split
+/// at 0x13c00, inside memory [0xb300, 0x13d00); the size u64::MAX rounds up (align 2) to 0, and
+/// the kernel's reverse free-range walk yields the empty gap [0x13c00, 0x13c00) between the two
+/// reserved pieces, where round_down(0x13c00 - 0, 2) = 0x13c00 is the answer (an empty
+/// reservation). The expectation must see that gap too.
+#[test]
+fn a_zero_size_search_takes_the_empty_gap_between_split_reservations() {
+    let ops = [
+        Op::Reserve { base: 0, size: u64::MAX },
+        Op::Isolate { memory: false, base: 0x13c00, size: 0xff00 },
+        Op::Add { base: 0xb300, size: 0x8a00 },
+        Op::AllocNid { size: u64::MAX, align: 2, nid: MAX_NUMNODES },
+    ];
+    let mut mb = Memblock::new();
+    let mut ex = Expected::default();
+    for op in &ops[..3] {
+        step(&mut mb, &mut ex, op);
+        compare(&mb, &ex);
+    }
+    assert_eq!(mb.alloc_nid(u64::MAX, 2, MAX_NUMNODES), Some(0x13c00));
+    let mut mb = Memblock::new();
+    let mut ex = Expected::default();
+    for op in &ops {
+        step(&mut mb, &mut ex, op);
+        compare(&mb, &ex);
+    }
 }
