@@ -145,7 +145,9 @@ fn state_before_crashkernel(b: &Boot) -> SeriesMemblock {
     // The rebuilt state is the dump, region for region.
     let ours: Vec<_> = [RegionKind::Memory, RegionKind::Reserved]
         .into_iter()
-        .flat_map(|k| mb.region_type(k).regions().iter().map(move |r| (k, r.base, r.size, r.nid, r.flags.bits())))
+        .flat_map(|k| {
+            mb.region_type(k).regions().iter().map(move |r| (k, r.base, r.size, r.nid, u64::from(r.flags.bits())))
+        })
         .collect();
     assert_eq!(ours, rows, "{}: regions of the dump", b.name);
     let (mem, res) = dump_sizes(&b.lines[b.dump_at + 1]);

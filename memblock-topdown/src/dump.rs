@@ -67,7 +67,7 @@ impl fmt::Display for RegionLine<'_> {
             write!(f, " on node {}", r.nid)?;
         }
         if self.flags {
-            write!(f, " flags: {}", alt_hex(r.flags.bits(), 0))?;
+            write!(f, " flags: {}", alt_hex(u64::from(r.flags.bits()), 0))?;
         }
         Ok(())
     }

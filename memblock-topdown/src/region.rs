@@ -42,9 +42,11 @@ pub const REGION_BYTES_3_13: u64 = 24;
 bitflags! {
     /// `memblock_region.flags`. Regions of 3.12 and 3.13 carry none; the field is here so that
     /// the follow-up series (3.14, `MEMBLOCK_HOTPLUG`) and later kernels can set them, and
-    /// merging already refuses to join regions whose flags differ, as 3.14 does.
+    /// merging already refuses to join regions whose flags differ, as 3.14 does. 3.14 declares
+    /// it `unsigned long` and 6.1 as a 4-byte enum; every flag sits in the low bits, so 32 bits
+    /// hold them all and keep [`Region`] at the kernel's 24 bytes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-    pub struct RegionFlags: u64 {
+    pub struct RegionFlags: u32 {
         /// `MEMBLOCK_HOTPLUG` (3.14): the range is hotpluggable according to SRAT.
         const HOTPLUG = 0x1;
         /// `MEMBLOCK_MIRROR` (4.6): mirrored memory.
@@ -66,6 +68,11 @@ pub struct Region {
     /// `flags` (3.14 and later).
     pub flags: RegionFlags,
 }
+
+// 24 bytes, as 3.13's and 6.1's `struct memblock_region` on x86-64: a kernel that keeps the
+// arrays in memory memblock doubles them into (`ArrayMemory`) gets blocks sized for exactly
+// this many entries.
+const _: () = assert!(core::mem::size_of::<Region>() == 24);
 
 impl Region {
     /// The exclusive end, `base + size` (cannot overflow: sizes are capped on insertion).

@@ -31,9 +31,9 @@ use crate::region::{INIT_MEMBLOCK_REGIONS, Region};
 /// `phys_to_virt(addr)` and live there from then on.
 ///
 /// A doubled block is sized by the modelled kernel's `sizeof(struct memblock_region)`
-/// ([`Config::region_bytes`](crate::Config::region_bytes), 24 bytes in 3.13), which is smaller
-/// than this crate's [`Region`] (32 bytes). When the block cannot hold the doubled array in
-/// this crate's layout (3.13's second doubling: 512 entries in 12 KiB), the doubling fails as
+/// ([`Config::region_bytes`](crate::Config::region_bytes): 24 bytes in 3.13 and 6.1, 32 in
+/// 3.14), and this crate's [`Region`] is 24 bytes, so the block always holds the doubled array.
+/// A `region_bytes` set below 24 would give a block too small for it: then the doubling fails as
 /// the kernel's does when it finds no memory (`Failed to double ... array`), and the array
 /// keeps its entries. Placements are never changed to make room.
 pub struct ArrayMemory {

@@ -741,7 +741,7 @@ impl<'t> Engine<'t> {
                 TraceEvent::AddNode { base, last, nid, flags, .. } => {
                     let size = last.wrapping_sub(*base).wrapping_add(1);
                     let _ = self.mb.add_node(*base, size, *nid);
-                    let f = RegionFlags::from_bits_truncate(*flags);
+                    let f = RegionFlags::from_bits_truncate(*flags as u32); // every known flag is in the low bits
                     if !f.is_empty() {
                         let _ = self.mb.set_flags(*base, size, f, true);
                     }
@@ -1506,7 +1506,7 @@ impl<'t> Engine<'t> {
                     continue;
                 };
                 let model_nid = show_nid(r.nid);
-                if (r.base, r.size, model_nid, r.flags.bits()) != (base, size, nid, flags) {
+                if (r.base, r.size, model_nid, u64::from(r.flags.bits())) != (base, size, nid, flags) {
                     let nd = |n: Option<i32>| n.map_or(String::new(), |n| format!(" on node {n}"));
                     diffs.push(format!(
                         "{name}[{i:#x}]: kernel [{base:#x}-{:#x}]{} flags {flags:#x}, model [{:#x}-{:#x}]{} flags {:#x}",
