@@ -4,8 +4,8 @@
 
 use movable_node::acpi_srat::{MessageStyle, NumaConfig, SratTable};
 use movable_node::crashkernel::{
-    CrashKernel, CrashParams, Error as CrashError, Profile as MemparseProfile, Variant as CrashVariant, initmem_init,
-    reserve_crashkernel, reserve_crashkernel_6_1, reserve_crashkernel_before_srat,
+    CrashKernel, CrashParams, Error as CrashError, Grammar, Profile as MemparseProfile, Variant as CrashVariant,
+    initmem_init, reserve_crashkernel, reserve_crashkernel_6_1, reserve_crashkernel_before_srat,
 };
 use movable_node::memblock_bottomup::{BottomUp, Event, Nid, PAGE_SIZE, SeriesMemblock, TraceFormat, page_align};
 use movable_node::numa::{NumaEvent, NumaParams, NumaState, x86_numa_init};
@@ -510,8 +510,9 @@ fn crash_note(r: &Result<Option<CrashKernel>, CrashError>) -> String {
 fn log_crash(lg: &mut Logger, r: &Result<Option<CrashKernel>, CrashError>) {
     match r {
         Ok(Some(ck)) => {
-            if let Some(e) = &ck.ignored {
-                lg.k(e.to_string());
+            // The plain form's failure, where the kernel printed one (a missing option is silent).
+            if let Some(m) = ck.ignored.and_then(|e| e.message(Grammar::Linux312)) {
+                lg.k(m.to_string());
             }
             lg.k(ck.to_string());
             match ck.low {
