@@ -36,7 +36,7 @@ pub mod host;
 pub mod iomem;
 pub mod machine_file;
 pub mod memmap;
-mod num;
+pub(crate) mod num;
 pub mod srat;
 
 pub use assemble::{Assembled, Inputs, Source, Sources, assemble};

@@ -19,6 +19,8 @@
 
 use serde::Serialize;
 
+use crate::input::num;
+
 /// What a range line of memblock did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -513,45 +515,15 @@ impl<'a> Cur<'a> {
         self.hex_digits()
     }
 
-    /// Hex digits, in one pass (this is most of the reader's work); `None` on overflow.
+    /// Hex digits (no `0x`); `None` on overflow.
     fn hex_digits(&mut self) -> Option<u64> {
-        let b = self.s.as_bytes();
-        let mut v: u64 = 0;
-        let mut n = 0;
-        while let Some(&c) = b.get(n) {
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => break,
-            };
-            if v >> 60 != 0 {
-                return None;
-            }
-            v = v << 4 | u64::from(d);
-            n += 1;
-        }
-        if n == 0 {
-            return None;
-        }
+        let (v, n) = num::hex_prefix(self.s)?;
         self.s = &self.s[n..];
         Some(v)
     }
 
     fn dec(&mut self) -> Option<u64> {
-        let b = self.s.as_bytes();
-        let mut v: u64 = 0;
-        let mut n = 0;
-        while let Some(&c) = b.get(n) {
-            if !c.is_ascii_digit() {
-                break;
-            }
-            v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-            n += 1;
-        }
-        if n == 0 {
-            return None;
-        }
+        let (v, n) = num::dec_prefix(self.s)?;
         self.s = &self.s[n..];
         Some(v)
     }
