@@ -33,8 +33,9 @@ use serde::Serialize;
 use super::modern::{Attempt, Found, ModernAlloc, SMP_CACHE_BYTES};
 use super::place::KernelPlace;
 use super::trace::{CrashMessage, DumpKind, Garbled, Request, RequestKind, Trace, TraceEvent};
-use super::whatif::{Adjustment, NodeReport, Policy, node_of, node_reports};
+use super::whatif::{Adjustment, NodeReport, Policy, node_reports};
 use crate::profile_choice::{ProfileChoice, Release, Source as ChoiceSource};
+use crate::report::node_of;
 
 /// `ISA_END_ADDRESS`: `current_limit` while `e820__memblock_setup()` runs.
 const ISA_END_ADDRESS: u64 = 0x10_0000;
