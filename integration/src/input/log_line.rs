@@ -37,6 +37,7 @@ pub(crate) fn log_lines(text: &str) -> impl Iterator<Item = (usize, &str, bool)>
 /// The message of a log line: the line without its `<N>` level prefix (`dmesg -r`), its
 /// `[  sec.usec]` timestamp and the space after it. Anything else before the message (a syslog
 /// header, a serial console's own stamp) stays.
+#[inline]
 pub(crate) fn message(line: &str) -> &str {
     let mut s = line;
     let b = s.as_bytes();

@@ -7,6 +7,7 @@
 /// The hex digits `s` starts with (no `0x`): their value and how many bytes they take. `None` if
 /// `s` does not start with a hex digit, or the digits pass 64 bits. One pass over the bytes: the
 /// replay's log reader spends most of its time here.
+#[inline]
 pub(crate) fn hex_prefix(s: &str) -> Option<(u64, usize)> {
     let mut v: u64 = 0;
     let mut n = 0;
@@ -28,6 +29,7 @@ pub(crate) fn hex_prefix(s: &str) -> Option<(u64, usize)> {
 
 /// The decimal digits `s` starts with: their value and how many bytes they take. `None` if `s`
 /// does not start with a digit, or the digits pass 64 bits.
+#[inline]
 pub(crate) fn dec_prefix(s: &str) -> Option<(u64, usize)> {
     let mut v: u64 = 0;
     let mut n = 0;
