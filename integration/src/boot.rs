@@ -74,6 +74,43 @@ pub struct Boot {
     pub panic: Option<String>,
 }
 
+impl Boot {
+    /// A boot of `machine` that has its inputs (profile, early parameters, e820 map, memblock,
+    /// `movable_node`) and nothing yet of what `setup_arch()` goes on to build: no page tables,
+    /// NUMA, crash kernel, zones, reservations, verdicts, steps or log. The prediction fills it as
+    /// it boots; the replay fills it from the log's final state.
+    pub fn new(
+        machine: Machine,
+        profile: KernelProfile,
+        params: EarlyParams,
+        e820: E820Table,
+        memblock: SeriesMemblock,
+        movable_node: MovableNode,
+    ) -> Self {
+        Boot {
+            machine,
+            profile,
+            params,
+            e820,
+            memblock,
+            direct_map: None,
+            movable_node,
+            crash: None,
+            numa: None,
+            bottom_up_after_numa: false,
+            hotplug: Vec::new(),
+            zones: None,
+            reserved: Vec::new(),
+            verdicts: Vec::new(),
+            blocks: None,
+            steps: Vec::new(),
+            log: Vec::new(),
+            warnings: Vec::new(),
+            panic: None,
+        }
+    }
+}
+
 /// A machine the boot cannot start on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BootError {
@@ -262,27 +299,8 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     }
     lg.memblock(&mb);
 
-    let mut boot = Boot {
-        machine: machine.clone(),
-        profile,
-        params: params.clone(),
-        e820: e820.clone(),
-        memblock: SeriesMemblock::series(0),
-        direct_map: None,
-        movable_node,
-        crash: None,
-        numa: None,
-        bottom_up_after_numa: false,
-        hotplug: Vec::new(),
-        zones: None,
-        reserved: Vec::new(),
-        verdicts: Vec::new(),
-        blocks: None,
-        steps: Vec::new(),
-        log: Vec::new(),
-        warnings: Vec::new(),
-        panic: None,
-    };
+    let mut boot =
+        Boot::new(machine.clone(), profile, params.clone(), e820.clone(), SeriesMemblock::series(0), movable_node);
     let finish = |mut boot: Boot, mb: SeriesMemblock, mut lg: Logger, steps: Vec<Step>| {
         lg.memblock(&mb);
         boot.reserved = labelled_reservations(mb.state(), mb.log().events());

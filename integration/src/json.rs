@@ -391,9 +391,9 @@ fn labelled_json(label: &str, start: u64, end: u64) -> LabelledJson {
     LabelledJson { label: label.to_string(), start, end, size: end.saturating_sub(start) }
 }
 
-/// The node of a physical address, by memblock's memory regions.
-fn node_of(boot: &Boot, addr: u64) -> Option<Nid> {
-    boot.memblock.search_pfn_nid(addr >> 12).and_then(|p| nid_json(p.nid))
+/// The JSON node of the page holding `addr` (no node past `MAX_NUMNODES`).
+fn node_json(boot: &Boot, addr: u64) -> Option<Nid> {
+    crate::report::page_node(boot, addr).and_then(nid_json)
 }
 
 /// The machine-readable name of a verdict.
@@ -430,7 +430,7 @@ fn crash_json(boot: &Boot) -> CrashJson {
             c.base = Some(ck.base);
             c.size = Some(ck.size);
             c.high = ck.high;
-            c.node = node_of(boot, ck.base);
+            c.node = node_json(boot, ck.base);
             c.low = ck.low.map(|low| match low {
                 LowOutcome::Reserved(r) => {
                     CrashLowJson { status: "reserved".into(), base: Some(r.base), size: Some(r.size) }
@@ -541,7 +541,7 @@ impl Report {
                 start: r.start,
                 end: r.end,
                 size: r.end.saturating_sub(r.start),
-                node: node_of(boot, r.start),
+                node: node_json(boot, r.start),
             })
             .collect();
         let reserved = boot
@@ -563,7 +563,7 @@ impl Report {
             let pages: Vec<PgtPageJson> = dm
                 .pgt_pages()
                 .iter()
-                .map(|p| PgtPageJson { address: p.pa, source: p.source.name().into(), node: node_of(boot, p.pa) })
+                .map(|p| PgtPageJson { address: p.pa, source: p.source.name().into(), node: node_json(boot, p.pa) })
                 .collect();
             let from_brk = dm.pgt_pages().iter().filter(|p| p.source == PgtSource::Brk).count();
             PageTablesJson {

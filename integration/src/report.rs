@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use movable_node::PgtSource;
-use movable_node::memblock_bottomup::Nid;
+use movable_node::memblock_bottomup::{MemblockState, Nid, PAGE_SIZE};
 use movable_node::verdict::Verdict;
 use movable_node::zones::ZoneType;
 
@@ -22,9 +22,19 @@ pub fn human(bytes: u64) -> String {
     if u == 0 || v.fract() == 0.0 { format!("{v:.0} {}", UNITS[u]) } else { format!("{v:.1} {}", UNITS[u]) }
 }
 
-/// The node of a physical address (by memblock's memory regions after NUMA init).
-pub fn node_of(boot: &Boot, addr: u64) -> Option<Nid> {
-    boot.memblock.search_pfn_nid(addr >> 12).map(|p| p.nid)
+/// The node of the memory region holding `addr`, found the way `memblock_search()` finds it in
+/// `memblock.memory` (after NUMA init, the regions carry their nodes). The one lookup of an
+/// address's node: the report, the JSON and the replay all ask here.
+pub fn node_of(memblock: &MemblockState, addr: u64) -> Option<Nid> {
+    let memory = memblock.memory();
+    memory.search(addr).map(|i| memory.regions()[i].nid)
+}
+
+/// The node of the page holding `addr`, as `memblock_search_pfn_nid()` answers for its pfn: an
+/// address in the partial page below a region's unaligned start belongs to no node, one in the
+/// partial page past a region's unaligned end still belongs to the region's.
+pub fn page_node(boot: &Boot, addr: u64) -> Option<Nid> {
+    node_of(boot.memblock.state(), addr & !(PAGE_SIZE - 1))
 }
 
 /// One reserved range of an owner: `(start, end, node)`.
@@ -34,7 +44,7 @@ pub type OwnedRange = (u64, u64, Option<Nid>);
 pub fn allocations_by_label(boot: &Boot) -> Vec<(&'static str, u64, Vec<OwnedRange>)> {
     let mut by: BTreeMap<&'static str, Vec<OwnedRange>> = BTreeMap::new();
     for r in &boot.reserved {
-        by.entry(r.label).or_default().push((r.start, r.end, node_of(boot, r.start)));
+        by.entry(r.label).or_default().push((r.start, r.end, page_node(boot, r.start)));
     }
     by.into_iter().map(|(l, v)| (l, v.iter().map(|x| x.1 - x.0).sum(), v)).collect()
 }
@@ -93,7 +103,7 @@ pub fn render(boot: &Boot) -> String {
         let brk = pages.iter().filter(|p| p.source == PgtSource::Brk).count();
         let mut nodes: BTreeMap<Option<Nid>, usize> = BTreeMap::new();
         for p in pages.iter().filter(|p| p.source == PgtSource::Memblock) {
-            *nodes.entry(node_of(boot, p.pa)).or_default() += 1;
+            *nodes.entry(page_node(boot, p.pa)).or_default() += 1;
         }
         let where_: Vec<String> = nodes.iter().map(|(n, c)| format!("{c} in {}", node_name(*n))).collect();
         let _ = writeln!(
@@ -113,7 +123,7 @@ pub fn render(boot: &Boot) -> String {
                 ck.base,
                 ck.base + ck.size - 1,
                 human(ck.size),
-                node_name(node_of(boot, ck.base))
+                node_name(page_node(boot, ck.base))
             );
         }
         Some(Ok(None)) | None => {
@@ -236,7 +246,7 @@ pub fn compare(boots: &[Boot]) -> String {
         let Some(dm) = &b.direct_map else { return "-".into() };
         let mut nodes: BTreeMap<Option<Nid>, usize> = BTreeMap::new();
         for p in dm.pgt_pages().iter().filter(|p| p.source == PgtSource::Memblock) {
-            *nodes.entry(node_of(b, p.pa)).or_default() += 1;
+            *nodes.entry(page_node(b, p.pa)).or_default() += 1;
         }
         if nodes.is_empty() {
             "BRK only".into()
@@ -245,7 +255,7 @@ pub fn compare(boots: &[Boot]) -> String {
         }
     });
     row("crash kernel", &|b| match &b.crash {
-        Some(Ok(Some(ck))) => format!("{}@{:#x} {}", human(ck.size), ck.base, node_name(node_of(b, ck.base))),
+        Some(Ok(Some(ck))) => format!("{}@{:#x} {}", human(ck.size), ck.base, node_name(page_node(b, ck.base))),
         Some(Ok(None)) | None => "none".into(),
         Some(Err(_)) => "failed".into(),
     });

@@ -20,7 +20,7 @@
 
 use movable_node::E820Entry;
 
-use super::{InputError, MachineParts, Place, bad_line, e820, lines, num};
+use super::{InputError, MachineParts, Place, bad_line, e820, log_lines, num};
 use crate::machine::{NodeMemory, NodeSpec};
 use crate::srat_builder::build_srat;
 
@@ -145,7 +145,7 @@ pub fn parse_dmesg(file: &str, text: &str) -> Result<Dmesg, InputError> {
     let mut map: Vec<(u32, u32, usize)> = Vec::new();
     let mut memory: Vec<(u32, NodeMemory, usize)> = Vec::new();
     let mut cpus: Vec<(u32, u32)> = Vec::new();
-    for (n, line, terminated) in lines(text) {
+    for (n, line, terminated) in log_lines(text) {
         if d.cmdline.is_none()
             && let Some(i) = line.find("Command line:")
         {

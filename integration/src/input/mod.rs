@@ -18,6 +18,10 @@
 //! | a file holding several boots | [`boots`] | [`boots::split_boots`] | each boot's lines |
 //! | all of the above together | [`mod@assemble`] | [`assemble()`] | a [`Machine`], and where each part came from |
 //!
+//! The readers share their lowest layer, also used by the replay's trace reader: `log_line`
+//! splits a text into numbered lines and takes a kernel log line's message from behind its
+//! level and timestamp; `num` reads every number (hex, decimal, sizes).
+//!
 //! The SRAT is only checked here (signature, size); the real parse happens in the boot, where
 //! a table that does not parse means NUMA off, as in the kernel.
 
@@ -34,9 +38,10 @@ pub mod dmesg;
 pub mod e820;
 pub mod host;
 pub mod iomem;
+pub(crate) mod log_line;
 pub mod machine_file;
 pub mod memmap;
-mod num;
+pub(crate) mod num;
 pub mod srat;
 
 pub use assemble::{Assembled, Inputs, Source, Sources, assemble};
@@ -44,6 +49,7 @@ pub use dmesg::{Dmesg, parse_dmesg};
 pub use e820::{e820_type_from_code, e820_type_from_kernel_name, kernel_type_name, parse_e820};
 pub use host::{HostMachine, HostProblem, HostReason, from_host, from_root};
 pub use iomem::{DEFAULT_BRK_SIZE, Iomem, IomemResource, KernelSections, parse_iomem};
+pub(crate) use log_line::{lines, log_lines};
 pub use machine_file::{parse_machine_toml, read_machine_toml};
 pub use memmap::{
     E820Read, hot_added_against, hot_added_note, memmap_type, parse_e820_text, parse_memmap_txt,
@@ -306,31 +312,6 @@ impl MachineParts {
             build: self.build.unwrap_or(d.build),
         }
     }
-}
-
-/// The lines of `text`: `(number, line without its line end, whether a line end followed)`.
-/// Handles `\n` and `\r\n`; the last line is reported only if it is not empty.
-pub(crate) fn lines(text: &str) -> impl Iterator<Item = (usize, &str, bool)> + '_ {
-    let mut rest = Some(text);
-    let mut n = 0usize;
-    std::iter::from_fn(move || {
-        let r = rest?;
-        n += 1;
-        let (line, terminated) = match r.find('\n') {
-            Some(i) => {
-                rest = r.get(i + 1..);
-                (r.get(..i).unwrap_or(""), true)
-            }
-            None => {
-                rest = None;
-                (r, false)
-            }
-        };
-        if !terminated && line.is_empty() {
-            return None;
-        }
-        Some((n, line.strip_suffix('\r').unwrap_or(line), terminated))
-    })
 }
 
 /// Up to 160 characters of `s`, trimmed, for an error message.

@@ -1,26 +1,66 @@
 //! Numbers as the inputs write them: the kernel's hex (`0x0000000000100000`, or bare hex in
-//! older logs and `/proc/iomem`), and the machine file's integers, `"0x..."` strings and sizes
-//! (`"16G"`).
+//! older logs and `/proc/iomem`), its decimals, and the forms a person writes (the machine file's
+//! integers, `"0x..."` strings and sizes such as `"16G"`; `--kernel-range`, `--initrd`). The one
+//! number parser of `integration`: the input readers, the replay's log reader and the command
+//! line all read numbers here.
+
+/// The hex digits `s` starts with (no `0x`): their value and how many bytes they take. `None` if
+/// `s` does not start with a hex digit, or the digits pass 64 bits. One pass over the bytes: the
+/// replay's log reader spends most of its time here.
+#[inline]
+pub(crate) fn hex_prefix(s: &str) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    let mut n = 0;
+    for &c in s.as_bytes() {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => break,
+        };
+        if v >> 60 != 0 {
+            return None;
+        }
+        v = v << 4 | u64::from(d);
+        n += 1;
+    }
+    (n > 0).then_some((v, n))
+}
+
+/// The decimal digits `s` starts with: their value and how many bytes they take. `None` if `s`
+/// does not start with a digit, or the digits pass 64 bits.
+#[inline]
+pub(crate) fn dec_prefix(s: &str) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    let mut n = 0;
+    for &c in s.as_bytes() {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+        n += 1;
+    }
+    (n > 0).then_some((v, n))
+}
 
 /// Hex digits with or without `0x`, nothing else (no sign, no spaces). `None` if empty, not
 /// hex, or past 64 bits.
 pub(crate) fn hex(s: &str) -> Option<u64> {
     let d = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    if d.is_empty() || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u64::from_str_radix(d, 16).ok()
+    whole(d, hex_prefix(d)?)
 }
 
 /// Decimal digits only.
 pub(crate) fn dec(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    whole(s, dec_prefix(s)?)
 }
 
-/// A number of the machine file written as a string: `0x` hex, decimal, or a decimal size with
+/// The value of a prefix that took all of `s`.
+fn whole(s: &str, (v, n): (u64, usize)) -> Option<u64> {
+    (n == s.len()).then_some(v)
+}
+
+/// A number a person wrote (a machine file's string, a command-line address): `0x` hex, decimal, or a decimal size with
 /// a binary suffix (`K`, `M`, `G`, `T`, `P`, optionally followed by `iB` or `B`, any case), `_` allowed
 /// between digits. The error says what is wrong.
 pub(crate) fn flexible(s: &str) -> Result<u64, String> {
@@ -65,6 +105,19 @@ mod tests {
         assert_eq!(hex("0x1_0"), None);
         assert_eq!(hex("0x10000000000000000"), None);
         assert_eq!(hex("000000000000000000001"), Some(1));
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(hex_prefix("ffffffffffffffff rest"), Some((u64::MAX, 16)));
+        assert_eq!(hex_prefix("1ffffffffffffffff"), None);
+        assert_eq!(hex_prefix("0x10"), Some((0, 1)));
+        assert_eq!(hex_prefix(" 1"), None);
+        assert_eq!(dec_prefix("18446744073709551615]"), Some((u64::MAX, 20)));
+        assert_eq!(dec_prefix("18446744073709551616"), None);
+        assert_eq!(dec_prefix("-1"), None);
+        assert_eq!(dec("12a"), None);
+        assert_eq!(dec(""), None);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! would have landed in hotpluggable memory under another policy?
 //!
 //! * [`trace`]: the reader of every line format of §H.4 (timestamps, CRLF, unrelated lines and
-//!   a cut last line allowed), typed events with line numbers;
+//!   a cut last line allowed, through the input readers' line reader), typed events with line
+//!   numbers;
 //! * [`modern`]: the 6.1 allocation entry points (`memblock_alloc_range_nid()` and the API
 //!   above it), composed on the layers' public API;
 //! * [`replay`](mod@replay): the walk of §H.6: silent operations inferred and shown, each

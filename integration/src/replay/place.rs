@@ -11,6 +11,8 @@ use std::fmt;
 use movable_node::memblock_bottomup::page_align;
 use serde::Serialize;
 
+use crate::input::num;
+
 /// `[_text, __end_of_kernel_reserve)`: the kernel image as `early_reserve_memory()` reserves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KernelPlace {
@@ -65,20 +67,10 @@ pub fn kernel_place_from_iomem(text: &str, source: &str) -> Result<KernelPlace, 
     Ok(KernelPlace { start: s.code.0, end: page_align(s.bss.1.saturating_add(1)), source: source.to_string() })
 }
 
-/// Reads an address: hexadecimal with `0x`, or decimal, with an optional `K`/`M`/`G` suffix.
+/// Reads an address as a person writes it: `0x` hex, decimal, or a size such as `16M` (the one
+/// number parser's forms, `input::num::flexible`).
 pub fn parse_addr(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let (digits, shift) = match s.as_bytes().last()? {
-        b'K' | b'k' => (&s[..s.len() - 1], 10),
-        b'M' | b'm' => (&s[..s.len() - 1], 20),
-        b'G' | b'g' => (&s[..s.len() - 1], 30),
-        _ => (s, 0),
-    };
-    let v = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(hex, 16).ok()?,
-        None => digits.parse().ok()?,
-    };
-    v.checked_mul(1 << shift)
+    num::flexible(s).ok()
 }
 
 /// Reads `A-B` as `[A, B)`. An end ending in `fff` (an inclusive end, as iomem prints it) is

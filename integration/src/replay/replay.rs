@@ -33,8 +33,9 @@ use serde::Serialize;
 use super::modern::{Attempt, Found, ModernAlloc, SMP_CACHE_BYTES};
 use super::place::KernelPlace;
 use super::trace::{CrashMessage, DumpKind, Garbled, Request, RequestKind, Trace, TraceEvent};
-use super::whatif::{Adjustment, NodeReport, Policy, node_of, node_reports};
+use super::whatif::{Adjustment, NodeReport, Policy, node_reports};
 use crate::profile_choice::{ProfileChoice, Release, Source as ChoiceSource};
+use crate::report::node_of;
 
 /// `ISA_END_ADDRESS`: `current_limit` while `e820__memblock_setup()` runs.
 const ISA_END_ADDRESS: u64 = 0x10_0000;
@@ -1578,31 +1579,16 @@ impl<'t> Engine<'t> {
         let zones = free_area_init_nodes(self.mb.state(), max_pfn, self.profile, self.zone_params());
         let reserved = labelled_reservations(self.mb.state(), self.mb.log().events());
         let verdicts = hotplug_verdicts(self.mb.state(), hotplug, &reserved, &zones);
-        let mut boot = crate::boot::Boot {
-            machine,
-            profile: self.profile,
-            params: crate::params::EarlyParams::parse(&self.cmdline),
-            e820: table,
-            memblock: self.mb.clone(),
-            direct_map: None,
-            movable_node: if self.movable_node {
-                movable_node::param::MovableNode::Enabled
-            } else {
-                movable_node::param::MovableNode::Absent
-            },
-            crash: None,
-            numa: None,
-            bottom_up_after_numa: false,
-            hotplug: hotplug.to_vec(),
-            zones: None,
-            reserved,
-            verdicts,
-            blocks: None,
-            steps: Vec::new(),
-            log: Vec::new(),
-            warnings: Vec::new(),
-            panic: None,
+        let movable_node = if self.movable_node {
+            movable_node::param::MovableNode::Enabled
+        } else {
+            movable_node::param::MovableNode::Absent
         };
+        let params = crate::params::EarlyParams::parse(&self.cmdline);
+        let mut boot = crate::boot::Boot::new(machine, self.profile, params, table, self.mb.clone(), movable_node);
+        boot.hotplug = hotplug.to_vec();
+        boot.reserved = reserved;
+        boot.verdicts = verdicts;
         boot.blocks = Some(crate::blocks::memory_blocks(&boot, &zones, max_pfn));
         boot.zones = Some(zones);
         boot

@@ -19,6 +19,8 @@
 
 use serde::Serialize;
 
+use crate::input::{log_lines, num};
+
 /// What a range line of memblock did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -374,22 +376,13 @@ impl Trace {
     pub fn parse(text: &str) -> Trace {
         // About one line in two of a boot log with memblock=debug is a trace line.
         let mut t = Trace { events: Vec::with_capacity(text.len() / 160), ..Trace::default() };
-        let mut number = 0;
-        let mut rest = text;
-        while !rest.is_empty() {
-            number += 1;
-            let (line, tail, terminated) = match rest.find('\n') {
-                Some(i) => (&rest[..i], &rest[i + 1..], true),
-                None => (rest, "", false),
-            };
-            rest = tail;
+        for (number, message, terminated) in log_lines(text) {
             if !terminated {
                 t.unterminated = Some(number);
             }
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            t.read_line(number, strip_prefix(line));
+            t.read_line(number, message);
+            t.lines = number;
         }
-        t.lines = number;
         t
     }
 
@@ -458,29 +451,6 @@ fn classify(m: &str) -> Kind {
     }
 }
 
-/// Removes a `<N>` level prefix, a `[  sec.usec]` timestamp and the space after it.
-fn strip_prefix(line: &str) -> &str {
-    let mut s = line;
-    let b = s.as_bytes();
-    if b.first() == Some(&b'<')
-        && let Some(i) = b.iter().skip(1).take(4).position(|&c| !c.is_ascii_digit())
-        && i > 0
-        && b[i + 1] == b'>'
-    {
-        s = &s[i + 2..];
-    }
-    let b = s.as_bytes();
-    // The stamp is spaces, digits and one dot; stop at the first other byte.
-    if b.first() == Some(&b'[')
-        && let Some(i) = b.iter().skip(1).position(|&c| !(c == b' ' || c == b'.' || c.is_ascii_digit()))
-        && b[i + 1] == b']'
-    {
-        s = &s[i + 2..];
-        s = s.strip_prefix(' ').unwrap_or(s);
-    }
-    s
-}
-
 fn clip(s: &str) -> String {
     match s.char_indices().nth(200) {
         Some((i, _)) => format!("{}...", &s[..i]),
@@ -513,45 +483,15 @@ impl<'a> Cur<'a> {
         self.hex_digits()
     }
 
-    /// Hex digits, in one pass (this is most of the reader's work); `None` on overflow.
+    /// Hex digits (no `0x`); `None` on overflow.
     fn hex_digits(&mut self) -> Option<u64> {
-        let b = self.s.as_bytes();
-        let mut v: u64 = 0;
-        let mut n = 0;
-        while let Some(&c) = b.get(n) {
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => break,
-            };
-            if v >> 60 != 0 {
-                return None;
-            }
-            v = v << 4 | u64::from(d);
-            n += 1;
-        }
-        if n == 0 {
-            return None;
-        }
+        let (v, n) = num::hex_prefix(self.s)?;
         self.s = &self.s[n..];
         Some(v)
     }
 
     fn dec(&mut self) -> Option<u64> {
-        let b = self.s.as_bytes();
-        let mut v: u64 = 0;
-        let mut n = 0;
-        while let Some(&c) = b.get(n) {
-            if !c.is_ascii_digit() {
-                break;
-            }
-            v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-            n += 1;
-        }
-        if n == 0 {
-            return None;
-        }
+        let (v, n) = num::dec_prefix(self.s)?;
         self.s = &self.s[n..];
         Some(v)
     }
@@ -909,14 +849,6 @@ fn parse_crash(m: &str) -> Result<Option<TraceEvent>, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strips_prefixes() {
-        assert_eq!(strip_prefix("[    0.024757]  memory[0x0]"), " memory[0x0]");
-        assert_eq!(strip_prefix("<6>[    0.1] x"), "x");
-        assert_eq!(strip_prefix("no stamp"), "no stamp");
-        assert_eq!(strip_prefix("[not a stamp] x"), "[not a stamp] x");
-    }
 
     #[test]
     fn request_without_nid() {

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use movable_node::KernelProfile;
-use movable_node::memblock_bottomup::{MemblockState, Nid};
+use movable_node::memblock_bottomup::Nid;
 use movable_node::verdict::{Labelled, NodeVerdict};
 use serde::Serialize;
 
@@ -202,9 +202,4 @@ pub(crate) fn node_reports(
             }
         })
         .collect()
-}
-
-/// The node of the memory region holding `addr`, if any.
-pub(crate) fn node_of(state: &MemblockState, addr: u64) -> Option<Nid> {
-    state.memory().regions().iter().find(|r| r.base <= addr && addr < r.end()).map(|r| r.nid)
 }
