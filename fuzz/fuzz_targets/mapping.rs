@@ -8,7 +8,9 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use memblock_bottomup::{BottomUp, MAX_NUMNODES, SeriesMemblock};
 use x86_64::structures::paging::mapper::TranslateResult;
-use x86_mm_bottomup::{CpuFeatures, DirectMap, E820Entry, E820Table, E820Type, MappingSetup, PgtSource, SeriesWalk, phys_to_virt};
+use x86_mm_bottomup::{
+    CpuFeatures, DirectMap, E820Entry, E820Table, E820Type, MappingSetup, PgtSource, SeriesWalk, phys_to_virt,
+};
 
 const MIB: u64 = 1 << 20;
 

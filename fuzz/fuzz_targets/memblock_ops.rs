@@ -87,8 +87,10 @@ fn check_invariants(t: &RegionType) {
 }
 
 fn same_free_space(mb: &SeriesMemblock, reference: &Reference) {
-    let model: Vec<(u64, u64, Nid)> = mb.free_ranges(MAX_NUMNODES).filter(|r| r.end > r.start).map(|r| (r.start, r.end, r.nid)).collect();
-    let expected: Vec<(u64, u64, Nid)> = reference.free_ranges(MAX_NUMNODES).into_iter().map(|r| (r.start, r.end, r.nid)).collect();
+    let model: Vec<(u64, u64, Nid)> =
+        mb.free_ranges(MAX_NUMNODES).filter(|r| r.end > r.start).map(|r| (r.start, r.end, r.nid)).collect();
+    let expected: Vec<(u64, u64, Nid)> =
+        reference.free_ranges(MAX_NUMNODES).into_iter().map(|r| (r.start, r.end, r.nid)).collect();
     assert_eq!(model, expected, "free space differs");
 }
 
