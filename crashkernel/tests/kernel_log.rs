@@ -1,24 +1,11 @@
 //! Every warning the kernel prints is logged once, at `warn` level, in the
 //! kernel's words; silent outcomes log nothing.
 
-use std::sync::Mutex;
+mod common;
 
+use common::CAPTURE;
 use crashkernel::{CrashkernelSpec, Profile, Suffix, parse_crashkernel, parse_crashkernel_high};
-use log::{Level, Log, Metadata, Record};
-
-struct Capture(Mutex<Vec<(Level, String)>>);
-
-impl Log for Capture {
-    fn enabled(&self, _: &Metadata) -> bool {
-        true
-    }
-    fn log(&self, record: &Record) {
-        self.0.lock().unwrap().push((record.level(), record.args().to_string()));
-    }
-    fn flush(&self) {}
-}
-
-static CAPTURE: Capture = Capture(Mutex::new(Vec::new()));
+use log::Level;
 
 fn take() -> Vec<(Level, String)> {
     std::mem::take(&mut *CAPTURE.0.lock().unwrap())

@@ -4,26 +4,10 @@
 
 mod common;
 
-use std::sync::Mutex;
-
-use common::{GIB, MIB, memblock_6_1};
+use common::{CAPTURE, GIB, MIB, memblock_6_1};
 use crashkernel::{CrashParams, initmem_init, reserve_crashkernel_6_1};
-use log::{Level, Log, Metadata, Record};
+use log::Level;
 use x86_mm_bottomup::memblock_bottomup::BottomUp;
-
-struct Capture(Mutex<Vec<(Level, String)>>);
-
-impl Log for Capture {
-    fn enabled(&self, _: &Metadata) -> bool {
-        true
-    }
-    fn log(&self, record: &Record) {
-        self.0.lock().unwrap().push((record.level(), record.args().to_string()));
-    }
-    fn flush(&self) {}
-}
-
-static CAPTURE: Capture = Capture(Mutex::new(Vec::new()));
 
 fn logged(cmdline: &str, low_reserved: bool) -> Vec<(Level, String)> {
     // RAM [1 MiB, 3 GiB) and [4 GiB, 8 GiB); optionally nothing free below 4 GiB.

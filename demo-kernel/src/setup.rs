@@ -299,17 +299,7 @@ pub fn setup_arch(info: &BootInfo) -> Vec<Failure> {
     }
     con.seen = mb.log().events().len();
     con.check(!mb.bottom_up(), || "memblock is still bottom-up after NUMA init".into());
-    let hotplug: Vec<(Nid, u64, u64)> = srat
-        .parsed
-        .as_ref()
-        .map(|a| {
-            a.memblks()
-                .iter()
-                .filter(|b| b.hotpluggable && b.end > b.start)
-                .map(|b| (b.node as Nid, b.start, b.end))
-                .collect()
-        })
-        .unwrap_or_default();
+    let hotplug: Vec<(Nid, u64, u64)> = srat.hotplug_ranges();
 
     // reserve_crashkernel(), after SRAT (patch 5).
     let crash = reserve_crashkernel(&mut mb, &CrashParams::new(cmdline), &after_srat);

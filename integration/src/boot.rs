@@ -459,17 +459,7 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
         "initmem_init",
         format!("{} NUMA: {} node(s); bottom-up now {}", numa.method, numa.nodes.len(), bottom_up_after_numa),
     );
-    boot.hotplug = srat
-        .parsed
-        .as_ref()
-        .map(|a| {
-            a.memblks()
-                .iter()
-                .filter(|b| b.hotpluggable && b.end > b.start)
-                .map(|b| (b.node as Nid, b.start, b.end))
-                .collect()
-        })
-        .unwrap_or_default();
+    boot.hotplug = srat.hotplug_ranges();
     if profile.has_series() {
         let r = match profile.crashkernel_variant() {
             CrashVariant::Series => {

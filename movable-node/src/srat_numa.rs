@@ -4,7 +4,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use crate::acpi_srat::{AcpiNuma, MessageStyle, NumaConfig, SratTable};
+use crate::acpi_srat::{AcpiNuma, MemoryBlock, MessageStyle, NumaConfig, SratTable};
 use crate::crashkernel::memblock_bottomup::{Nid, RegionFlags, SeriesMemblock};
 use crate::error::Errno;
 use crate::numa::{NumaDiscovery, NumaEvent, NumaInitFn, NumaMeminfo, NumaParams};
@@ -27,6 +27,16 @@ impl<'a> SratNuma<'a> {
     /// The SRAT lines of the last run, in the configured kernel's words.
     pub fn lines(&self) -> Vec<String> {
         self.parsed.as_ref().map(AcpiNuma::message_lines).unwrap_or_default()
+    }
+
+    /// The hotpluggable ranges the last run accepted, `(node, start, end)`: what 3.14's
+    /// `acpi_numa_memory_affinity_init()` marks with `memblock_mark_hotplug()`, and what the
+    /// hot-remove verdicts ask about. Empty before a run or without an SRAT.
+    pub fn hotplug_ranges(&self) -> Vec<(Nid, u64, u64)> {
+        self.parsed
+            .as_ref()
+            .map(|a| hotpluggable(a).map(|b| (b.node as Nid, b.start, b.end)).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -59,7 +69,7 @@ impl NumaInitFn for SratNuma<'_> {
             }
         };
         if ret.is_ok() && params.profile.has_hotplug_flags() {
-            for b in acpi.memblks().iter().filter(|b| b.hotpluggable && b.end > b.start) {
+            for b in hotpluggable(&acpi) {
                 if mb.set_flags(b.start, b.end - b.start, RegionFlags::HOTPLUG, true).is_err() {
                     events.push(NumaEvent::Srat(alloc::format!(
                         "{}SRAT: Failed to mark hotplug range [mem {:#010x}-{:#010x}] in memblock",
@@ -74,4 +84,9 @@ impl NumaInitFn for SratNuma<'_> {
         self.parsed = Some(acpi);
         NumaDiscovery { ret, meminfo, nodes_parsed }
     }
+}
+
+/// The accepted memory ranges SRAT marks hot-pluggable (empty ones left out).
+fn hotpluggable(acpi: &AcpiNuma) -> impl Iterator<Item = &MemoryBlock> {
+    acpi.memblks().iter().filter(|b| b.hotpluggable && b.end > b.start)
 }

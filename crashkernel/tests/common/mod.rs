@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+use std::sync::Mutex;
+
+use log::{Level, Log, Metadata, Record};
 use x86_mm_bottomup::memblock_bottomup::{
     AlignZero, BottomUp, MAX_NUMNODES, NUMA_NO_NODE, RegionFlags, Semantics, SeriesMemblock,
 };
@@ -28,3 +31,19 @@ pub fn memblock_6_1(kernel_end: u64, movable_node: bool) -> SeriesMemblock {
     c.skip_bottom_up = skip;
     mb
 }
+
+/// A `log` backend that keeps every record (level and text) for a test to read.
+pub struct Capture(pub Mutex<Vec<(Level, String)>>);
+
+impl Log for Capture {
+    fn enabled(&self, _: &Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &Record) {
+        self.0.lock().unwrap().push((record.level(), record.args().to_string()));
+    }
+    fn flush(&self) {}
+}
+
+/// The one logger of a test binary (`log::set_logger(&CAPTURE)`).
+pub static CAPTURE: Capture = Capture(Mutex::new(Vec::new()));
