@@ -48,7 +48,7 @@ fn long_log(copies: usize) -> String {
     out.extend(lines[last + 1..].iter().map(|l| l.to_string()));
     // The model's answers become the kernel's.
     let text = out.join("\n") + "\n";
-    let what_if = ReplayOptions { policy: Some(integration::replay::Policy::V6_1), ..options("pc-2n") };
+    let what_if = ReplayOptions { policy: Some(integration::movable_node::KernelProfile::Modern), ..options("pc-2n") };
     let r = replay("long", &text, &what_if).unwrap();
     for a in &r.allocations {
         if let (Some(line), Some(m)) = (a.answer_line, a.model)

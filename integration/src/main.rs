@@ -162,9 +162,8 @@ fn initrd(s: &str) -> Result<(u64, u64), Failure> {
 
 fn profile(cli: &Cli, detected: Option<(Release, Source)>) -> Result<ProfileChoice, Failure> {
     if let Some(name) = &cli.profile {
-        let p = KernelProfile::from_name(name).ok_or_else(|| {
-            Failure::input(format!("unknown profile {name:?} (use 3.12, 3.13, 3.13.11, 3.14 or 6.1)"))
-        })?;
+        let p = <KernelProfile as clap::ValueEnum>::from_str(name, false)
+            .map_err(|_| Failure::input(format!("unknown profile {name:?} (use 3.12, 3.13, 3.13.11, 3.14 or 6.1)")))?;
         return Ok(ProfileChoice::flag(p, "--profile"));
     }
     Ok(match detected {

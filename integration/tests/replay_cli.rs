@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use integration::movable_node::KernelProfile;
 use integration::replay::batch::{find_logs, par_map, run_batch, total_line};
-use integration::replay::{Policy, ReplayArgs, ReplayOptions, replay, run};
+use integration::replay::{ReplayArgs, ReplayOptions, replay, run};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures/linux-6.1-qemu");
 
@@ -32,12 +33,12 @@ fn temp_dir(tag: &str) -> PathBuf {
 fn arguments() {
     let a = parse(&["log.txt", "--policy", "3.13", "--movable-node", "--hotplug", "1", "--hotplug", "2"]);
     let o = a.options().unwrap();
-    assert_eq!(o.policy, Some(Policy::V3_13));
+    assert_eq!(o.policy, Some(KernelProfile::V3_13));
     assert_eq!(o.movable_node, Some(true));
     assert_eq!(o.hotplug, vec![1, 2]);
     // --hotplug alone is a what-if under 6.1.
     let o = parse(&["log.txt", "--hotplug", "1"]).options().unwrap();
-    assert_eq!(o.policy, Some(Policy::V6_1));
+    assert_eq!(o.policy, Some(KernelProfile::Modern));
     // Issue 13: the two contradict each other and are refused, not resolved by order.
     assert!(Cli::try_parse_from(["replay", "log.txt", "--movable-node", "--no-movable-node"]).is_err());
     let o = parse(&["log.txt", "--no-movable-node"]).options().unwrap();

@@ -2,6 +2,7 @@
 //! line ends, among unrelated lines, and a log cut in the middle of a line; and what the replay
 //! makes of bad input.
 
+use integration::movable_node::KernelProfile;
 use integration::replay::trace::{CrashMessage, DumpKind, RangeOp, Request, RequestKind, Trace, TraceEvent};
 use integration::replay::{ReplayError, ReplayOptions, replay};
 use proptest::prelude::*;
@@ -292,7 +293,7 @@ proptest! {
             if byte % 3 == 0 { lines.swap(i % n, (i * 7) % n); }
         }
         let text = lines.join("\n");
-        for policy in [None, Some(integration::replay::Policy::V3_13)] {
+        for policy in [None, Some(KernelProfile::V3_13)] {
             let opts = ReplayOptions { policy, hotplug: vec![1], ..ReplayOptions::default() };
             let _ = replay("m", &text, &opts);
         }

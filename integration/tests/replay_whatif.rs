@@ -15,16 +15,17 @@
 
 use std::path::PathBuf;
 
+use integration::movable_node::KernelProfile;
 use integration::replay::place::kernel_place_from_iomem;
 use integration::replay::whatif::Adjustment;
-use integration::replay::{Answer, CheckKind, Mode, Outcome, Policy, Replay, ReplayOptions, replay};
+use integration::replay::{Answer, CheckKind, Mode, Outcome, Replay, ReplayOptions, replay};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures/linux-6.1-qemu");
 const NODE1: (u64, u64) = (0x1_0000_0000, 0x4_8000_0000);
 /// The first `ACPI: SRAT: Node` line of pc2g-2n-16g's dmesg.txt.
 const FIRST_SRAT_LINE: usize = 82;
 
-fn run(policy: Policy, movable_node: bool, kernel_end: Option<u64>) -> Replay {
+fn run(policy: KernelProfile, movable_node: bool, kernel_end: Option<u64>) -> Replay {
     let d = PathBuf::from(FIXTURES).join("pc2g-2n-16g");
     let log = std::fs::read_to_string(d.join("dmesg.txt")).unwrap();
     let iomem = std::fs::read_to_string(d.join("iomem.txt")).unwrap();
@@ -44,7 +45,7 @@ fn in_node1(addr: u64) -> bool {
 
 #[test]
 fn linux_6_1_without_movable_node() {
-    let r = run(Policy::V6_1, false, None);
+    let r = run(KernelProfile::Modern, false, None);
     assert_eq!(r.mode, Mode::WhatIf);
     // Nothing changes without movable_node: every answer is the kernel's.
     assert_eq!((r.summary.identical, r.summary.allocations), (62, 62));
@@ -91,7 +92,7 @@ fn linux_6_1_without_movable_node() {
 #[test]
 fn linux_3_13_with_movable_node_keeps_node1_clean_until_srat() {
     // kernel_end = _end of Debian's 6.1 image (facts.txt: 0x4430000).
-    let r = run(Policy::V3_13, true, Some(0x443_0000));
+    let r = run(KernelProfile::V3_13, true, Some(0x443_0000));
     let before: Vec<_> = r.allocations.iter().filter(|a| a.line < FIRST_SRAT_LINE).collect();
     assert_eq!(before.len(), 5);
     for a in &before {
@@ -117,7 +118,7 @@ fn linux_3_13_with_movable_node_keeps_node1_clean_until_srat() {
 
 #[test]
 fn linux_3_14_with_movable_node_makes_node1_removable() {
-    let r = run(Policy::V3_14, true, Some(0x443_0000));
+    let r = run(KernelProfile::V3_14, true, Some(0x443_0000));
     let node1 = r.nodes.iter().find(|n| n.nid == 1).unwrap();
     assert!(node1.allocations.is_empty(), "{:#?}", node1.allocations);
     assert_eq!(node1.verdict, "removable");
@@ -137,7 +138,7 @@ fn linux_3_14_with_movable_node_makes_node1_removable() {
 
 #[test]
 fn linux_3_12_is_top_down_everywhere() {
-    let r = run(Policy::V3_12, true, None);
+    let r = run(KernelProfile::V3_12, true, None);
     assert!(r.allocations.iter().filter_map(|a| a.how.as_ref()).all(|h| h.rule == "top-down"));
     assert_eq!(r.nodes.iter().find(|n| n.nid == 1).unwrap().verdict, "blocked");
 }

@@ -32,6 +32,15 @@ pub enum KernelProfile {
 }
 
 impl KernelProfile {
+    /// Every profile, oldest first.
+    pub const ALL: [KernelProfile; 5] = [
+        KernelProfile::V3_12,
+        KernelProfile::V3_13,
+        KernelProfile::V3_13_11,
+        KernelProfile::V3_14,
+        KernelProfile::Modern,
+    ];
+
     /// The name used on command lines and in reports (`3.12`, `3.13`, `3.13.11`, `3.14`, `6.1`).
     pub const fn name(self) -> &'static str {
         match self {
@@ -46,12 +55,8 @@ impl KernelProfile {
     /// Reads a name given by [`KernelProfile::name`] (also `modern`).
     pub fn from_name(name: &str) -> Option<KernelProfile> {
         match name {
-            "3.12" => Some(KernelProfile::V3_12),
-            "3.13" => Some(KernelProfile::V3_13),
-            "3.13.11" => Some(KernelProfile::V3_13_11),
-            "3.14" => Some(KernelProfile::V3_14),
-            "6.1" | "modern" => Some(KernelProfile::Modern),
-            _ => None,
+            "modern" => Some(KernelProfile::Modern),
+            _ => KernelProfile::ALL.into_iter().find(|p| p.name() == name),
         }
     }
 
@@ -143,5 +148,19 @@ impl KernelProfile {
         if on && self.has_series() {
             mb.set_bottom_up(true);
         }
+    }
+}
+
+/// Command-line parsing (`--profile`, `--policy`) from the same names as
+/// [`KernelProfile::name`], with `modern` as an alias of `6.1`.
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for KernelProfile {
+    fn value_variants<'a>() -> &'a [Self] {
+        &KernelProfile::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(self.name());
+        Some(if *self == KernelProfile::Modern { value.alias("modern") } else { value })
     }
 }

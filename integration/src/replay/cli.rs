@@ -7,10 +7,10 @@ use super::batch::{find_logs, run_batch, total_line, workers};
 use super::place::{KernelPlace, PlaceError, kernel_place_from_iomem, parse_addr, parse_range};
 use super::render::render_text;
 use super::replay::{ReplayOptions, replay};
-use super::whatif::Policy;
 use crate::input::boots::split_boots;
 use crate::input::read_text;
 use crate::out::{EXIT_BAD_INPUT, EXIT_DIFFERENT, EXIT_DONE, print, say, write_file};
+use movable_node::KernelProfile;
 
 /// Replay a real boot log of Linux 6.1 booted with `memblock=debug`: check every allocation
 /// against the model, or ask what another policy would have done.
@@ -31,7 +31,7 @@ pub struct ReplayArgs {
     pub kernel_end: Option<String>,
     /// Replay the log's requests under this kernel's placement rules (what-if).
     #[arg(long, value_enum)]
-    pub policy: Option<Policy>,
+    pub policy: Option<KernelProfile>,
     /// What-if: with `movable_node` (default: as the log's command line).
     #[arg(long, conflicts_with = "no_movable_node")]
     pub movable_node: bool,
@@ -87,7 +87,7 @@ impl ReplayArgs {
         };
         let mut policy = self.policy;
         if policy.is_none() && (movable_node.is_some() || !self.hotplug.is_empty()) {
-            policy = Some(Policy::V6_1);
+            policy = Some(KernelProfile::Modern);
         }
         Ok(ReplayOptions { kernel, kernel_end, policy, movable_node, hotplug: self.hotplug.clone() })
     }

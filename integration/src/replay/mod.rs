@@ -33,4 +33,4 @@ pub use modern::{Attempt, Found, ModernAlloc};
 pub use place::KernelPlace;
 pub use replay::{Allocation, Answer, Check, CheckKind, Mode, Outcome, Replay, ReplayError, ReplayOptions, replay};
 pub use trace::{Trace, TraceEvent};
-pub use whatif::{NodeReport, Policy};
+pub use whatif::NodeReport;

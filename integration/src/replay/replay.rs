@@ -33,7 +33,7 @@ use serde::Serialize;
 use super::modern::{Attempt, Found, ModernAlloc, SMP_CACHE_BYTES};
 use super::place::KernelPlace;
 use super::trace::{CrashMessage, DumpKind, Garbled, Request, RequestKind, Trace, TraceEvent};
-use super::whatif::{Adjustment, NodeReport, Policy, node_reports};
+use super::whatif::{Adjustment, NodeReport, node_reports};
 use crate::profile_choice::{ProfileChoice, Release, Source as ChoiceSource};
 use crate::report::node_of;
 
@@ -58,7 +58,7 @@ pub struct ReplayOptions {
     /// `__pa_symbol(_end)` for the series' bottom-up start (`--kernel-end`).
     pub kernel_end: Option<u64>,
     /// Replay under this policy instead of checking 6.1 against the log.
-    pub policy: Option<Policy>,
+    pub policy: Option<KernelProfile>,
     /// Override `movable_node` (default: whether the log's command line has it).
     pub movable_node: Option<bool>,
     /// Nodes to declare hotpluggable (all their SRAT ranges).
@@ -515,7 +515,7 @@ struct Engine<'t> {
 impl<'t> Engine<'t> {
     fn new(name: &str, trace: &'t Trace, opts: &'t ReplayOptions) -> Self {
         let what_if = opts.is_what_if();
-        let profile = opts.policy.unwrap_or(Policy::V6_1).profile();
+        let profile = opts.policy.unwrap_or(KernelProfile::Modern);
         let mut cmdline = String::new();
         let mut max_pfn = None;
         let mut srat = Vec::new();

@@ -13,50 +13,9 @@
 
 use std::collections::BTreeMap;
 
-use movable_node::KernelProfile;
 use movable_node::memblock_bottomup::Nid;
 use movable_node::verdict::{Labelled, NodeVerdict};
 use serde::Serialize;
-
-/// The placement rules to replay a log under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
-pub enum Policy {
-    /// Linux 3.12, before the series: top-down everywhere, `movable_node` unknown.
-    #[value(name = "3.12")]
-    #[serde(rename = "3.12")]
-    V3_12,
-    /// Linux 3.13: bottom-up above `kernel_end` before SRAT (with `movable_node`), with the
-    /// top-down fallback; top-down after.
-    #[value(name = "3.13")]
-    #[serde(rename = "3.13")]
-    V3_13,
-    /// Linux 3.14: 3.13 plus `MEMBLOCK_HOTPLUG`: top-down searches skip hotpluggable memory
-    /// while `movable_node` is on, and it becomes ZONE_MOVABLE.
-    #[value(name = "3.14")]
-    #[serde(rename = "3.14")]
-    V3_14,
-    /// Linux 6.1 as spec §H describes it.
-    #[value(name = "6.1")]
-    #[serde(rename = "6.1")]
-    V6_1,
-}
-
-impl Policy {
-    /// The layers' kernel profile.
-    pub const fn profile(self) -> KernelProfile {
-        match self {
-            Policy::V3_12 => KernelProfile::V3_12,
-            Policy::V3_13 => KernelProfile::V3_13,
-            Policy::V3_14 => KernelProfile::V3_14,
-            Policy::V6_1 => KernelProfile::Modern,
-        }
-    }
-
-    /// Its name (`3.12`, ...).
-    pub const fn name(self) -> &'static str {
-        self.profile().name()
-    }
-}
 
 /// A request the what-if changes because the kernel would have asked it differently under the
 /// policy (each one is shown in the output).
