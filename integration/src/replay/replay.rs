@@ -52,6 +52,7 @@ const MAX_DMA_ADDRESS: u64 = 16 << 20;
 mod caller;
 mod checks;
 mod early;
+mod final_state;
 mod numa;
 mod outcome;
 mod requests;
@@ -103,6 +104,48 @@ struct DumpBuild {
     rows: [Vec<DumpRow>; 2],
 }
 
+/// What the walk needs from the whole log before it starts.
+struct LogFacts {
+    cmdline: String,
+    /// The first `last_pfn` line.
+    max_pfn: Option<u64>,
+    srat: Vec<SratBlock>,
+    log_merges: Vec<(i32, u64, u64)>,
+    /// In a bottom-up boot the first pass's page tables print `from=kernel_end`.
+    bottom_up_from: Option<u64>,
+}
+
+impl LogFacts {
+    fn scan(trace: &Trace) -> Self {
+        let mut f = LogFacts {
+            cmdline: String::new(),
+            max_pfn: None,
+            srat: Vec::new(),
+            log_merges: Vec::new(),
+            bottom_up_from: None,
+        };
+        for l in &trace.events {
+            match &l.event {
+                TraceEvent::CommandLine(c) if f.cmdline.is_empty() => f.cmdline = c.clone(),
+                TraceEvent::LastPfn { last_pfn, .. } if f.max_pfn.is_none() => f.max_pfn = Some(*last_pfn),
+                TraceEvent::SratNode { node, base, last, hotplug, .. } => {
+                    f.srat.push(SratBlock { nid: *node, start: *base, end: last.saturating_add(1), hotplug: *hotplug })
+                }
+                TraceEvent::NumaMerge { node, base, last } => f.log_merges.push((*node, *base, last.saturating_add(1))),
+                TraceEvent::Request(r)
+                    if f.bottom_up_from.is_none()
+                        && function_of(&r.caller) == "alloc_low_pages"
+                        && r.from > ISA_END_ADDRESS =>
+                {
+                    f.bottom_up_from = Some(r.from);
+                }
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
 struct Engine<'t> {
     trace: &'t Trace,
     opts: &'t ReplayOptions,
@@ -140,30 +183,7 @@ impl<'t> Engine<'t> {
     fn new(name: &str, trace: &'t Trace, opts: &'t ReplayOptions) -> Self {
         let what_if = opts.is_what_if();
         let profile = opts.policy.unwrap_or(KernelProfile::Modern);
-        let mut cmdline = String::new();
-        let mut max_pfn = None;
-        let mut srat = Vec::new();
-        let mut log_merges = Vec::new();
-        let mut bottom_up_from = None;
-        for l in &trace.events {
-            match &l.event {
-                TraceEvent::CommandLine(c) if cmdline.is_empty() => cmdline = c.clone(),
-                TraceEvent::LastPfn { last_pfn, .. } if max_pfn.is_none() => max_pfn = Some(*last_pfn),
-                TraceEvent::SratNode { node, base, last, hotplug, .. } => {
-                    srat.push(SratBlock { nid: *node, start: *base, end: last.saturating_add(1), hotplug: *hotplug })
-                }
-                TraceEvent::NumaMerge { node, base, last } => log_merges.push((*node, *base, last.saturating_add(1))),
-                TraceEvent::Request(r)
-                    if bottom_up_from.is_none()
-                        && function_of(&r.caller) == "alloc_low_pages"
-                        && r.from > ISA_END_ADDRESS =>
-                {
-                    // In a bottom-up boot the first pass's page tables print from=kernel_end.
-                    bottom_up_from = Some(r.from);
-                }
-                _ => {}
-            }
-        }
+        let LogFacts { cmdline, max_pfn, srat, log_merges, mut bottom_up_from } = LogFacts::scan(trace);
         let log_movable_node = last_param(cmdline.as_bytes(), "movable_node").is_some();
         let movable_node = opts.movable_node.unwrap_or(log_movable_node);
         if !log_movable_node {
@@ -334,6 +354,12 @@ impl<'t> Engine<'t> {
                 _ => {}
             }
         }
+        self.end_of_log();
+    }
+
+    /// What is still open when the log ends: a dump, the movable zone lines, a request without
+    /// its answer, a cut last line, a boot that never reached NUMA init.
+    fn end_of_log(&mut self) {
         if self.dump.is_some() {
             self.finish_dump();
         }
@@ -486,71 +512,6 @@ impl<'t> Engine<'t> {
             line,
             format!("memblock_set_current_limit({limit:#x}) after init_mem_mapping (max_pfn_mapped = {why})"),
         );
-    }
-
-    /// The final state as a [`crate::boot::Boot`] (machine from the log's e820 lines, kernel
-    /// place and command line; no page tables, crash kernel or steps of its own).
-    fn map(&self, hotplug: &[(Nid, u64, u64)]) -> crate::boot::Boot {
-        use crate::input::e820_type_from_kernel_name;
-        use movable_node::{E820Entry, E820Table, E820Type};
-        let e820: Vec<E820Entry> = self
-            .trace
-            .events
-            .iter()
-            .filter_map(|l| match &l.event {
-                TraceEvent::E820 { base, last, kind } => Some(E820Entry {
-                    addr: *base,
-                    size: last.saturating_sub(*base).saturating_add(1),
-                    kind: e820_type_from_kernel_name(kind).unwrap_or(E820Type::Reserved),
-                }),
-                _ => None,
-            })
-            .collect();
-        let table = E820Table::new(e820.clone()).unwrap_or_else(|_| {
-            let ram = self.mb.memory().regions().iter().map(|r| E820Entry {
-                addr: r.base,
-                size: r.size,
-                kind: E820Type::Ram,
-            });
-            E820Table::new(ram.collect()).unwrap_or_default()
-        });
-        let mut machine = crate::machine::Machine::default_machine();
-        machine.name = self.out.name.clone();
-        machine.e820 = table.entries().to_vec();
-        machine.srat = None;
-        machine.initrd = None;
-        machine.cmdline = self.cmdline.clone();
-        if let Some(k) = &self.opts.kernel {
-            machine.kernel =
-                crate::machine::KernelImage { text: k.start, bss_stop: k.end, end: self.kernel_end.max(k.end) };
-        }
-        let max_pfn = self.max_pfn.unwrap_or_else(|| self.mb.end_of_dram() >> PAGE_SHIFT);
-        let zones = free_area_init_nodes(self.mb.state(), max_pfn, self.profile, self.zone_params());
-        let reserved = labelled_reservations(self.mb.state(), self.mb.log().events());
-        let verdicts = hotplug_verdicts(self.mb.state(), hotplug, &reserved, &zones);
-        let movable_node = if self.movable_node {
-            movable_node::param::MovableNode::Enabled
-        } else {
-            movable_node::param::MovableNode::Absent
-        };
-        let params = crate::params::EarlyParams::parse(&self.cmdline);
-        let mut boot = crate::boot::Boot::new(machine, self.profile, params, table, self.mb.clone(), movable_node);
-        boot.hotplug = hotplug.to_vec();
-        boot.reserved = reserved;
-        boot.verdicts = verdicts;
-        boot.blocks = Some(crate::blocks::memory_blocks(&boot, &zones, max_pfn));
-        boot.zones = Some(zones);
-        boot
-    }
-
-    fn zone_params(&self) -> ZoneParams {
-        let size = |name: &str| -> u64 {
-            match last_param(self.cmdline.as_bytes(), name).flatten() {
-                Some(v) if v != b"mirror" && !v.ends_with(b"%") => memparse(v).0,
-                _ => 0,
-            }
-        };
-        ZoneParams { kernelcore: size("kernelcore"), movablecore: size("movablecore"), movable_node: self.movable_node }
     }
 
     fn finish(mut self) -> Replay {

@@ -86,36 +86,39 @@ impl Engine<'_> {
         }
     }
 
+    /// The request as the kernel would have asked it: the log's, or (what-if) re-derived
+    /// where it depends on an earlier answer (see [`Adjustment`]).
+    fn asked(&self, r: &Request) -> (u64, u64, Nid, Option<Adjustment>) {
+        let (from, max, nid) = (r.from, r.max_addr, r.nid.unwrap_or(NUMA_NO_NODE));
+        if !self.what_if {
+            return (from, max, nid, None);
+        }
+        let fname = function_of(&r.caller);
+        if fname == "init_mem_mapping" && r.kind == RequestKind::PhysAllocRange && self.mb.bottom_up() {
+            return (from, max, nid, Some(Adjustment::ProbeNotMade));
+        }
+        if fname == "alloc_low_pages" && self.mb.bottom_up() && self.kernel_end != 0 && from != self.kernel_end {
+            return (self.kernel_end, max, nid, Some(Adjustment::PageTablesFromKernelEnd));
+        }
+        if fname == "sparse_init_nid"
+            && r.kind == RequestKind::AllocTryNid
+            && max != 0
+            && let Some((goal, n)) = self.usemap_goal(r.from, r.max_addr)
+            && (goal != from || n != nid)
+        {
+            return (goal, goal.saturating_add(SECTION_SIZE), n, Some(Adjustment::UsemapFollowsNodeData));
+        }
+        if is_crash_low_part(r) && !self.crash_main_above_4g() {
+            return (from, max, nid, Some(Adjustment::CrashLowNotMade));
+        }
+        (from, max, nid, None)
+    }
+
     /// A request line: the model answers now; the kernel's answer comes with the next
     /// `memblock_alloc_range_nid` reserve line.
     pub(super) fn request(&mut self, line: usize, r: &Request) {
-        let mut from = r.from;
-        let mut max = r.max_addr;
-        let mut nid = r.nid.unwrap_or(NUMA_NO_NODE);
-        let mut adjustment = None;
+        let (from, max, nid, adjustment) = self.asked(r);
         let fname = function_of(&r.caller);
-        if self.what_if {
-            if fname == "init_mem_mapping" && r.kind == RequestKind::PhysAllocRange && self.mb.bottom_up() {
-                adjustment = Some(Adjustment::ProbeNotMade);
-            } else if fname == "alloc_low_pages"
-                && self.mb.bottom_up()
-                && self.kernel_end != 0
-                && from != self.kernel_end
-            {
-                from = self.kernel_end;
-                adjustment = Some(Adjustment::PageTablesFromKernelEnd);
-            } else if fname == "sparse_init_nid"
-                && r.kind == RequestKind::AllocTryNid
-                && max != 0
-                && let Some((goal, n)) = self.usemap_goal(r.from, r.max_addr)
-                && (goal != from || n != nid)
-            {
-                (from, max, nid) = (goal, goal.saturating_add(SECTION_SIZE), n);
-                adjustment = Some(Adjustment::UsemapFollowsNodeData);
-            } else if is_crash_low_part(r) && !self.crash_main_above_4g() {
-                adjustment = Some(Adjustment::CrashLowNotMade);
-            }
-        }
         let l = label(&r.caller);
         let mut a = Allocation {
             index: self.out.allocations.len() + 1,

@@ -1,0 +1,71 @@
+//! The state at the end of the log as a boot, for the renderers, and the zone parameters of
+//! its command line.
+
+use super::*;
+
+impl Engine<'_> {
+    /// The final state as a [`crate::boot::Boot`] (machine from the log's e820 lines, kernel
+    /// place and command line; no page tables, crash kernel or steps of its own).
+    pub(super) fn map(&self, hotplug: &[(Nid, u64, u64)]) -> crate::boot::Boot {
+        use crate::input::e820_type_from_kernel_name;
+        use movable_node::{E820Entry, E820Table, E820Type};
+        let e820: Vec<E820Entry> = self
+            .trace
+            .events
+            .iter()
+            .filter_map(|l| match &l.event {
+                TraceEvent::E820 { base, last, kind } => Some(E820Entry {
+                    addr: *base,
+                    size: last.saturating_sub(*base).saturating_add(1),
+                    kind: e820_type_from_kernel_name(kind).unwrap_or(E820Type::Reserved),
+                }),
+                _ => None,
+            })
+            .collect();
+        let table = E820Table::new(e820.clone()).unwrap_or_else(|_| {
+            let ram = self.mb.memory().regions().iter().map(|r| E820Entry {
+                addr: r.base,
+                size: r.size,
+                kind: E820Type::Ram,
+            });
+            E820Table::new(ram.collect()).unwrap_or_default()
+        });
+        let mut machine = crate::machine::Machine::default_machine();
+        machine.name = self.out.name.clone();
+        machine.e820 = table.entries().to_vec();
+        machine.srat = None;
+        machine.initrd = None;
+        machine.cmdline = self.cmdline.clone();
+        if let Some(k) = &self.opts.kernel {
+            machine.kernel =
+                crate::machine::KernelImage { text: k.start, bss_stop: k.end, end: self.kernel_end.max(k.end) };
+        }
+        let max_pfn = self.max_pfn.unwrap_or_else(|| self.mb.end_of_dram() >> PAGE_SHIFT);
+        let zones = free_area_init_nodes(self.mb.state(), max_pfn, self.profile, self.zone_params());
+        let reserved = labelled_reservations(self.mb.state(), self.mb.log().events());
+        let verdicts = hotplug_verdicts(self.mb.state(), hotplug, &reserved, &zones);
+        let movable_node = if self.movable_node {
+            movable_node::param::MovableNode::Enabled
+        } else {
+            movable_node::param::MovableNode::Absent
+        };
+        let params = crate::params::EarlyParams::parse(&self.cmdline);
+        let mut boot = crate::boot::Boot::new(machine, self.profile, params, table, self.mb.clone(), movable_node);
+        boot.hotplug = hotplug.to_vec();
+        boot.reserved = reserved;
+        boot.verdicts = verdicts;
+        boot.blocks = Some(crate::blocks::memory_blocks(&boot, &zones, max_pfn));
+        boot.zones = Some(zones);
+        boot
+    }
+
+    pub(super) fn zone_params(&self) -> ZoneParams {
+        let size = |name: &str| -> u64 {
+            match last_param(self.cmdline.as_bytes(), name).flatten() {
+                Some(v) if v != b"mirror" && !v.ends_with(b"%") => memparse(v).0,
+                _ => 0,
+            }
+        };
+        ZoneParams { kernelcore: size("kernelcore"), movablecore: size("movablecore"), movable_node: self.movable_node }
+    }
+}
