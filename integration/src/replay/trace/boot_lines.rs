@@ -1,0 +1,142 @@
+//! The other lines of the boot the replay reads: e820, `last_pfn`, the initrd, SRAT and NUMA,
+//! `NODE_DATA`, the movable zone starts, the crash kernel.
+
+use super::*;
+
+pub(super) fn parse_e820(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["BIOS-e820: ".len()..]);
+    let (base, last) = c.mem_range().ok_or("bad BIOS-e820 range")?;
+    c.spaces();
+    let kind = c.rest().trim_end().to_string();
+    Ok(Some(TraceEvent::E820 { base, last, kind }))
+}
+
+pub(super) fn parse_last_pfn(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["last_pfn = ".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let last_pfn = c.hex()?;
+        c.spaces();
+        c.lit("max_arch_pfn = ")?;
+        let max_arch_pfn = c.hex()?;
+        Some(TraceEvent::LastPfn { last_pfn, max_arch_pfn })
+    };
+    f().map(Some).ok_or("bad last_pfn line")
+}
+
+pub(super) fn parse_ramdisk(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["RAMDISK: ".len()..]);
+    let (base, last) = c.mem_range().ok_or("bad RAMDISK range")?;
+    Ok(Some(TraceEvent::Ramdisk { base, last }))
+}
+
+pub(super) fn parse_ramdisk_move(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["Move RAMDISK from ".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let (from_base, from_last) = c.mem_range()?;
+        c.lit(" to ")?;
+        let (to_base, to_last) = c.mem_range()?;
+        Some(TraceEvent::RamdiskMoved { from_base, from_last, to_base, to_last })
+    };
+    f().map(Some).ok_or("bad 'Move RAMDISK' line")
+}
+
+pub(super) fn parse_srat_node(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["ACPI: SRAT: Node ".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let node = c.nid()?;
+        c.lit(" PXM ")?;
+        let pxm = u32::try_from(c.dec()?).ok()?;
+        c.spaces();
+        let (base, last) = c.mem_range()?;
+        let tail = c.rest();
+        Some(TraceEvent::SratNode {
+            node,
+            pxm,
+            base,
+            last,
+            hotplug: tail.contains(" hotplug"),
+            non_volatile: tail.contains(" non-volatile"),
+        })
+    };
+    f().map(Some).ok_or("bad 'ACPI: SRAT: Node' line")
+}
+
+pub(super) fn parse_numa_merge(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let f = || -> Option<TraceEvent> {
+        let mut c = Cur::new(&m["NUMA: Node ".len()..]);
+        let node = c.nid()?;
+        let (_, merged) = m.rsplit_once(" -> ")?;
+        let mut c = Cur::new(merged);
+        let (base, last) = c.mem_range()?;
+        Some(TraceEvent::NumaMerge { node, base, last })
+    };
+    f().map(Some).ok_or("bad 'NUMA: Node ... ->' line")
+}
+
+pub(super) fn parse_faking(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["Faking a node at ".len()..]);
+    let (base, last) = c.mem_range().ok_or("bad 'Faking a node' line")?;
+    Ok(Some(TraceEvent::FakingNode { base, last }))
+}
+
+pub(super) fn parse_node_data(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["NODE_DATA(".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let nid = c.nid()?;
+        c.lit(")")?;
+        c.spaces();
+        if c.lit("allocated ").is_some() {
+            let (base, last) = c.mem_range()?;
+            return Some(TraceEvent::NodeData { nid, base, last });
+        }
+        c.lit("on node ")?;
+        let on = c.nid()?;
+        Some(TraceEvent::NodeDataOnNode { nid, on })
+    };
+    f().map(Some).ok_or("bad NODE_DATA line")
+}
+
+pub(super) fn parse_movable_node(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mut c = Cur::new(&m["Node ".len()..]);
+    let mut f = || -> Option<TraceEvent> {
+        let nid = c.nid()?;
+        c.lit(":")?;
+        c.spaces();
+        let addr = c.hex()?;
+        c.rest().trim().is_empty().then_some(TraceEvent::MovableZoneNode { nid, addr })
+    };
+    // "Node 0: ..." in some other subsystem's words is not ours.
+    Ok(f())
+}
+
+pub(super) fn parse_crash(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    let mb = |c: &mut Cur<'_>| -> Option<u64> {
+        let v = c.dec()?;
+        c.lit("MB")?;
+        Some(v)
+    };
+    if let Some(rest) = m.strip_prefix("Reserving ") {
+        let mut c = Cur::new(rest);
+        let mut f = || -> Option<CrashMessage> {
+            let size_mb = mb(&mut c)?;
+            let low = c.lit(" of low memory at ").is_some();
+            if !low {
+                c.lit(" of memory at ")?;
+            }
+            let at_mb = mb(&mut c)?;
+            c.lit(" for crashkernel (")?;
+            c.lit(if low { "low RAM limit: " } else { "System RAM: " })?;
+            let third = mb(&mut c)?;
+            Some(if low {
+                CrashMessage::LowReserved { size_mb, at_mb, limit_mb: third }
+            } else {
+                CrashMessage::Reserved { size_mb, at_mb, system_ram_mb: third }
+            })
+        };
+        return f().map(|e| Some(TraceEvent::Crashkernel(e))).ok_or("bad crashkernel 'Reserving' line");
+    }
+    if m.starts_with("Cannot reserve ") && !m.contains("crashkernel") {
+        return Ok(None);
+    }
+    Ok(Some(TraceEvent::Crashkernel(CrashMessage::Other(m.trim_end().to_string()))))
+}
