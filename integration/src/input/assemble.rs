@@ -23,14 +23,15 @@
 //! no NUMA layout, a log that holds several boots, hot-added RAM ...).
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::boots::split_boots;
 use super::iomem::DEFAULT_BRK_SIZE;
-use super::memmap::{hot_added_against, hot_added_note, read_e820_path_split};
+use super::memmap::{E820Read, hot_added_against, hot_added_note, read_e820_path_split};
 use super::{InputError, MachineParts, name_of, parse_dmesg, parse_iomem, read_machine_toml, read_srat, read_text};
 use crate::machine::Machine;
 use crate::profile_choice::Release;
+use movable_node::E820Entry;
 
 /// What the user gave (bootsim's input flags).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -193,76 +194,25 @@ pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
     let mut log_e820 = None;
     let mut release = None;
     if let Some(p) = &inputs.dmesg {
-        let whole = read_text(p)?;
-        // The same boot twice (a console capture, then a dmesg dump) or several boots: the
-        // first is the machine's.
-        let boots = split_boots(&whole);
-        let text = boots.first().map_or(whole.as_str(), |b| b.text);
-        if boots.len() > 1 {
-            let starts: Vec<String> = boots.iter().map(|b| b.first_line.to_string()).collect();
-            warnings.push(format!(
-                "{} holds {} boots (Linux version lines at lines {}): the first, lines {}-{}, is used",
-                name_of(p),
-                boots.len(),
-                starts.join(", "),
-                boots[0].first_line,
-                boots[0].last_line
-            ));
-        }
-        release = Release::from_log(text);
-        let d = parse_dmesg(&name_of(p), text)?;
-        log_e820.clone_from(&d.e820);
-        warnings.extend(d.notes.iter().cloned());
-        dmesg_lacks = Some((name_of(p), d.nodes.is_empty()));
-        let mut parts = d.parts();
-        parts.name = None;
-        layers.push((file("--dmesg", p), parts));
+        let log = read_dmesg(p, &mut warnings)?;
+        (log_e820, release) = (log.e820, log.release);
+        dmesg_lacks = Some((name_of(p), log.lacks_srat));
+        layers.push((file("--dmesg", p), log.parts));
     }
 
     if inputs.describes_a_machine() && !layers.iter().any(|(_, l)| l.e820.is_some()) {
         return Err(InputError::NoMemoryMap { given: inputs.given() });
     }
-    // RAM hot-added since boot: the log's BIOS-e820: table says what the boot had; without
-    // it, the map's own order and types (see split_hot_added).
-    let mut hot_added: Vec<(u64, u64)> = Vec::new();
-    if let Some(read) = &mut e820_read {
-        match &log_e820 {
-            Some(boot_map) => {
-                let (boot, added) = hot_added_against(boot_map, &read.boot);
-                hot_added = added;
-                hot_added.extend(read.hot_added.iter().map(|e| (e.addr, e.end())));
-                if let Some((_, l)) = layers.iter_mut().find(|(s, _)| matches!(s, Source::File { flag: "--e820", .. }))
-                {
-                    l.e820 = Some(boot);
-                }
-            }
-            None => hot_added.extend(read.hot_added.iter().map(|e| (e.addr, e.end()))),
-        }
-    }
+    let mut hot_added = match &e820_read {
+        Some(read) => hot_added_since_boot(read, log_e820.as_deref(), &mut layers),
+        None => Vec::new(),
+    };
     hot_added.sort_unstable();
     hot_added.dedup();
     warnings.extend(hot_added.iter().map(|&(s, e)| hot_added_note(s, e)));
 
-    let pick = |has: &dyn Fn(&MachineParts) -> bool| layers.iter().find(|(_, l)| has(l)).map(|(s, _)| s.clone());
-    let e820_given = pick(&|l| l.e820.is_some());
-    let own = |s: Option<Source>| s.unwrap_or(if e820_given.is_some() { Source::Absent } else { Source::Default });
-    let files: Vec<String> = layers
-        .iter()
-        .filter_map(|(s, _)| match s {
-            Source::File { path, .. } => Some(path.clone()),
-            _ => None,
-        })
-        .collect();
-    let machine_name = pick(&|l| l.name.is_some());
-    let sources = Sources {
-        cmdline: pick(&|l| l.cmdline.is_some()).unwrap_or(Source::Default),
-        e820: e820_given.clone().unwrap_or(Source::Default),
-        srat: own(pick(&|l| l.srat.is_some())),
-        kernel: pick(&|l| l.kernel.is_some()).unwrap_or(Source::Default),
-        initrd: own(pick(&|l| l.initrd.is_some())),
-        cpu: pick(&|l| l.cpu.is_some()).unwrap_or(Source::Default),
-        build: pick(&|l| l.build.is_some()).unwrap_or(Source::Default),
-    };
+    let (sources, machine_name, files) = sources_of(&layers);
+    let e820_given = sources.e820 != Source::Default;
 
     let mut merged = layers.into_iter().fold(MachineParts::default(), |acc, (_, l)| acc.merge(l));
     if machine_name.is_none() && !files.is_empty() {
@@ -273,18 +223,97 @@ pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
     {
         warnings.push(format!("{log}: no SRAT: Node lines"));
     }
-    if e820_given.is_some() && sources.srat == Source::Absent {
+    if e820_given && sources.srat == Source::Absent {
         warnings.push(
             "no SRAT (--srat, the machine file's srat or [[node]], or a boot log's SRAT: lines): the boot runs with \
              NUMA off, one node"
                 .into(),
         );
     }
-    if e820_given.is_some() && sources.kernel == Source::Default {
+    if e820_given && sources.kernel == Source::Default {
         warnings.push(
             "the kernel image is the default one (_text 0x1000000, _end 0x4430000); give --iomem for the real one"
                 .into(),
         );
     }
     Ok(Assembled { machine: merged.into_machine(), sources, warnings, crash_kernel, hot_added, release })
+}
+
+/// A boot log, as the machine's layer: its first boot only (a capture may hold several).
+struct DmesgLayer {
+    parts: MachineParts,
+    /// Its `BIOS-e820:` table.
+    e820: Option<Vec<E820Entry>>,
+    release: Option<Release>,
+    lacks_srat: bool,
+}
+
+fn read_dmesg(p: &Path, warnings: &mut Vec<String>) -> Result<DmesgLayer, InputError> {
+    let whole = read_text(p)?;
+    // The same boot twice (a console capture, then a dmesg dump) or several boots: the first
+    // is the machine's.
+    let boots = split_boots(&whole);
+    let text = boots.first().map_or(whole.as_str(), |b| b.text);
+    if boots.len() > 1 {
+        let starts: Vec<String> = boots.iter().map(|b| b.first_line.to_string()).collect();
+        warnings.push(format!(
+            "{} holds {} boots (Linux version lines at lines {}): the first, lines {}-{}, is used",
+            name_of(p),
+            boots.len(),
+            starts.join(", "),
+            boots[0].first_line,
+            boots[0].last_line
+        ));
+    }
+    let release = Release::from_log(text);
+    let d = parse_dmesg(&name_of(p), text)?;
+    warnings.extend(d.notes.iter().cloned());
+    let mut parts = d.parts();
+    parts.name = None;
+    Ok(DmesgLayer { parts, e820: d.e820, release, lacks_srat: d.nodes.is_empty() })
+}
+
+/// RAM hot-added since boot: the log's `BIOS-e820:` table says what the boot had (and the
+/// `--e820` layer becomes that); without it, the map's own order and types (see
+/// `split_hot_added`).
+fn hot_added_since_boot(
+    read: &E820Read,
+    log_e820: Option<&[E820Entry]>,
+    layers: &mut [(Source, MachineParts)],
+) -> Vec<(u64, u64)> {
+    let mut hot_added = Vec::new();
+    if let Some(boot_map) = log_e820 {
+        let (boot, added) = hot_added_against(boot_map, &read.boot);
+        hot_added = added;
+        if let Some((_, l)) = layers.iter_mut().find(|(s, _)| matches!(s, Source::File { flag: "--e820", .. })) {
+            l.e820 = Some(boot);
+        }
+    }
+    hot_added.extend(read.hot_added.iter().map(|e| (e.addr, e.end())));
+    hot_added
+}
+
+/// Where each part of the machine came from (the first layer that has it), the machine file's
+/// own name if it gave one, and the files read.
+fn sources_of(layers: &[(Source, MachineParts)]) -> (Sources, Option<Source>, Vec<String>) {
+    let pick = |has: &dyn Fn(&MachineParts) -> bool| layers.iter().find(|(_, l)| has(l)).map(|(s, _)| s.clone());
+    let e820_given = pick(&|l| l.e820.is_some());
+    let own = |s: Option<Source>| s.unwrap_or(if e820_given.is_some() { Source::Absent } else { Source::Default });
+    let files: Vec<String> = layers
+        .iter()
+        .filter_map(|(s, _)| match s {
+            Source::File { path, .. } => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let sources = Sources {
+        cmdline: pick(&|l| l.cmdline.is_some()).unwrap_or(Source::Default),
+        e820: e820_given.clone().unwrap_or(Source::Default),
+        srat: own(pick(&|l| l.srat.is_some())),
+        kernel: pick(&|l| l.kernel.is_some()).unwrap_or(Source::Default),
+        initrd: own(pick(&|l| l.initrd.is_some())),
+        cpu: pick(&|l| l.cpu.is_some()).unwrap_or(Source::Default),
+        build: pick(&|l| l.build.is_some()).unwrap_or(Source::Default),
+    };
+    (sources, pick(&|l| l.name.is_some()), files)
 }

@@ -189,11 +189,52 @@ pub fn parse_machine_toml(file: &str, text: &str, dir: &Path) -> Result<MachineP
         at: Place::line(file, e.span().map_or(1, |s| line_of(text, s.start))),
         message: e.message().trim().to_string(),
     })?;
-    let at = |span: std::ops::Range<usize>| Place::line(file, line_of(text, span.start));
-    let invalid = |span: std::ops::Range<usize>, what: String| InputError::Invalid { at: at(span), what };
+    let src = Source { file, text };
     let mut parts = MachineParts { name: doc.name, cmdline: doc.cmdline, ..MachineParts::default() };
+    parts.kernel = doc.kernel.map(|k| src.kernel(k)).transpose()?;
+    parts.initrd = doc.initrd.map(|i| src.initrd(i)).transpose()?;
+    parts.cpu = doc.cpu.map(cpu_features);
+    parts.build = doc.build.map(build_config);
+    if let Some(entries) = doc.e820 {
+        parts.e820 = Some(src.e820(entries)?);
+    }
+    match (doc.srat, doc.node) {
+        (Some(s), Some(_)) => {
+            return Err(src.invalid(
+                s.span(),
+                "give the NUMA layout either as srat = \"file\" or as [[node]] tables, not both".into(),
+            ));
+        }
+        (Some(s), None) => parts.srat = Some(read_srat(&relative_to(dir, s.get_ref()))?),
+        (None, Some(nodes)) => {
+            let specs = nodes.into_iter().try_fold(Vec::new(), |specs, n| src.node(specs, n))?;
+            parts.srat = Some(build_srat(&specs));
+            parts.nodes = Some(specs);
+        }
+        (None, None) => {}
+    }
+    Ok(parts)
+}
 
-    if let Some(k) = doc.kernel {
+/// The machine file being read, for errors that name their line.
+struct Source<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+type Span = std::ops::Range<usize>;
+
+impl Source<'_> {
+    fn at(&self, span: Span) -> Place {
+        Place::line(self.file, line_of(self.text, span.start))
+    }
+
+    fn invalid(&self, span: Span, what: String) -> InputError {
+        InputError::Invalid { at: self.at(span), what }
+    }
+
+    /// `[kernel]`: `end` defaults to the page after `bss_stop` plus the default brk.
+    fn kernel(&self, k: Spanned<KernelDoc>) -> Result<KernelImage, InputError> {
         let span = k.span();
         let k = k.into_inner();
         let (text_, bss_stop) = (k.text.0, k.bss_stop.0);
@@ -205,60 +246,36 @@ pub fn parse_machine_toml(file: &str, text: &str, dir: &Path) -> Result<MachineP
                 .and_then(|b| b.checked_add(DEFAULT_BRK_SIZE)),
         };
         match end {
-            Some(end) if text_ < bss_stop && bss_stop <= end => {
-                parts.kernel = Some(KernelImage { text: text_, bss_stop, end });
-            }
-            _ => {
-                return Err(invalid(
-                    span,
-                    format!(
-                        "[kernel] needs text < bss_stop <= end; it has text 0x{text_:x}, bss_stop 0x{bss_stop:x}, end {}",
-                        end.map_or("past 2^64".to_string(), |e| format!("0x{e:x}"))
-                    ),
-                ));
-            }
+            Some(end) if text_ < bss_stop && bss_stop <= end => Ok(KernelImage { text: text_, bss_stop, end }),
+            _ => Err(self.invalid(
+                span,
+                format!(
+                    "[kernel] needs text < bss_stop <= end; it has text 0x{text_:x}, bss_stop 0x{bss_stop:x}, end {}",
+                    end.map_or("past 2^64".to_string(), |e| format!("0x{e:x}"))
+                ),
+            )),
         }
     }
-    if let Some(i) = doc.initrd {
+
+    fn initrd(&self, i: Spanned<InitrdDoc>) -> Result<(u64, u64), InputError> {
         let span = i.span();
         let i = i.into_inner();
         if i.end.0 <= i.start.0 {
-            return Err(invalid(
+            return Err(self.invalid(
                 span,
                 format!("[initrd] is empty or ends (0x{:x}) before it starts (0x{:x})", i.end.0, i.start.0),
             ));
         }
-        parts.initrd = Some((i.start.0, i.end.0));
+        Ok((i.start.0, i.end.0))
     }
-    if let Some(c) = doc.cpu {
-        let d = CpuFeatures::default();
-        parts.cpu = Some(CpuFeatures {
-            pse: c.pse.unwrap_or(d.pse),
-            pge: c.pge.unwrap_or(d.pge),
-            gbpages: c.gbpages.unwrap_or(d.gbpages),
-        });
-    }
-    if let Some(b) = doc.build {
-        let d = BuildConfig::default();
-        let n = |v: Option<Num>, dflt: u64| v.map_or(dflt, |x| x.0);
-        parts.build = Some(BuildConfig {
-            realmode_size: n(b.realmode_size, d.realmode_size),
-            brk_used: n(b.brk_used, d.brk_used),
-            log_buf_len: n(b.log_buf_len, d.log_buf_len),
-            node_data_size: n(b.node_data_size, d.node_data_size),
-            ebda_start: n(b.ebda_start, d.ebda_start),
-            reserve_low: n(b.reserve_low, d.reserve_low),
-            config_movable_node: b.config_movable_node.unwrap_or(d.config_movable_node),
-            memory_hotplug: b.memory_hotplug.unwrap_or(d.memory_hotplug),
-        });
-    }
-    if let Some(entries) = doc.e820 {
+
+    fn e820(&self, entries: Vec<Spanned<E820Doc>>) -> Result<Vec<E820Entry>, InputError> {
         let mut placed = Vec::new();
         for e in entries {
             let span = e.span();
             let e = e.into_inner();
             if e.end.0 <= e.start.0 {
-                return Err(invalid(
+                return Err(self.invalid(
                     span,
                     format!(
                         "[[e820]] entry is empty or ends (0x{:x}) before it starts (0x{:x}); end is exclusive",
@@ -266,63 +283,70 @@ pub fn parse_machine_toml(file: &str, text: &str, dir: &Path) -> Result<MachineP
                     ),
                 ));
             }
-            placed.push((at(span), E820Entry { addr: e.start.0, size: e.end.0 - e.start.0, kind: e.kind.0 }));
+            placed.push((self.at(span), E820Entry { addr: e.start.0, size: e.end.0 - e.start.0, kind: e.kind.0 }));
         }
-        parts.e820 = Some(check_placed(file, placed)?);
+        check_placed(self.file, placed)
     }
-    match (doc.srat, doc.node) {
-        (Some(s), Some(_)) => {
-            return Err(invalid(
-                s.span(),
-                "give the NUMA layout either as srat = \"file\" or as [[node]] tables, not both".into(),
-            ));
+
+    /// One `[[node]]`, after the ones already read (a pxm may be described once).
+    fn node(&self, mut specs: Vec<NodeSpec>, node: Spanned<NodeDoc>) -> Result<Vec<NodeSpec>, InputError> {
+        let span = node.span();
+        let node = node.into_inner();
+        let pxm = u32::try_from(node.pxm.0)
+            .map_err(|_| self.invalid(span.clone(), format!("pxm {} does not fit in 32 bits", node.pxm.0)))?;
+        if specs.iter().any(|s| s.pxm == pxm) {
+            return Err(self.invalid(span, format!("pxm {pxm} is described twice")));
         }
-        (Some(s), None) => {
-            parts.srat = Some(read_srat(&relative_to(dir, s.get_ref()))?);
-        }
-        (None, Some(nodes)) => {
-            let mut specs: Vec<NodeSpec> = Vec::new();
-            for node in nodes {
-                let span = node.span();
-                let node = node.into_inner();
-                let pxm = u32::try_from(node.pxm.0)
-                    .map_err(|_| invalid(span.clone(), format!("pxm {} does not fit in 32 bits", node.pxm.0)))?;
-                if specs.iter().any(|s| s.pxm == pxm) {
-                    return Err(invalid(span, format!("pxm {pxm} is described twice")));
-                }
-                let mut cpus = Vec::new();
-                for c in node.cpus {
-                    if c.0 > 255 {
-                        return Err(invalid(
-                            span,
-                            format!("APIC id {} of pxm {pxm} does not fit the SRAT's 8-bit local APIC entry", c.0),
-                        ));
-                    }
-                    cpus.push(c.0 as u32);
-                }
-                let mut memory = Vec::new();
-                for m in node.memory {
-                    let mspan = m.span();
-                    let m = m.into_inner();
-                    if m.end.0 <= m.start.0 {
-                        return Err(invalid(
-                            mspan,
-                            format!(
-                                "[[node.memory]] of pxm {pxm} is empty or ends (0x{:x}) before it starts (0x{:x})",
-                                m.end.0, m.start.0
-                            ),
-                        ));
-                    }
-                    memory.push(NodeMemory { start: m.start.0, end: m.end.0, hotpluggable: m.hotpluggable });
-                }
-                specs.push(NodeSpec { pxm, cpus, memory });
+        let mut cpus = Vec::new();
+        for c in node.cpus {
+            if c.0 > 255 {
+                return Err(self.invalid(
+                    span,
+                    format!("APIC id {} of pxm {pxm} does not fit the SRAT's 8-bit local APIC entry", c.0),
+                ));
             }
-            parts.srat = Some(build_srat(&specs));
-            parts.nodes = Some(specs);
+            cpus.push(c.0 as u32);
         }
-        (None, None) => {}
+        let mut memory = Vec::new();
+        for m in node.memory {
+            let mspan = m.span();
+            let m = m.into_inner();
+            if m.end.0 <= m.start.0 {
+                return Err(self.invalid(
+                    mspan,
+                    format!(
+                        "[[node.memory]] of pxm {pxm} is empty or ends (0x{:x}) before it starts (0x{:x})",
+                        m.end.0, m.start.0
+                    ),
+                ));
+            }
+            memory.push(NodeMemory { start: m.start.0, end: m.end.0, hotpluggable: m.hotpluggable });
+        }
+        specs.push(NodeSpec { pxm, cpus, memory });
+        Ok(specs)
     }
-    Ok(parts)
+}
+
+/// `[cpu]`: each feature the file leaves out keeps the default CPU's.
+fn cpu_features(c: CpuDoc) -> CpuFeatures {
+    let d = CpuFeatures::default();
+    CpuFeatures { pse: c.pse.unwrap_or(d.pse), pge: c.pge.unwrap_or(d.pge), gbpages: c.gbpages.unwrap_or(d.gbpages) }
+}
+
+/// `[build]`: each value the file leaves out keeps the default build's.
+fn build_config(b: BuildDoc) -> BuildConfig {
+    let d = BuildConfig::default();
+    let n = |v: Option<Num>, dflt: u64| v.map_or(dflt, |x| x.0);
+    BuildConfig {
+        realmode_size: n(b.realmode_size, d.realmode_size),
+        brk_used: n(b.brk_used, d.brk_used),
+        log_buf_len: n(b.log_buf_len, d.log_buf_len),
+        node_data_size: n(b.node_data_size, d.node_data_size),
+        ebda_start: n(b.ebda_start, d.ebda_start),
+        reserve_low: n(b.reserve_low, d.reserve_low),
+        config_movable_node: b.config_movable_node.unwrap_or(d.config_movable_node),
+        memory_hotplug: b.memory_hotplug.unwrap_or(d.memory_hotplug),
+    }
 }
 
 /// Reads a machine file ([`parse_machine_toml`]); its name defaults to the file's, and a
