@@ -18,6 +18,7 @@ pub mod json;
 pub mod machine;
 pub mod out;
 pub mod params;
+pub mod phases;
 pub mod profile_choice;
 pub mod replay;
 pub mod report;

@@ -1,0 +1,241 @@
+//! `start_kernel()` up to `mm_init()` (spec §H.9.2 step 12): the command line copies, the
+//! percpu first chunk with its freed tails, the boot cpumasks, the unknown parameters, the
+//! CPU-entry-area tables and the swiotlb. All are `memblock_alloc()` variants: top-down below
+//! `current_limit`, `nid=-1` unless given.
+
+use movable_node::memblock_bottomup::{Nid, PAGE_SIZE, SeriesMemblock};
+
+use super::{
+    ACCESSIBLE, ARCH_LOW_ADDRESS_LIMIT, Build6_1, Issuer, MAX_DMA_PHYS, NO_NODE, PercpuGeometry, PhaseError,
+    PhaseResult, SMP_CACHE_BYTES, panics,
+};
+use crate::replay::trace::RequestKind;
+
+/// Bits in an `unsigned long`.
+const BITS_PER_LONG: u64 = 64;
+/// `MAX_DMA32_PFN`: memory above 4 GiB turns the swiotlb on (`pci_swiotlb_detect_4gb()`).
+const MAX_DMA32_PFN: u64 = 1 << 20;
+
+fn longs(bits: u64) -> u64 {
+    bits.div_ceil(BITS_PER_LONG) * 8
+}
+
+fn page_align(bytes: u64) -> Option<u64> {
+    Some(bytes.checked_add(PAGE_SIZE - 1)? & !(PAGE_SIZE - 1))
+}
+
+/// `setup_command_line()` (inlined in `start_kernel`): `saved_command_line` and
+/// `static_command_line`, each `strlen(boot_command_line) + 1` (no bootconfig extras).
+///
+/// # Errors
+/// [`PhaseError::KernelPanics`] when memblock has no room.
+pub fn setup_command_line(mb: &mut SeriesMemblock, command_line: &str) -> PhaseResult {
+    let mut io = Issuer::new(mb, "setup_command_line");
+    let len = command_line.len() as u64 + 1;
+    for _ in 0..2 {
+        io.memblock_alloc("start_kernel", len, SMP_CACHE_BYTES)
+            .ok_or_else(|| panics("setup_command_line", format!("no room for {len} bytes")))?;
+    }
+    Ok(io.finish())
+}
+
+/// `setup_per_cpu_areas()` → `pcpu_embed_first_chunk()` with x86's `pcpu_fc_alloc()`:
+/// CPUs are grouped by node (a group per node with CPUs, ordered by its lowest CPU); the
+/// alloc info and the group areas, one block of `u × CPUs` per group on its node (from
+/// 16 MiB; a node that is not online asks any node), the unused tail of every unit freed,
+/// then `pcpu_setup_first_chunk()`'s maps and the reserved and dynamic chunks'
+/// `pcpu_alloc_first_chunk()`, and last the alloc info and the areas freed.
+///
+/// `cpu_nodes[i]` is CPU i's node; there are `nr_cpu_ids` = `cpu_nodes.len()` CPUs.
+/// `online_nodes` are the nodes with `NODE_DATA`.
+///
+/// # Errors
+/// [`PhaseError::Missing`] without CPUs; [`PhaseError::KernelPanics`] when memblock has no
+/// room; [`PhaseError::Overflow`] for sizes past 64 bits.
+pub fn setup_per_cpu_areas(
+    mb: &mut SeriesMemblock,
+    build: &Build6_1,
+    geometry: &PercpuGeometry,
+    cpu_nodes: &[Nid],
+    online_nodes: &[Nid],
+) -> PhaseResult {
+    const PHASE: &str = "setup_per_cpu_areas";
+    let mut io = Issuer::new(mb, PHASE);
+    if cpu_nodes.is_empty() {
+        return Err(PhaseError::Missing { phase: PHASE, what: "no CPUs (no `SRAT: PXM … -> APIC` lines)".into() });
+    }
+    let nr_cpus = cpu_nodes.len() as u64;
+    let mut groups: Vec<(Nid, u64)> = Vec::new();
+    for &node in cpu_nodes {
+        match groups.iter_mut().find(|(n, _)| *n == node) {
+            Some((_, count)) => *count += 1,
+            None => groups.push((node, 1)),
+        }
+    }
+    let nr_groups = groups.len() as u64;
+    let fail = |what: &str| panics(PHASE, format!("no room for {what}"));
+
+    let ai_bytes = build.pcpu_alloc_info_bytes + nr_groups * build.pcpu_group_info_bytes + nr_cpus * 4;
+    let ai_bytes = page_align(ai_bytes).ok_or_else(|| io.overflow("the alloc info"))?;
+    let ai = io.memblock_alloc("pcpu_build_alloc_info", ai_bytes, PAGE_SIZE).ok_or_else(|| fail("the alloc info"))?;
+    let areas_bytes = page_align(nr_groups * 8).ok_or_else(|| io.overflow("the areas"))?;
+    let areas =
+        io.memblock_alloc("pcpu_embed_first_chunk", areas_bytes, SMP_CACHE_BYTES).ok_or_else(|| fail("the areas"))?;
+
+    let unit = geometry.unit_size;
+    let mut group_bases = Vec::with_capacity(groups.len());
+    for &(node, count) in &groups {
+        let size = unit.checked_mul(count).ok_or_else(|| io.overflow("a group's units"))?;
+        let nid = if online_nodes.contains(&node) { node } else { NO_NODE };
+        let kind = RequestKind::AllocTryNid;
+        let base = io
+            .alloc(kind, "pcpu_fc_alloc", size, geometry.atom_size, MAX_DMA_PHYS, ACCESSIBLE, nid)
+            .ok_or_else(|| fail("a percpu group"))?;
+        group_bases.push((base, count));
+    }
+    let used = geometry.static_size + geometry.reserved_size + geometry.dyn_size;
+    if used < unit {
+        for &(base, count) in &group_bases {
+            for u in 0..count {
+                io.free("pcpu_embed_first_chunk", base + u * unit + used, unit - used)?;
+            }
+        }
+    }
+
+    pcpu_setup_first_chunk(&mut io, build, geometry, nr_groups, nr_cpus)?;
+    io.free("pcpu_embed_first_chunk", ai, ai_bytes)?;
+    io.free("pcpu_embed_first_chunk", areas, areas_bytes)?;
+    Ok(io.finish())
+}
+
+/// `pcpu_setup_first_chunk()`: the group offsets and sizes, the unit map and offsets, the
+/// chunk slot lists, then the reserved chunk (if any) and the dynamic chunk.
+fn pcpu_setup_first_chunk(
+    io: &mut Issuer<'_>,
+    build: &Build6_1,
+    geometry: &PercpuGeometry,
+    nr_groups: u64,
+    nr_cpus: u64,
+) -> Result<(), PhaseError> {
+    let maps = [8 * nr_groups, 8 * nr_groups, 4 * nr_cpus, 8 * nr_cpus];
+    // `__pcpu_size_to_slot(unit_size)`: fls(size) − PCPU_SLOT_BASE_SHIFT + 2.
+    let fls = u64::from(BITS_PER_LONG as u32 - geometry.unit_size.leading_zeros());
+    let slots = fls.saturating_sub(3).max(1) + 4;
+    for size in maps.into_iter().chain([16 * slots]) {
+        io.memblock_alloc("pcpu_setup_first_chunk", size, SMP_CACHE_BYTES)
+            .ok_or_else(|| panics("pcpu_setup_first_chunk", format!("no room for {size} bytes")))?;
+    }
+    let s = geometry.static_size;
+    if geometry.reserved_size > 0 {
+        pcpu_alloc_first_chunk(io, build, s % PAGE_SIZE, geometry.reserved_size)?;
+    }
+    pcpu_alloc_first_chunk(io, build, (s + geometry.reserved_size) % PAGE_SIZE, geometry.dyn_size)
+}
+
+/// `pcpu_alloc_first_chunk(tmp_addr, map_size)`: the chunk with its populated bitmap, its
+/// allocation and boundary bitmaps (a bit per `PCPU_MIN_ALLOC_SIZE` bytes) and a block
+/// descriptor per page, for the region from `tmp_addr`'s page to the page end of the map.
+fn pcpu_alloc_first_chunk(io: &mut Issuer<'_>, build: &Build6_1, offset: u64, map_size: u64) -> Result<(), PhaseError> {
+    let region = page_align(offset + map_size).ok_or_else(|| io.overflow("a first chunk's region"))?;
+    let pages = region / PAGE_SIZE;
+    let bits = region / build.pcpu_min_alloc_size;
+    let sizes = [
+        build.pcpu_chunk_bytes + longs(pages),
+        longs(bits),
+        longs(bits + 1),
+        region / build.pcpu_bitmap_block_size * build.pcpu_block_md_bytes,
+    ];
+    for size in sizes {
+        io.memblock_alloc("pcpu_alloc_first_chunk", size, SMP_CACHE_BYTES)
+            .ok_or_else(|| panics("pcpu_alloc_first_chunk", format!("no room for {size} bytes")))?;
+    }
+    Ok(())
+}
+
+/// The boot cpumasks (`alloc_bootmem_cpumask_var()`, `CONFIG_CPUMASK_OFFSTACK`): one
+/// node-to-cpumask map per node id (`setup_node_to_cpumask_map()`), then four more, each
+/// `nr_cpu_ids` bits in longs.
+///
+/// # Errors
+/// [`PhaseError::KernelPanics`] when memblock has no room.
+pub fn alloc_bootmem_cpumask_var(mb: &mut SeriesMemblock, nr_node_ids: u32, nr_cpu_ids: u32) -> PhaseResult {
+    let mut io = Issuer::new(mb, "alloc_bootmem_cpumask_var");
+    let size = longs(u64::from(nr_cpu_ids));
+    for _ in 0..u64::from(nr_node_ids) + 4 {
+        io.memblock_alloc("alloc_bootmem_cpumask_var", size, SMP_CACHE_BYTES)
+            .ok_or_else(|| panics("alloc_bootmem_cpumask_var", format!("no room for {size} bytes")))?;
+    }
+    Ok(io.finish())
+}
+
+/// `print_unknown_bootoptions()` (inlined in `start_kernel`): a buffer for the words that
+/// go to init (`1 + Σ (1 + strlen)`), freed as soon as they are printed. Nothing when every
+/// word was known.
+pub fn print_unknown_bootoptions(mb: &mut SeriesMemblock, words: &[String]) -> PhaseResult {
+    let mut io = Issuer::new(mb, "print_unknown_bootoptions");
+    if words.is_empty() {
+        return Ok(io.finish());
+    }
+    let len = words.iter().fold(1u64, |n, w| n.saturating_add(1 + w.len() as u64));
+    if let Some(at) = io.memblock_alloc("start_kernel", len, SMP_CACHE_BYTES) {
+        io.free("start_kernel", at, len)?;
+    }
+    Ok(io.finish())
+}
+
+/// `spp_getpage()`: the page-table pages for the CPU-entry areas (`setup_cpu_entry_areas()`).
+/// Only the count of the shared boots is known (spec §H.9.3), so more CPUs than it was seen
+/// for is refused.
+///
+/// # Errors
+/// [`PhaseError::Missing`] for more CPUs than [`Build6_1::spp_getpage_checked_cpus`];
+/// [`PhaseError::KernelPanics`] when memblock has no room.
+pub fn spp_getpage(mb: &mut SeriesMemblock, build: &Build6_1, possible_cpus: u32) -> PhaseResult {
+    let mut io = Issuer::new(mb, "spp_getpage");
+    if possible_cpus > build.spp_getpage_checked_cpus {
+        return Err(PhaseError::Missing {
+            phase: "spp_getpage",
+            what: format!(
+                "the CPU-entry-area page tables of {possible_cpus} CPUs are not derived (seen for up to {})",
+                build.spp_getpage_checked_cpus
+            ),
+        });
+    }
+    for _ in 0..build.spp_getpage_pages {
+        io.memblock_alloc("spp_getpage", PAGE_SIZE, PAGE_SIZE)
+            .ok_or_else(|| panics("spp_getpage", "no room for a page table".into()))?;
+    }
+    Ok(io.finish())
+}
+
+/// `default_nareas` of the swiotlb: the possible CPUs rounded up to a power of two.
+pub fn swiotlb_areas(possible_cpus: u32) -> u32 {
+    possible_cpus.max(1).checked_next_power_of_two().unwrap_or(1 << 31)
+}
+
+/// `swiotlb_init()` → `swiotlb_init_remap()`, when `pci_swiotlb_detect_4gb()` turned it on
+/// (`max_possible_pfn` above 4 GiB): the bounce buffer below 4 GiB (`memblock_alloc_low`),
+/// the slot array and the areas. A buffer that cannot be had only warns.
+///
+/// # Errors
+/// [`PhaseError::KernelPanics`] when the slots or areas find no room.
+pub fn swiotlb_init(mb: &mut SeriesMemblock, build: &Build6_1, max_possible_pfn: u64, nareas: u32) -> PhaseResult {
+    let mut io = Issuer::new(mb, "swiotlb_init");
+    if max_possible_pfn <= MAX_DMA32_PFN {
+        return Ok(io.finish());
+    }
+    let t = build.swiotlb;
+    let kind = RequestKind::AllocTryNid;
+    let low = ARCH_LOW_ADDRESS_LIMIT;
+    if io.alloc(kind, "swiotlb_init_remap", t.buffer_bytes, PAGE_SIZE, 0, low, NO_NODE).is_none() {
+        return Ok(io.finish());
+    }
+    let slots = (t.buffer_bytes >> t.slot_shift).checked_mul(t.slot_struct_bytes).and_then(page_align);
+    let slots = slots.ok_or_else(|| io.overflow("the swiotlb slots"))?;
+    io.memblock_alloc("swiotlb_init_remap", slots, PAGE_SIZE)
+        .ok_or_else(|| panics("swiotlb_init_remap", "no room for the slots".into()))?;
+    let areas = u64::from(nareas) * t.area_struct_bytes;
+    io.memblock_alloc("swiotlb_init_remap", areas, SMP_CACHE_BYTES)
+        .ok_or_else(|| panics("swiotlb_init_remap", "no room for the areas".into()))?;
+    Ok(io.finish())
+}

@@ -1,0 +1,304 @@
+//! The Linux 6.1 request generators of `integration::phases::linux_6_1` (spec §H.9.2 steps 6,
+//! 7, 10, 11 and 12) on the eleven real boots of `testdata/fixtures/linux-6.1-qemu{,-hotplug}/`,
+//! request by request against what Debian's 6.1.192 printed with `memblock=debug`.
+//!
+//! The generators read only what a plain dmesg says ([`PlainFacts`]: memblock debug lines are
+//! never read by it). The test sets the model memblock to the state the log says exists just
+//! before each phase: the `MEMBLOCK configuration` dump before it (regions, nodes, flags),
+//! then every range line printed after the dump (reservations, frees, the answers of the
+//! requests in between), with `current_limit` = `max_pfn << 12` (spec §H.6 step 4) and
+//! bottom-up exactly while `movable_node` is on and the SRAT is not yet parsed. The sparse and
+//! late phases also need each node's `NODE_DATA` address (the NUMA phase's answers), taken
+//! from the log's `NODE_DATA(n) allocated` lines. Then every request the phases make (kind,
+//! caller, size, align, from, max_addr, nid) and every answer, free and reservation must be the
+//! log's, in the log's order.
+
+use std::path::PathBuf;
+
+use integration::movable_node::KernelProfile;
+use integration::movable_node::memblock_bottomup::{BottomUp, MAX_NUMNODES, RegionFlags, RegionKind, SeriesMemblock};
+use integration::phases::linux_6_1::{self as p61, Build6_1, PhaseOp, PhaseRequest, PlainFacts};
+use integration::replay::trace::{DumpKind, RangeOp, Trace, TraceEvent};
+
+const BUILD: Build6_1 = Build6_1::DEBIAN_6_1_AMD64;
+
+fn fixture_dirs() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures");
+    let mut dirs = Vec::new();
+    for set in ["linux-6.1-qemu", "linux-6.1-qemu-hotplug"] {
+        for e in std::fs::read_dir(root.join(set)).expect("the 6.1 fixtures are in the repository") {
+            let p = e.unwrap().path();
+            if p.join("dmesg.txt").is_file() {
+                dirs.push(p);
+            }
+        }
+    }
+    dirs.sort();
+    assert_eq!(dirs.len(), 11, "eleven real boots");
+    dirs
+}
+
+/// One memblock operation as the log prints it, in the form the phases record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Op {
+    Request {
+        kind: String,
+        caller: String,
+        size: u64,
+        align: u64,
+        from: u64,
+        max_addr: u64,
+        nid: Option<i32>,
+        answer: Option<u64>,
+    },
+    Reserve {
+        caller: String,
+        base: u64,
+        size: u64,
+    },
+    Free {
+        caller: String,
+        base: u64,
+        size: u64,
+    },
+    Other(String),
+}
+
+/// `symbol+0xoff/0xsize` → `symbol`, without a compiler suffix (`.constprop.0`).
+fn symbol(caller: &str) -> String {
+    let s = caller.split('+').next().unwrap_or(caller);
+    s.split('.').next().unwrap_or(s).to_string()
+}
+
+/// The log's memblock operations with the index of the event each starts at; a request's
+/// answer is its `memblock_alloc_range_nid` reservation, if one follows before any other
+/// memblock line.
+fn log_ops(trace: &Trace) -> Vec<(usize, Op)> {
+    let ev = &trace.events;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < ev.len() {
+        let op = match &ev[i].event {
+            TraceEvent::Request(r) => {
+                let next_memblock = ev[i + 1..].iter().find(|l| l.event.is_memblock());
+                let answer = match next_memblock.map(|l| &l.event) {
+                    Some(TraceEvent::Range { op: RangeOp::Reserve, base, caller, .. })
+                        if caller.starts_with("memblock_alloc_range_nid") =>
+                    {
+                        Some(*base)
+                    }
+                    _ => None,
+                };
+                Op::Request {
+                    kind: r.kind.name().to_string(),
+                    caller: symbol(&r.caller),
+                    size: r.size,
+                    align: r.align,
+                    from: r.from,
+                    max_addr: r.max_addr,
+                    nid: r.nid,
+                    answer,
+                }
+            }
+            TraceEvent::Range { op: RangeOp::Reserve, caller, .. }
+                if caller.starts_with("memblock_alloc_range_nid") =>
+            {
+                // An answer (taken above), or NODE_DATA's unannounced request.
+                i += 1;
+                continue;
+            }
+            TraceEvent::Range { op: RangeOp::Reserve, base, last, caller } => {
+                Op::Reserve { caller: symbol(caller), base: *base, size: last - base + 1 }
+            }
+            TraceEvent::Range { op: RangeOp::PhysFree, base, last, caller } => {
+                Op::Free { caller: symbol(caller), base: *base, size: last - base + 1 }
+            }
+            e if e.is_memblock() => Op::Other(format!("{e:?}")),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push((i, op));
+        i += 1;
+    }
+    out
+}
+
+fn model_op(op: &PhaseOp) -> Op {
+    match op {
+        PhaseOp::Request(PhaseRequest { kind, caller, size, align, from, max_addr, nid, answer }) => Op::Request {
+            kind: kind.name().to_string(),
+            caller: caller.to_string(),
+            size: *size,
+            align: *align,
+            from: *from,
+            max_addr: *max_addr,
+            nid: *nid,
+            answer: *answer,
+        },
+        PhaseOp::Reserve { caller, base, size } => Op::Reserve { caller: caller.to_string(), base: *base, size: *size },
+        PhaseOp::Free { caller, base, size } => Op::Free { caller: caller.to_string(), base: *base, size: *size },
+    }
+}
+
+/// memblock as the log's dump `dump` (0-based) shows it, then every range line after the dump
+/// and before event `until`.
+fn state_from_log(trace: &Trace, dump: usize, until: usize, facts: &PlainFacts) -> SeriesMemblock {
+    let movable = facts.command_line.as_deref().unwrap_or("").split_whitespace().any(|w| w == "movable_node");
+    let mut mb = KernelProfile::Modern.memblock(BUILD.kernel.end, movable);
+    mb.allow_resize();
+    let headers: Vec<usize> =
+        trace.events.iter().enumerate().filter(|(_, l)| l.event == TraceEvent::DumpHeader).map(|(i, _)| i).collect();
+    let start = headers[dump];
+    let mut i = start + 1;
+    while i < trace.events.len() {
+        match &trace.events[i].event {
+            TraceEvent::DumpSizes { .. } | TraceEvent::DumpCount { .. } => {}
+            TraceEvent::DumpRow { kind, base, size, nid, flags, .. } => {
+                let nid = nid.unwrap_or(MAX_NUMNODES);
+                match kind {
+                    DumpKind::Memory => {
+                        mb.add_node(*base, *size, nid).unwrap();
+                        if flags & 1 != 0 {
+                            mb.set_flags(*base, *size, RegionFlags::HOTPLUG, true).unwrap();
+                        }
+                    }
+                    DumpKind::Reserved => {
+                        mb.reserve(*base, *size).unwrap();
+                        if nid != MAX_NUMNODES {
+                            mb.set_node_in(RegionKind::Reserved, *base, *size, nid).unwrap();
+                        }
+                    }
+                }
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    for l in &trace.events[i..until] {
+        if let TraceEvent::Range { op, base, last, .. } = &l.event {
+            let size = last - base + 1;
+            match op {
+                RangeOp::Add => mb.add(*base, size).unwrap(),
+                RangeOp::Reserve => mb.reserve(*base, size).unwrap(),
+                RangeOp::PhysFree => mb.free(*base, size).unwrap(),
+                RangeOp::Remove => mb.remove(*base, size).unwrap(),
+                RangeOp::FreeLate => {}
+            }
+        }
+    }
+    mb.set_current_limit(facts.max_pfn.unwrap() << 12);
+    mb.set_bottom_up(movable && dump == 0);
+    mb
+}
+
+/// Lays the model's operations beside the log's from `from` on: how many of the log's requests
+/// match, and the first difference.
+fn compare(name: &str, phase: &str, model: &[PhaseOp], log: &[(usize, Op)]) -> (usize, usize, Option<String>) {
+    let log_requests = log.iter().take(model.len().max(1)).filter(|(_, o)| matches!(o, Op::Request { .. })).count();
+    let mut matched = 0;
+    let mut first_diff = None;
+    for (k, m) in model.iter().enumerate() {
+        let mine = model_op(m);
+        let theirs = log.get(k).map(|(_, o)| o.clone());
+        if Some(&mine) == theirs.as_ref() {
+            matched += usize::from(matches!(mine, Op::Request { .. }));
+        } else if first_diff.is_none() {
+            first_diff = Some(format!("{name} {phase} op {k}: model {mine:?}\n    log {theirs:?}"));
+        }
+    }
+    (matched, log_requests, first_diff)
+}
+
+struct Counts {
+    matched: usize,
+    logged: usize,
+}
+
+fn run_acpi(name: &str, trace: &Trace, facts: &PlainFacts, ops: &[(usize, Op)], counts: &mut Counts) -> Vec<String> {
+    let is_acpi = |o: &Op| match o {
+        Op::Request { caller, .. } => caller == "acpi_table_upgrade",
+        Op::Reserve { caller, .. } => caller == "acpi_reserve_initial_tables",
+        _ => false,
+    };
+    let first = ops.iter().position(|(_, o)| is_acpi(o)).expect("every boot reserves its ACPI tables");
+    let segment: Vec<(usize, Op)> = ops[first..].iter().take_while(|(_, o)| is_acpi(o)).cloned().collect();
+    let mut mb = state_from_log(trace, 0, segment[0].0, facts);
+    // On these machines the top of low RAM is not a whole 2 MiB page, so the direct map ends
+    // exactly at `max_low_pfn` (spec §H.5.1): `max_low_pfn_mapped` is the second `last_pfn`.
+    let max_low_pfn_mapped = facts.max_low_pfn().unwrap();
+    let mut model = p61::acpi_table_upgrade(&mut mb, &facts.acpi_initrd_tables, max_low_pfn_mapped).unwrap();
+    model.extend(p61::acpi_reserve_initial_tables(&mut mb, &facts.acpi_reservations).unwrap());
+    let (m, l, diff) = compare(name, "acpi", &model, &segment);
+    assert_eq!(model.len(), segment.len(), "{name}: ACPI operations");
+    counts.matched += m;
+    counts.logged += l;
+    diff.into_iter().collect()
+}
+
+fn run_late(name: &str, trace: &Trace, facts: &PlainFacts, ops: &[(usize, Op)], counts: &mut Counts) -> Vec<String> {
+    let first = ops
+        .iter()
+        .position(|(_, o)| matches!(o, Op::Request { caller, .. } if caller == "sparse_init"))
+        .expect("every boot runs sparse_init");
+    let segment = &ops[first..];
+    let dumps = trace.events.iter().filter(|l| l.event == TraceEvent::DumpHeader).count();
+    let mut mb = state_from_log(trace, dumps - 1, segment[0].0, facts);
+    let node_data: Vec<(i32, u64)> = trace
+        .events
+        .iter()
+        .filter_map(|l| match l.event {
+            TraceEvent::NodeData { nid, base, .. } => Some((nid, base)),
+            _ => None,
+        })
+        .collect();
+    let online: Vec<i32> = node_data.iter().map(|&(n, _)| n).collect();
+    let kernel_e820 = facts.kernel_e820();
+    let max_pfn = facts.max_pfn.unwrap();
+    let geometry = facts.percpu_geometry(&BUILD.percpu);
+    let cpus = facts.cpu_nodes();
+    let nr_cpu_ids = facts.nr_cpu_ids.unwrap();
+    assert_eq!(cpus.len(), nr_cpu_ids as usize, "{name}: one SRAT CPU line per possible CPU");
+    let nareas = facts.swiotlb_areas.unwrap_or_else(|| p61::start_kernel::swiotlb_areas(facts.possible_cpus.unwrap()));
+
+    let mut model = Vec::new();
+    let mut phase = |ops: Result<Vec<PhaseOp>, p61::PhaseError>| model.extend(ops.unwrap());
+    phase(p61::sparse_init(&mut mb, &BUILD, &node_data));
+    phase(p61::acpi_parse_hpet(&mut mb, &BUILD, facts.hpet));
+    phase(p61::io_apic_init_mappings(&mut mb, &BUILD, facts.ioapics));
+    phase(p61::e820_reserve_resources(&mut mb, &BUILD, &kernel_e820));
+    phase(p61::firmware_map_add_early(&mut mb, &BUILD, &facts.bios_e820));
+    phase(p61::e820_register_nosave_regions(&mut mb, &BUILD, &kernel_e820, max_pfn));
+    phase(p61::setup_command_line(&mut mb, facts.command_line.as_deref().unwrap()));
+    phase(p61::setup_per_cpu_areas(&mut mb, &BUILD, &geometry, &cpus, &online));
+    phase(p61::alloc_bootmem_cpumask_var(&mut mb, facts.nr_node_ids.unwrap(), nr_cpu_ids));
+    phase(p61::print_unknown_bootoptions(&mut mb, facts.unknown_parameters.as_deref().unwrap_or(&[])));
+    phase(p61::spp_getpage(&mut mb, &BUILD, facts.possible_cpus.unwrap()));
+    phase(p61::swiotlb_init(&mut mb, &BUILD, facts.max_possible_pfn().unwrap(), nareas));
+    let (m, l, diff) = compare(name, "sparse..swiotlb", &model, segment);
+    assert_eq!(model.len(), segment.len(), "{name}: operations from sparse_init to the end of the log");
+    counts.matched += m;
+    counts.logged += l;
+    diff.into_iter().collect()
+}
+
+#[test]
+fn every_request_of_the_late_phases_is_the_kernels() {
+    let (mut acpi, mut late) = (Counts { matched: 0, logged: 0 }, Counts { matched: 0, logged: 0 });
+    let mut diffs = Vec::new();
+    for dir in fixture_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(dir.join("dmesg.txt")).unwrap();
+        let trace = Trace::parse(&text);
+        let facts = PlainFacts::parse(&text).unwrap();
+        let ops = log_ops(&trace);
+        diffs.extend(run_acpi(&name, &trace, &facts, &ops, &mut acpi));
+        diffs.extend(run_late(&name, &trace, &facts, &ops, &mut late));
+    }
+    eprintln!("acpi_table_upgrade: {} of {} requests", acpi.matched, acpi.logged);
+    eprintln!("sparse_init .. swiotlb: {} of {} requests", late.matched, late.logged);
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    assert_eq!(acpi.matched, acpi.logged);
+    assert_eq!(late.matched, late.logged);
+}
