@@ -15,8 +15,8 @@
 
 use std::path::PathBuf;
 
-use integration::movable_node::KernelProfile;
 use integration::movable_node::memblock_bottomup::{BottomUp, MAX_NUMNODES, RegionFlags, RegionKind, SeriesMemblock};
+use integration::movable_node::{DirectMap, E820Table, KernelProfile, Linux6_1Walk, MappingSetup, QEMU64};
 use integration::phases::linux_6_1::{self as p61, Build6_1, PhaseOp, PhaseRequest, PlainFacts};
 use integration::replay::trace::{DumpKind, RangeOp, Trace, TraceEvent};
 
@@ -216,6 +216,30 @@ struct Counts {
     logged: usize,
 }
 
+/// 6.1's `init_mem_mapping()` (`x86-mm-bottomup`'s `Linux6_1Walk` on the Debian build) on
+/// the state the log shows before it: the first dump and the lines up to `reserve_real_mode()`'s
+/// `[0, 1 MiB)`. Its `max_low_pfn_mapped` bounds `acpi_table_upgrade()`.
+fn init_mem_mapping(trace: &Trace, facts: &PlainFacts, ops: &[(usize, Op)]) -> DirectMap {
+    let real_mode_end = ops
+        .iter()
+        .find(|(_, o)| matches!(o, Op::Reserve { base: 0, size: 0x10_0000, .. }))
+        .map(|(i, _)| i + 1)
+        .expect("reserve_real_mode() reserves [0, 1 MiB)");
+    let mut mb = state_from_log(trace, 0, real_mode_end, facts);
+    mb.set_current_limit(0x10_0000);
+    let brk_end = BUILD.kernel.brk_base + BUILD.used_brk_bytes;
+    let mut dm = BUILD.mapping.direct_map(MappingSetup {
+        e820: E820Table::new(facts.e820_after_fixups()).unwrap(),
+        cpu: QEMU64,
+        direct_gbpages: true,
+        pgt_buf_base: brk_end - BUILD.mapping.pgt_buf_pages() * 4096,
+        max_pfn: facts.max_pfn.unwrap(),
+        max_low_pfn: facts.max_low_pfn().unwrap(),
+    });
+    dm.init_mem_mapping(&mut mb, &mut Linux6_1Walk).unwrap();
+    dm
+}
+
 fn run_acpi(name: &str, trace: &Trace, facts: &PlainFacts, ops: &[(usize, Op)], counts: &mut Counts) -> Vec<String> {
     let is_acpi = |o: &Op| match o {
         Op::Request { caller, .. } => caller == "acpi_table_upgrade",
@@ -225,9 +249,7 @@ fn run_acpi(name: &str, trace: &Trace, facts: &PlainFacts, ops: &[(usize, Op)], 
     let first = ops.iter().position(|(_, o)| is_acpi(o)).expect("every boot reserves its ACPI tables");
     let segment: Vec<(usize, Op)> = ops[first..].iter().take_while(|(_, o)| is_acpi(o)).cloned().collect();
     let mut mb = state_from_log(trace, 0, segment[0].0, facts);
-    // On these machines the top of low RAM is not a whole 2 MiB page, so the direct map ends
-    // exactly at `max_low_pfn` (spec §H.5.1): `max_low_pfn_mapped` is the second `last_pfn`.
-    let max_low_pfn_mapped = facts.max_low_pfn().unwrap();
+    let max_low_pfn_mapped = init_mem_mapping(trace, facts, ops).max_low_pfn_mapped();
     let mut model = p61::acpi_table_upgrade(&mut mb, &facts.acpi_initrd_tables, max_low_pfn_mapped).unwrap();
     model.extend(p61::acpi_reserve_initial_tables(&mut mb, &facts.acpi_reservations).unwrap());
     let (m, l, diff) = compare(name, "acpi", &model, &segment);

@@ -217,14 +217,20 @@ impl PlainFacts {
         Ok(())
     }
 
-    /// The kernel's e820 table after `setup_arch()`'s fix-ups (`e820: update` / `e820:
-    /// remove`, then `e820__update_table()`), or, when the boot printed a `modified:` map
-    /// (the ACPI-upgrade copy), that map: the table `e820__reserve_resources()` and
-    /// `e820__register_nosave_regions()` walk.
+    /// The kernel's e820 table when `e820__reserve_resources()` and
+    /// `e820__register_nosave_regions()` walk it: the last `modified:` map the boot printed
+    /// (the ACPI-upgrade copy added as ACPI data), else [`PlainFacts::e820_after_fixups`].
     pub fn kernel_e820(&self) -> Vec<E820Entry> {
-        if let Some(t) = &self.modified_e820 {
-            return t.clone();
+        match &self.modified_e820 {
+            Some(t) => t.clone(),
+            None => self.e820_after_fixups(),
         }
+    }
+
+    /// The kernel's e820 table when memblock is filled and the direct map is built: the
+    /// `BIOS-e820:` table with the `e820: update` and `e820: remove` fix-ups, sorted and
+    /// merged as `e820__update_table()` leaves it.
+    pub fn e820_after_fixups(&self) -> Vec<E820Entry> {
         let mut table = self.bios_e820.clone();
         for change in &self.e820_changes {
             table = apply(&table, *change);
@@ -391,7 +397,8 @@ mod tests {
                    e820: update [mem 0x00000000-0x00000fff] usable ==> reserved\n\
                    e820: remove [mem 0x000a0000-0x000fffff] usable\n";
         let f = PlainFacts::parse(log).unwrap();
-        let t = f.kernel_e820();
+        let t = f.e820_after_fixups();
+        assert_eq!(t, f.kernel_e820(), "no modified: map");
         let got: Vec<_> = t.iter().map(|e| (e.addr, e.size, e.kind)).collect();
         assert_eq!(
             got,

@@ -107,3 +107,50 @@ pub fn e820_register_nosave_regions(
     }
     Ok(io.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phases::linux_6_1::PhaseOp;
+    use movable_node::KernelProfile;
+
+    fn e(addr: u64, last: u64, kind: E820Type) -> E820Entry {
+        E820Entry { addr, size: last - addr + 1, kind }
+    }
+
+    /// pc-2n's kernel table (spec §H.7 #27–29), walked by hand: [0, 4 KiB) is a region;
+    /// the gap [0x9f000, 0xa0000) before the 0x9fc00 entry is another, which the BIOS entry
+    /// and the gap up to 1 MiB extend; [0xbffe0000, …) is the third, extended by the hole
+    /// and the flash up to 4 GiB. The walk stops at max_pfn, so the high entry adds none.
+    #[test]
+    fn nosave_regions_of_pc_2n() {
+        use E820Type::{Ram, Reserved};
+        let table = [
+            e(0, 0xfff, Reserved),
+            e(0x1000, 0x9_fbff, Ram),
+            e(0x9_fc00, 0x9_ffff, Reserved),
+            e(0xf_0000, 0xf_ffff, Reserved),
+            e(0x10_0000, 0xbffd_ffff, Ram),
+            e(0xbffe_0000, 0xbfff_ffff, Reserved),
+            e(0xfffc_0000, 0xffff_ffff, Reserved),
+            e(0x1_0000_0000, 0x1_3fff_ffff, Ram),
+            e(0xfd_0000_0000, 0xff_ffff_ffff, Reserved),
+        ];
+        let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
+        mb.add(0x10_0000, 0x1_3ff0_0000).unwrap();
+        mb.set_current_limit(0x1_4000_0000);
+        let ops = e820_register_nosave_regions(&mut mb, &Build6_1::DEBIAN_6_1_AMD64, &table, 0x14_0000).unwrap();
+        let got: Vec<_> = ops
+            .iter()
+            .map(|op| match op {
+                PhaseOp::Request(r) => (r.size, r.align, r.answer),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        // Top-down, 64-byte aligned, unrounded: each 0x20 block one 64-byte step lower.
+        assert_eq!(
+            got,
+            [(0x20, 64, Some(0x1_3fff_ffc0)), (0x20, 64, Some(0x1_3fff_ff80)), (0x20, 64, Some(0x1_3fff_ff40))]
+        );
+    }
+}

@@ -168,3 +168,70 @@ fn early_pfn_to_nid(io: &Issuer<'_>, node_data: &[(Nid, u64)], addr: u64) -> Nid
         .or_else(|| node_data.iter().map(|&(n, _)| n).min())
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phases::linux_6_1::PhaseOp;
+    use movable_node::KernelProfile;
+    use movable_node::memblock_bottomup::Label;
+
+    const MIB: u64 = 1 << 20;
+
+    /// caller, size, nid, from, max_addr, answer.
+    type Row = (Label, u64, Option<i32>, u64, u64, Option<u64>);
+
+    fn answers(ops: &[PhaseOp]) -> Vec<Row> {
+        ops.iter()
+            .map(|op| match op {
+                PhaseOp::Request(r) => (r.caller, r.size, r.nid, r.from, r.max_addr, r.answer),
+                other => panic!("only requests here: {other:?}"),
+            })
+            .collect()
+    }
+
+    /// Node 0, node 1, node 0 again, one 128 MiB section each: three runs (a node split by
+    /// another gets a usemap and a buffer per run), the usemaps asked within the section of
+    /// their node's NODE_DATA, the vmemmap's PGD and PUD pages only at the first section.
+    /// Every address worked out by hand, top-down below the 384 MiB limit; the third usemap
+    /// fits the 0xfc0 bytes left under the first one by the page-aligned PGD page.
+    #[test]
+    fn a_node_split_by_another_gets_two_runs() {
+        let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
+        mb.add_node(0x1000, 128 * MIB - 0x1000, 0).unwrap();
+        mb.add_node(128 * MIB, 128 * MIB, 1).unwrap();
+        mb.add_node(256 * MIB, 128 * MIB, 0).unwrap();
+        mb.set_current_limit(384 * MIB);
+        let node_data = [(0, 0x17fd_5000), (1, 0xffd_5000)];
+        for &(_, at) in &node_data {
+            mb.reserve(at, 0x2_b000).unwrap();
+        }
+        let ops = sparse_init(&mut mb, &Build6_1::DEBIAN_6_1_AMD64, &node_data).unwrap();
+        let page = (PAGE_SIZE, Some(0), MAX_DMA_PHYS, 0);
+        assert_eq!(
+            answers(&ops),
+            [
+                ("sparse_init", 0x8000, Some(-1), 0, 0, Some(0x17fc_d000)),
+                ("sparse_index_alloc", 0x1000, Some(0), 0, 0, Some(0x17fc_c000)),
+                ("sparse_init_nid", 0x38, Some(0), 0x1000_0000, 0x1800_0000, Some(0x17fc_bfc0)),
+                ("sparse_init_nid", 2 * MIB, Some(0), MAX_DMA_PHYS, 0, Some(0x17c0_0000)),
+                ("vmemmap_alloc_block_zero", page.0, page.1, page.2, page.3, Some(0x17fc_a000)),
+                ("vmemmap_alloc_block_zero", page.0, page.1, page.2, page.3, Some(0x17fc_9000)),
+                ("sparse_init_nid", 0x38, Some(1), 0x800_0000, 0x1000_0000, Some(0xffd_4fc0)),
+                ("sparse_init_nid", 2 * MIB, Some(1), MAX_DMA_PHYS, 0, Some(0xfc0_0000)),
+                ("sparse_init_nid", 0x38, Some(0), 0x1000_0000, 0x1800_0000, Some(0x17fc_bf80)),
+                ("sparse_init_nid", 2 * MIB, Some(0), MAX_DMA_PHYS, 0, Some(0x17a0_0000)),
+            ]
+        );
+    }
+
+    /// A node without NODE_DATA cannot place its usemap: a typed error, not a guess.
+    #[test]
+    fn a_run_without_node_data_is_refused() {
+        let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
+        mb.add_node(0x1000, 128 * MIB, 0).unwrap();
+        mb.set_current_limit(256 * MIB);
+        let err = sparse_init(&mut mb, &Build6_1::DEBIAN_6_1_AMD64, &[]).unwrap_err();
+        assert!(matches!(err, PhaseError::Missing { phase: "sparse_init_nid", .. }), "{err}");
+    }
+}

@@ -239,3 +239,106 @@ pub fn swiotlb_init(mb: &mut SeriesMemblock, build: &Build6_1, max_possible_pfn:
         .ok_or_else(|| panics("swiotlb_init_remap", "no room for the areas".into()))?;
     Ok(io.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phases::linux_6_1::PhaseOp;
+    use movable_node::KernelProfile;
+
+    fn memblock() -> SeriesMemblock {
+        let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
+        mb.add_node(0x10_0000, 0x1_3ff0_0000, 0).unwrap();
+        mb.set_current_limit(0x1_4000_0000);
+        mb
+    }
+
+    fn shape(ops: &[PhaseOp]) -> Vec<(&'static str, u64, u64)> {
+        ops.iter()
+            .map(|op| match op {
+                PhaseOp::Request(r) => (r.caller, r.size, r.align),
+                PhaseOp::Free { caller, size, .. } => (*caller, *size, 0),
+                PhaseOp::Reserve { caller, size, .. } => (*caller, *size, 1),
+            })
+            .collect()
+    }
+
+    /// No RAM or hot-add window above 4 GiB: `pci_swiotlb_detect_4gb()` leaves the swiotlb
+    /// off; one page above turns it on (64 MiB below 4 GiB, 32768 slots × 24 bytes, 4 areas).
+    #[test]
+    fn swiotlb_only_above_4_gib() {
+        let build = Build6_1::DEBIAN_6_1_AMD64;
+        assert!(swiotlb_init(&mut memblock(), &build, MAX_DMA32_PFN, 4).unwrap().is_empty());
+        let ops = swiotlb_init(&mut memblock(), &build, MAX_DMA32_PFN + 1, 4).unwrap();
+        assert_eq!(
+            shape(&ops),
+            [
+                ("swiotlb_init_remap", 64 << 20, 4096),
+                ("swiotlb_init_remap", 0xc_0000, 4096),
+                ("swiotlb_init_remap", 64, 64)
+            ]
+        );
+        let PhaseOp::Request(low) = &ops[0] else { panic!() };
+        // The window ends at 0xffffffff (exclusive), so the top page-aligned block ends a page lower.
+        assert_eq!((low.max_addr, low.answer), (0xffff_ffff, Some(0xfbff_f000)));
+        assert_eq!(swiotlb_areas(3), 4);
+    }
+
+    /// `nokaslr` alone: 1 + (1 + 7) = 9 bytes, freed at once (spec §H.7 #55).
+    #[test]
+    fn unknown_parameters_are_freed() {
+        let ops = print_unknown_bootoptions(&mut memblock(), &["nokaslr".to_string()]).unwrap();
+        assert_eq!(shape(&ops), [("start_kernel", 9, 64), ("start_kernel", 9, 0)]);
+        assert!(print_unknown_bootoptions(&mut memblock(), &[]).unwrap().is_empty());
+    }
+
+    /// Without a reserved area there is one `pcpu_alloc_first_chunk()`; a CPU on a node
+    /// without NODE_DATA asks any node. Sizes by hand: s + d = 0x3c000, so each unit frees
+    /// [0x3c000, 2 MiB); 2 groups; region 7 pages → 0x90, 1792 longs → 0x380, 0x388, 0xe0.
+    #[test]
+    fn percpu_without_reserved_area() {
+        let build = Build6_1::DEBIAN_6_1_AMD64;
+        let geometry = PercpuGeometry { reserved_size: 0, ..build.percpu };
+        let ops = setup_per_cpu_areas(&mut memblock(), &build, &geometry, &[0, 1], &[0]).unwrap();
+        let unit = 2 << 20;
+        assert_eq!(
+            shape(&ops),
+            [
+                ("pcpu_build_alloc_info", 4096, 4096),
+                ("pcpu_embed_first_chunk", 4096, 64),
+                ("pcpu_fc_alloc", unit, unit),
+                ("pcpu_fc_alloc", unit, unit),
+                ("pcpu_embed_first_chunk", unit - 0x3_c000, 0),
+                ("pcpu_embed_first_chunk", unit - 0x3_c000, 0),
+                ("pcpu_setup_first_chunk", 16, 64),
+                ("pcpu_setup_first_chunk", 16, 64),
+                ("pcpu_setup_first_chunk", 8, 64),
+                ("pcpu_setup_first_chunk", 16, 64),
+                ("pcpu_setup_first_chunk", 0x170, 64),
+                ("pcpu_alloc_first_chunk", 0x90, 64),
+                ("pcpu_alloc_first_chunk", 0x380, 64),
+                ("pcpu_alloc_first_chunk", 0x388, 64),
+                ("pcpu_alloc_first_chunk", 0xe0, 64),
+                ("pcpu_embed_first_chunk", 4096, 0),
+                ("pcpu_embed_first_chunk", 4096, 0),
+            ]
+        );
+        let nids: Vec<_> = ops
+            .iter()
+            .filter_map(|op| match op {
+                PhaseOp::Request(r) if r.caller == "pcpu_fc_alloc" => Some((r.nid, r.from)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(nids, [(Some(0), MAX_DMA_PHYS), (Some(-1), MAX_DMA_PHYS)]);
+    }
+
+    /// The CPU-entry-area tables were seen for up to 4 CPUs only (spec §H.9.3).
+    #[test]
+    fn spp_getpage_refuses_what_is_not_derived() {
+        let build = Build6_1::DEBIAN_6_1_AMD64;
+        assert_eq!(spp_getpage(&mut memblock(), &build, 4).unwrap().len(), 3);
+        let err = spp_getpage(&mut memblock(), &build, 8).unwrap_err();
+        assert!(err.to_string().contains("8 CPUs"), "{err}");
+    }
+}
