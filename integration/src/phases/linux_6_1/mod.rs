@@ -190,13 +190,10 @@ impl<'a> Issuer<'a> {
         self.record(PhaseRequest { kind, caller, size, align, from, max_addr: max, nid: None, answer })
     }
 
-    /// The virtual-address API: `memblock_alloc_try_nid[_raw]()` or
-    /// `memblock_alloc_exact_nid_raw()` (the wrappers `memblock_alloc`, `_node`, `_low`,
-    /// `_from` print as `memblock_alloc_try_nid`).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn alloc(
+    /// `memblock_alloc_try_nid(size, align, min_addr, max_addr, nid)` (also what
+    /// `memblock_alloc`, `_node`, `_low` and `_from` print).
+    pub(crate) fn try_nid(
         &mut self,
-        kind: RequestKind,
         caller: Label,
         size: u64,
         align: u64,
@@ -204,18 +201,53 @@ impl<'a> Issuer<'a> {
         max: u64,
         nid: Nid,
     ) -> Option<u64> {
-        let found = match kind {
-            RequestKind::AllocExactNidRaw => self.mb.memblock_alloc_exact_nid_raw(size, align, from, max, nid, caller),
-            RequestKind::AllocTryNidRaw => self.mb.memblock_alloc_try_nid_raw(size, align, from, max, nid, caller),
-            _ => self.mb.memblock_alloc_try_nid(size, align, from, max, nid, caller),
-        };
-        let answer = found.map(|f| f.addr);
-        self.record(PhaseRequest { kind, caller, size, align, from, max_addr: max, nid: Some(nid), answer })
+        let answer = self.mb.memblock_alloc_try_nid(size, align, from, max, nid, caller).map(|f| f.addr);
+        self.record_virt(RequestKind::AllocTryNid, caller, [size, align, from, max], nid, answer)
+    }
+
+    /// `memblock_alloc_try_nid_raw(size, align, min_addr, max_addr, nid)`.
+    pub(crate) fn try_nid_raw(
+        &mut self,
+        caller: Label,
+        size: u64,
+        align: u64,
+        from: u64,
+        max: u64,
+        nid: Nid,
+    ) -> Option<u64> {
+        let answer = self.mb.memblock_alloc_try_nid_raw(size, align, from, max, nid, caller).map(|f| f.addr);
+        self.record_virt(RequestKind::AllocTryNidRaw, caller, [size, align, from, max], nid, answer)
+    }
+
+    /// `memblock_alloc_exact_nid_raw(size, align, min_addr, max_addr, nid)`: no other node.
+    pub(crate) fn exact_nid_raw(
+        &mut self,
+        caller: Label,
+        size: u64,
+        align: u64,
+        from: u64,
+        max: u64,
+        nid: Nid,
+    ) -> Option<u64> {
+        let answer = self.mb.memblock_alloc_exact_nid_raw(size, align, from, max, nid, caller).map(|f| f.addr);
+        self.record_virt(RequestKind::AllocExactNidRaw, caller, [size, align, from, max], nid, answer)
+    }
+
+    fn record_virt(
+        &mut self,
+        kind: RequestKind,
+        caller: Label,
+        args: [u64; 4],
+        nid: Nid,
+        answer: Option<u64>,
+    ) -> Option<u64> {
+        let [size, align, from, max_addr] = args;
+        self.record(PhaseRequest { kind, caller, size, align, from, max_addr, nid: Some(nid), answer })
     }
 
     /// `memblock_alloc(size, align)`: any node, below `current_limit`.
     pub(crate) fn memblock_alloc(&mut self, caller: Label, size: u64, align: u64) -> Option<u64> {
-        self.alloc(RequestKind::AllocTryNid, caller, size, align, 0, ACCESSIBLE, NO_NODE)
+        self.try_nid(caller, size, align, 0, ACCESSIBLE, NO_NODE)
     }
 
     /// `memblock_reserve(base, size)`.

@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use movable_node::memblock_bottomup::{Nid, PAGE_SHIFT, PAGE_SIZE, SeriesMemblock};
 
 use super::{ACCESSIBLE, Build6_1, Issuer, MAX_DMA_PHYS, PhaseError, PhaseResult, SMP_CACHE_BYTES, panics};
-use crate::replay::trace::RequestKind;
 
 /// Bytes of virtual address one PGD entry maps (4-level paging: 512 GiB).
 const PGDIR_SHIFT: u32 = 39;
@@ -62,8 +61,7 @@ fn memblocks_present(io: &mut Issuer<'_>, build: &Build6_1) -> Result<BTreeMap<u
             let section = pfn / pps;
             let root = section / build.sections_per_root;
             if roots.insert(root) {
-                let kind = RequestKind::AllocTryNid;
-                io.alloc(kind, "sparse_index_alloc", build.section_root_bytes, SMP_CACHE_BYTES, 0, ACCESSIBLE, nid)
+                io.try_nid("sparse_index_alloc", build.section_root_bytes, SMP_CACHE_BYTES, 0, ACCESSIBLE, nid)
                     .ok_or_else(|| {
                         panics("sparse_index_alloc", format!("no room for mem_section root {root} on node {nid}"))
                     })?;
@@ -116,15 +114,13 @@ fn sparse_init_nid(
     let limit = goal.checked_add(section_bytes).ok_or_else(|| io.overflow("the usemap's limit"))?;
     let goal_nid = early_pfn_to_nid(io, node_data, goal);
     let usemap = count * build.usemap_bytes_per_section;
-    let kind = RequestKind::AllocTryNid;
-    let usage = io.alloc(kind, "sparse_init_nid", usemap, SMP_CACHE_BYTES, goal, limit, goal_nid);
-    if usage.is_none() && io.alloc(kind, "sparse_init_nid", usemap, SMP_CACHE_BYTES, goal, 0, goal_nid).is_none() {
+    let usage = io.try_nid("sparse_init_nid", usemap, SMP_CACHE_BYTES, goal, limit, goal_nid);
+    if usage.is_none() && io.try_nid("sparse_init_nid", usemap, SMP_CACHE_BYTES, goal, 0, goal_nid).is_none() {
         // "%s: node[%d] usemap allocation failed": the run's sections stay without memmap.
         return Ok(());
     }
     let map = build.section_map_bytes();
-    let exact = RequestKind::AllocExactNidRaw;
-    let buffer = io.alloc(exact, "sparse_init_nid", count * map, map, MAX_DMA_PHYS, ACCESSIBLE, nid);
+    let buffer = io.exact_nid_raw("sparse_init_nid", count * map, map, MAX_DMA_PHYS, ACCESSIBLE, nid);
     let mut next = buffer;
     let buffer_end = buffer.map(|b| b + count * map);
     for &section in sections {
@@ -133,17 +129,16 @@ fn sparse_init_nid(
             .checked_mul(build.struct_page_bytes)
             .and_then(|off| build.vmemmap_base.checked_add(off))
             .ok_or_else(|| io.overflow("a section's vmemmap address"))?;
-        let raw = RequestKind::AllocTryNidRaw;
         if tables.pgd.insert(va >> PGDIR_SHIFT) {
-            io.alloc(raw, "vmemmap_alloc_block_zero", PAGE_SIZE, PAGE_SIZE, MAX_DMA_PHYS, ACCESSIBLE, nid);
+            io.try_nid_raw("vmemmap_alloc_block_zero", PAGE_SIZE, PAGE_SIZE, MAX_DMA_PHYS, ACCESSIBLE, nid);
         }
         if tables.pud.insert(va >> PUD_SHIFT) {
-            io.alloc(raw, "vmemmap_alloc_block_zero", PAGE_SIZE, PAGE_SIZE, MAX_DMA_PHYS, ACCESSIBLE, nid);
+            io.try_nid_raw("vmemmap_alloc_block_zero", PAGE_SIZE, PAGE_SIZE, MAX_DMA_PHYS, ACCESSIBLE, nid);
         }
         match (next, buffer_end) {
             (Some(at), Some(end)) if at + map <= end => next = Some(at + map),
             _ => {
-                io.alloc(raw, "vmemmap_populate", map, map, MAX_DMA_PHYS, ACCESSIBLE, nid);
+                io.try_nid_raw("vmemmap_populate", map, map, MAX_DMA_PHYS, ACCESSIBLE, nid);
             }
         }
     }

@@ -9,7 +9,6 @@ use super::{
     ACCESSIBLE, ARCH_LOW_ADDRESS_LIMIT, Build6_1, Issuer, MAX_DMA_PHYS, NO_NODE, PercpuGeometry, PhaseError,
     PhaseResult, SMP_CACHE_BYTES, panics,
 };
-use crate::replay::trace::RequestKind;
 
 /// Bits in an `unsigned long`.
 const BITS_PER_LONG: u64 = 64;
@@ -41,8 +40,10 @@ pub fn setup_command_line(mb: &mut SeriesMemblock, command_line: &str) -> PhaseR
 
 /// `setup_per_cpu_areas()` → `pcpu_embed_first_chunk()` with x86's `pcpu_fc_alloc()`:
 /// CPUs are grouped by node (a group per node with CPUs, ordered by its lowest CPU); the
-/// alloc info and the group areas, one block of `u × CPUs` per group on its node (from
-/// 16 MiB; a node that is not online asks any node), the unused tail of every unit freed,
+/// alloc info and the group areas, one block of `u × units` per group on its node (from
+/// 16 MiB; a node that is not online asks any node; a group's units are its CPUs rounded up
+/// to the units per atom, 1 in Debian's boots), the unused tail of every unit freed (a unit
+/// without a CPU freed whole),
 /// then `pcpu_setup_first_chunk()`'s maps and the reserved and dynamic chunks'
 /// `pcpu_alloc_first_chunk()`, and last the alloc info and the areas freed.
 ///
@@ -65,39 +66,44 @@ pub fn setup_per_cpu_areas(
         return Err(PhaseError::Missing { phase: PHASE, what: "no CPUs (no `SRAT: PXM … -> APIC` lines)".into() });
     }
     let nr_cpus = cpu_nodes.len() as u64;
-    let mut groups: Vec<(Nid, u64)> = Vec::new();
-    for &node in cpu_nodes {
-        match groups.iter_mut().find(|(n, _)| *n == node) {
-            Some((_, count)) => *count += 1,
-            None => groups.push((node, 1)),
-        }
-    }
+    let groups = pcpu_groups(cpu_nodes);
     let nr_groups = groups.len() as u64;
     let fail = |what: &str| panics(PHASE, format!("no room for {what}"));
+    let unit = geometry.unit_size;
+    if unit == 0 {
+        return Err(PhaseError::Missing { phase: PHASE, what: "a percpu unit size of 0".into() });
+    }
+    // Units per allocation: an atom holds several units when they are smaller; each group's
+    // unit count is rounded up to it, and the spare units are freed whole.
+    let upa = if unit < geometry.atom_size { geometry.atom_size / unit } else { 1 };
+    let units: Vec<u64> = groups.iter().map(|&(_, cpus)| cpus.div_ceil(upa) * upa).collect();
+    let nr_units: u64 = units.iter().sum();
 
-    let ai_bytes = build.pcpu_alloc_info_bytes + nr_groups * build.pcpu_group_info_bytes + nr_cpus * 4;
+    let ai_bytes = build.pcpu_alloc_info_bytes + nr_groups * build.pcpu_group_info_bytes + nr_units * 4;
     let ai_bytes = page_align(ai_bytes).ok_or_else(|| io.overflow("the alloc info"))?;
     let ai = io.memblock_alloc("pcpu_build_alloc_info", ai_bytes, PAGE_SIZE).ok_or_else(|| fail("the alloc info"))?;
     let areas_bytes = page_align(nr_groups * 8).ok_or_else(|| io.overflow("the areas"))?;
     let areas =
         io.memblock_alloc("pcpu_embed_first_chunk", areas_bytes, SMP_CACHE_BYTES).ok_or_else(|| fail("the areas"))?;
 
-    let unit = geometry.unit_size;
     let mut group_bases = Vec::with_capacity(groups.len());
-    for &(node, count) in &groups {
-        let size = unit.checked_mul(count).ok_or_else(|| io.overflow("a group's units"))?;
+    for (&(node, cpus), &group_units) in groups.iter().zip(&units) {
+        let size = unit.checked_mul(group_units).ok_or_else(|| io.overflow("a group's units"))?;
         let nid = if online_nodes.contains(&node) { node } else { NO_NODE };
-        let kind = RequestKind::AllocTryNid;
         let base = io
-            .alloc(kind, "pcpu_fc_alloc", size, geometry.atom_size, MAX_DMA_PHYS, ACCESSIBLE, nid)
+            .try_nid("pcpu_fc_alloc", size, geometry.atom_size, MAX_DMA_PHYS, ACCESSIBLE, nid)
             .ok_or_else(|| fail("a percpu group"))?;
-        group_bases.push((base, count));
+        group_bases.push((base, cpus, group_units));
     }
-    let used = geometry.static_size + geometry.reserved_size + geometry.dyn_size;
-    if used < unit {
-        for &(base, count) in &group_bases {
-            for u in 0..count {
-                io.free("pcpu_embed_first_chunk", base + u * unit + used, unit - used)?;
+    let used = [geometry.reserved_size, geometry.dyn_size].into_iter().try_fold(geometry.static_size, u64::checked_add);
+    let used = used.ok_or_else(|| io.overflow("s + r + d"))?;
+    for &(base, cpus, group_units) in &group_bases {
+        for u in 0..group_units {
+            let at = base + u * unit;
+            if u >= cpus {
+                io.free("pcpu_embed_first_chunk", at, unit)?;
+            } else if used < unit {
+                io.free("pcpu_embed_first_chunk", at + used, unit - used)?;
             }
         }
     }
@@ -106,6 +112,19 @@ pub fn setup_per_cpu_areas(
     io.free("pcpu_embed_first_chunk", ai, ai_bytes)?;
     io.free("pcpu_embed_first_chunk", areas, areas_bytes)?;
     Ok(io.finish())
+}
+
+/// `pcpu_build_alloc_info()`'s groups: CPUs at local distance share one, so a group per node
+/// with CPUs, numbered in the order of each node's lowest CPU; `(node, CPUs)`.
+fn pcpu_groups(cpu_nodes: &[Nid]) -> Vec<(Nid, u64)> {
+    let mut groups: Vec<(Nid, u64)> = Vec::new();
+    for &node in cpu_nodes {
+        match groups.iter_mut().find(|(n, _)| *n == node) {
+            Some((_, count)) => *count += 1,
+            None => groups.push((node, 1)),
+        }
+    }
+    groups
 }
 
 /// `pcpu_setup_first_chunk()`: the group offsets and sizes, the unit map and offsets, the
@@ -225,9 +244,8 @@ pub fn swiotlb_init(mb: &mut SeriesMemblock, build: &Build6_1, max_possible_pfn:
         return Ok(io.finish());
     }
     let t = build.swiotlb;
-    let kind = RequestKind::AllocTryNid;
     let low = ARCH_LOW_ADDRESS_LIMIT;
-    if io.alloc(kind, "swiotlb_init_remap", t.buffer_bytes, PAGE_SIZE, 0, low, NO_NODE).is_none() {
+    if io.try_nid("swiotlb_init_remap", t.buffer_bytes, PAGE_SIZE, 0, low, NO_NODE).is_none() {
         return Ok(io.finish());
     }
     let slots = (t.buffer_bytes >> t.slot_shift).checked_mul(t.slot_struct_bytes).and_then(page_align);
@@ -331,6 +349,28 @@ mod tests {
             })
             .collect();
         assert_eq!(nids, [(Some(0), MAX_DMA_PHYS), (Some(-1), MAX_DMA_PHYS)]);
+    }
+
+    /// Units smaller than the 2 MiB atom (from source, not seen in the boots): 3 CPUs of one
+    /// node with 512 KiB units take 4 units in one 2 MiB block; 3 tails and the spare unit
+    /// are freed. The alloc info holds 64 + 24 + 4 × 4 bytes: one page.
+    #[test]
+    fn percpu_units_smaller_than_the_atom() {
+        let build = Build6_1::DEBIAN_6_1_AMD64;
+        let geometry = PercpuGeometry { unit_size: 512 << 10, ..build.percpu };
+        let ops = setup_per_cpu_areas(&mut memblock(), &build, &geometry, &[0, 0, 0], &[0]).unwrap();
+        let frees: Vec<_> = shape(&ops).into_iter().skip(3).take(4).collect();
+        let tail = (512 << 10) - 0x3_e000;
+        assert_eq!(shape(&ops)[2], ("pcpu_fc_alloc", 2 << 20, 2 << 20));
+        assert_eq!(
+            frees,
+            [
+                ("pcpu_embed_first_chunk", tail, 0),
+                ("pcpu_embed_first_chunk", tail, 0),
+                ("pcpu_embed_first_chunk", tail, 0),
+                ("pcpu_embed_first_chunk", 512 << 10, 0),
+            ]
+        );
     }
 
     /// The CPU-entry-area tables were seen for up to 4 CPUs only (spec §H.9.3).
