@@ -12,6 +12,9 @@
 //! | 11 | `acpi_parse_hpet()`, `io_apic_init_mappings()`, `e820__reserve_resources()`, `firmware_map_add_early()`, `e820__register_nosave_regions()` | [`acpi_parse_hpet`], [`io_apic_init_mappings`], [`e820_reserve_resources`], [`firmware_map_add_early`], [`e820_register_nosave_regions`] |
 //! | 12 | `setup_command_line()`, `setup_per_cpu_areas()`, the boot cpumasks, `print_unknown_bootoptions()`, `spp_getpage()`, `swiotlb_init()` | [`setup_command_line`], [`setup_per_cpu_areas`], [`alloc_bootmem_cpumask_var`], [`print_unknown_bootoptions`], [`spp_getpage`], [`swiotlb_init`] |
 //!
+//! [`acpi_early`], [`paging_init_to_setup_arch_end`] and [`start_kernel_early`] run them in
+//! the kernel's order from a [`PlainFacts`], each phase's operations under its name.
+//!
 //! Every phase takes the model memblock as the kernel has it when the phase starts (6.1's
 //! rules: `KernelProfile::Modern`) and leaves it as the kernel does.
 
@@ -21,6 +24,7 @@ pub mod facts;
 pub mod late_setup_arch;
 pub mod sparse;
 pub mod start_kernel;
+pub mod steps;
 
 use movable_node::memblock_bottomup::{Label, Nid, SeriesMemblock};
 use serde::Serialize;
@@ -40,6 +44,7 @@ pub use start_kernel::{
     alloc_bootmem_cpumask_var, print_unknown_bootoptions, setup_command_line, setup_per_cpu_areas, spp_getpage,
     swiotlb_init,
 };
+pub use steps::{PhaseOps, acpi_early, paging_init_to_setup_arch_end, start_kernel_early};
 
 /// `__pa(MAX_DMA_ADDRESS)` on x86-64: the `from=0x1000000` of the per-node requests.
 pub const MAX_DMA_PHYS: u64 = 0x100_0000;
