@@ -262,8 +262,53 @@ fn run_late(name: &str, trace: &Trace, facts: &PlainFacts, ops: &[(usize, Op)], 
         .position(|(_, o)| matches!(o, Op::Request { caller, .. } if caller == "sparse_init"))
         .expect("every boot runs sparse_init");
     let segment = &ops[first..];
+    let model = predict_late(trace, facts, segment[0].0);
+    let phases: Vec<&str> = model.iter().map(|p| p.phase).collect();
+    assert_eq!(phases.len(), 12, "{name}: every phase of steps 10-12 ran: {phases:?}");
+    compare(name, &model, segment, counts).into_iter().collect()
+}
+
+/// A log line's message with every `symbol[.suffix]+0xoff/0xsize` cut to `symbol`.
+fn without_offsets(msg: &str) -> String {
+    msg.split(' ')
+        .map(|w| match w.split_once("+0x") {
+            Some((sym, _)) => sym.split('.').next().unwrap_or(sym),
+            None => w,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The model's `memblock=debug` lines are the log's, byte for byte once the build's caller
+/// offsets are cut: from `sparse_init`'s first request to the end of the log.
+#[test]
+fn the_predicted_trace_prints_as_the_kernel_does() {
+    for dir in fixture_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(dir.join("dmesg.txt")).unwrap();
+        let (trace, facts) = (Trace::parse(&text), PlainFacts::parse(&text).unwrap());
+        let ops = log_ops(&trace);
+        let first =
+            ops.iter().find(|(_, o)| matches!(o, Op::Request { caller, .. } if caller == "sparse_init")).unwrap();
+        let model = predict_late(&trace, &facts, first.0);
+        let predicted: Vec<String> = model.iter().flat_map(|p| &p.ops).flat_map(|o| o.kernel_lines()).collect();
+        let first_line = trace.events[first.0].number;
+        let logged: Vec<String> = text
+            .lines()
+            .skip(first_line - 1)
+            .map(|l| l.split_once("] ").map_or(l, |(_, m)| m))
+            .filter(|m| m.starts_with("memblock_"))
+            .map(without_offsets)
+            .collect();
+        assert_eq!(predicted, logged, "{name}");
+    }
+}
+
+/// Steps 10-12 on the state the log shows just before event `start` (`sparse_init`'s first
+/// request): the last dump, the lines after it, and each node's `NODE_DATA` address.
+fn predict_late(trace: &Trace, facts: &PlainFacts, start: usize) -> Vec<PhaseOps> {
     let dumps = trace.events.iter().filter(|l| l.event == TraceEvent::DumpHeader).count();
-    let mut mb = state_from_log(trace, dumps - 1, segment[0].0, facts);
+    let mut mb = state_from_log(trace, dumps - 1, start, facts);
     let node_data: Vec<(i32, u64)> = trace
         .events
         .iter()
@@ -275,9 +320,7 @@ fn run_late(name: &str, trace: &Trace, facts: &PlainFacts, ops: &[(usize, Op)], 
     let online: Vec<i32> = node_data.iter().map(|&(n, _)| n).collect();
     let mut model = p61::paging_init_to_setup_arch_end(&mut mb, &BUILD, facts, &node_data).unwrap();
     model.extend(p61::start_kernel_early(&mut mb, &BUILD, facts, &online).unwrap());
-    let phases: Vec<&str> = model.iter().map(|p| p.phase).collect();
-    assert_eq!(phases.len(), 12, "{name}: every phase of steps 10-12 ran: {phases:?}");
-    compare(name, &model, segment, counts).into_iter().collect()
+    model
 }
 
 #[test]

@@ -26,6 +26,8 @@ pub mod sparse;
 pub mod start_kernel;
 pub mod steps;
 
+use core::fmt;
+
 use movable_node::memblock_bottomup::{Label, Nid, SeriesMemblock};
 use serde::Serialize;
 
@@ -108,6 +110,44 @@ pub enum PhaseOp {
         /// Bytes.
         size: u64,
     },
+}
+
+impl fmt::Display for PhaseRequest {
+    /// The request line a `memblock=debug` kernel prints (spec §H.3), with the caller's symbol
+    /// only (its `+0xoff/0xsize` belongs to one build).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let PhaseRequest { kind, caller, size, align, from, max_addr, nid, .. } = self;
+        write!(f, "{}: {size} bytes align={align:#x} ", kind.name())?;
+        if let Some(nid) = nid {
+            write!(f, "nid={nid} ")?;
+        }
+        write!(f, "from={from:#018x} max_addr={max_addr:#018x} {caller}")
+    }
+}
+
+impl PhaseOp {
+    /// The lines a `memblock=debug` kernel prints for the operation: a request line and, if
+    /// memblock found a block, its `memblock_reserve: … memblock_alloc_range_nid` line; a
+    /// reservation's or a free's range line (ends inclusive, as 6.1 prints them).
+    pub fn kernel_lines(&self) -> Vec<String> {
+        let range =
+            |base: u64, size: u64| format!("[{base:#018x}-{:#018x}]", base.saturating_add(size.saturating_sub(1)));
+        match self {
+            PhaseOp::Request(r) => {
+                let mut lines = vec![r.to_string()];
+                if let Some(at) = r.answer {
+                    lines.push(format!("memblock_reserve: {} memblock_alloc_range_nid", range(at, r.size)));
+                }
+                lines
+            }
+            PhaseOp::Reserve { caller, base, size } => {
+                vec![format!("memblock_reserve: {} {caller}", range(*base, *size))]
+            }
+            PhaseOp::Free { caller, base, size } => {
+                vec![format!("memblock_phys_free: {} {caller}", range(*base, *size))]
+            }
+        }
+    }
 }
 
 /// Why a phase could not run to its end.
