@@ -352,3 +352,54 @@ fn every_request_of_the_late_phases_is_the_kernels() {
     // The eleven logs hold 5 ACPI-upgrade copies and 686 requests from sparse_init on.
     assert_eq!(total[1], 691);
 }
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A line the facts reader knows, with any numbers in it, or any text.
+    fn line() -> impl Strategy<Value = String> {
+        let n = any::<u64>();
+        let small = 0u64..70;
+        prop_oneof![
+            (n, n).prop_map(|(a, b)| format!("BIOS-e820: [mem {a:#018x}-{b:#018x}] usable")),
+            (n, n).prop_map(|(a, b)| format!("modified: [mem {a:#018x}-{b:#018x}] reserved")),
+            (n, n).prop_map(|(a, b)| format!("e820: update [mem {a:#010x}-{b:#010x}] usable ==> reserved")),
+            (n, n).prop_map(|(a, b)| format!("e820: remove [mem {a:#010x}-{b:#010x}] usable")),
+            n.prop_map(|a| format!("last_pfn = {a:#x} max_arch_pfn = 0x400000000")),
+            (n, n).prop_map(|(a, b)| format!("ACPI: Reserving FACP table memory at [mem {a:#x}-{b:#x}]")),
+            n.prop_map(|a| format!("ACPI: SSDT ACPI table found in initrd [kernel/firmware/acpi/x.aml][{a:#x}]")),
+            (small.clone(), small.clone()).prop_map(|(a, b)| format!("SRAT: PXM {a} -> APIC {a:#04x} -> Node {b}")),
+            (small.clone(), n, n)
+                .prop_map(|(a, b, c)| format!("ACPI: SRAT: Node {a} PXM {a} [mem {b:#x}-{c:#x}] hotplug")),
+            Just("ACPI: HPET id: 0x8086a201 base: 0xfed00000".to_string()),
+            Just("IOAPIC[0]: apic_id 0, version 32, address 0xfec00000, GSI 0-23".to_string()),
+            small.clone().prop_map(|a| format!("smpboot: Allowing {a} CPUs, 0 hotplug CPUs")),
+            (any::<u32>(), any::<u32>()).prop_map(|(a, b)| format!(
+                "setup_percpu: NR_CPUS:8192 nr_cpumask_bits:{a} nr_cpu_ids:{a} nr_node_ids:{b}"
+            )),
+            (n, n, n, n).prop_map(|(s, r, d, u)| format!("percpu: Embedded 62 pages/cpu s{s} r{r} d{d} u{u}")),
+            "[a-z=0-9 ]{0,20}".prop_map(|w| format!("Unknown kernel command line parameters \"{w}\", will be passed")),
+            any::<u32>().prop_map(|a| format!("software IO TLB: area num {a}.")),
+            "[ -~]{0,40}".prop_map(|t| format!("Command line: {t}")),
+            "[ -~]{0,60}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any log: the reader answers or names the line; the phases answer or say why not.
+        #[test]
+        fn facts_and_phases_never_panic(lines in proptest::collection::vec(line(), 0..40), pgdat in any::<u64>()) {
+            let text = lines.join("\n");
+            let Ok(facts) = PlainFacts::parse(&text) else { return Ok(()) };
+            let mut mb = KernelProfile::Modern.memblock(BUILD.kernel.end, false);
+            mb.add_node(0x10_0000, 0x3ff0_0000, 0).unwrap();
+            mb.set_current_limit(0x4000_0000);
+            let _ = p61::acpi_early(&mut mb, &facts, facts.max_low_pfn().unwrap_or(0));
+            let _ = p61::paging_init_to_setup_arch_end(&mut mb, &BUILD, &facts, &[(0, pgdat)]);
+            let _ = p61::start_kernel_early(&mut mb, &BUILD, &facts, &[0]);
+        }
+    }
+}

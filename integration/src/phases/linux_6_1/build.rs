@@ -64,6 +64,14 @@ pub struct Build6_1 {
     pub node_min_size: u64,
     /// `SECTION_SIZE_BITS`: 27, a section is 128 MiB (arch/x86/include/asm/sparsemem.h).
     pub section_size_bits: u32,
+    /// `MAX_PHYSMEM_BITS` with 4-level paging: sections past 2^46 bytes are not present
+    /// (`mminit_validate_memmodel_limits()`).
+    pub max_physmem_bits: u32,
+    /// `MAX_NUMNODES`: `1 << NODES_SHIFT`, 1024 with Debian's `CONFIG_MAXSMP`
+    /// (`setup_percpu: NR_CPUS:8192`); the most node ids a boot can have.
+    pub max_numnodes: u32,
+    /// `NR_CPUS`: 8192 (`setup_percpu: NR_CPUS:8192`); the most CPU ids a boot can have.
+    pub nr_cpus: u32,
     /// `NR_SECTION_ROOTS × sizeof(void *)`: the `mem_section` root array, 0x8000 bytes in every
     /// log (`sparse_init+…`); 2^(46 − 27) sections / 128 per root × 8 bytes.
     pub section_roots_bytes: u64,
@@ -131,6 +139,9 @@ impl Build6_1 {
         pg_data_bytes: 0x2_b000,
         node_min_size: 4 << 20,
         section_size_bits: 27,
+        max_physmem_bits: 46,
+        max_numnodes: 1024,
+        nr_cpus: 8192,
         section_roots_bytes: 0x8000,
         sections_per_root: 128,
         section_root_bytes: 0x1000,

@@ -304,7 +304,13 @@ fn sanitize(mut table: Vec<E820Entry>) -> Vec<E820Entry> {
     let mut out: Vec<E820Entry> = Vec::with_capacity(table.len());
     for e in table {
         match out.last_mut() {
-            Some(p) if p.kind == e.kind && p.addr.saturating_add(p.size) == e.addr => p.size += e.size,
+            Some(p)
+                if p.kind == e.kind
+                    && p.addr.checked_add(p.size) == Some(e.addr)
+                    && p.size.checked_add(e.size).is_some() =>
+            {
+                p.size += e.size
+            }
             _ => out.push(e),
         }
     }

@@ -177,6 +177,23 @@ pub enum PhaseError {
         /// The request that failed.
         what: String,
     },
+    /// The inputs describe a case the spec does not derive (spec §H.9.3): the model refuses
+    /// rather than guess.
+    #[error("{phase}: {what}")]
+    NotDerived {
+        /// The kernel function.
+        phase: &'static str,
+        /// What is not derived.
+        what: String,
+    },
+    /// The inputs contradict the build profile (a log of another kernel).
+    #[error("{phase}: {what}")]
+    Invalid {
+        /// The kernel function.
+        phase: &'static str,
+        /// The contradiction, with the values.
+        what: String,
+    },
     /// An input the phase needs is missing.
     #[error("{phase}: {what}")]
     Missing {
@@ -215,9 +232,17 @@ impl<'a> Issuer<'a> {
         PhaseError::Overflow { phase: self.phase, what }
     }
 
+    /// Keeps `op`, and logs it in the kernel's words (`memblock=debug`'s lines).
+    fn push(&mut self, op: PhaseOp) {
+        for line in op.kernel_lines() {
+            log::debug!("{line}");
+        }
+        self.ops.push(op);
+    }
+
     fn record(&mut self, request: PhaseRequest) -> Option<u64> {
         let answer = request.answer;
-        self.ops.push(PhaseOp::Request(request));
+        self.push(PhaseOp::Request(request));
         answer
     }
 
@@ -298,14 +323,14 @@ impl<'a> Issuer<'a> {
     /// `memblock_reserve(base, size)`.
     pub(crate) fn reserve(&mut self, caller: Label, base: u64, size: u64) -> Result<(), PhaseError> {
         self.mb.reserve_as(base, size, caller).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
-        self.ops.push(PhaseOp::Reserve { caller, base, size });
+        self.push(PhaseOp::Reserve { caller, base, size });
         Ok(())
     }
 
     /// `memblock_free()` / `memblock_phys_free()`.
     pub(crate) fn free(&mut self, caller: Label, base: u64, size: u64) -> Result<(), PhaseError> {
         self.mb.free_as(base, size, caller).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
-        self.ops.push(PhaseOp::Free { caller, base, size });
+        self.push(PhaseOp::Free { caller, base, size });
         Ok(())
     }
 

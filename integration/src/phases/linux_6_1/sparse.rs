@@ -39,6 +39,8 @@ pub fn sparse_init(mb: &mut SeriesMemblock, build: &Build6_1, node_data: &[(Nid,
 /// the first region that touched each; the roots they need are allocated on the way.
 fn memblocks_present(io: &mut Issuer<'_>, build: &Build6_1) -> Result<BTreeMap<u64, Nid>, PhaseError> {
     let pps = build.pages_per_section();
+    // Nothing is present past MAX_PHYSMEM_BITS (`mminit_validate_memmodel_limits()`).
+    let max_pfn = 1u64 << (build.max_physmem_bits - PAGE_SHIFT);
     let pfn_ranges: Vec<(u64, u64, Nid)> = io
         .memblock()
         .memory()
@@ -57,7 +59,7 @@ fn memblocks_present(io: &mut Issuer<'_>, build: &Build6_1) -> Result<BTreeMap<u
             })?;
         }
         let mut pfn = start & !(pps - 1);
-        while pfn < end {
+        while pfn < end.min(max_pfn) {
             let section = pfn / pps;
             let root = section / build.sections_per_root;
             if roots.insert(root) {

@@ -155,7 +155,8 @@ fn pcpu_setup_first_chunk(
 /// allocation and boundary bitmaps (a bit per `PCPU_MIN_ALLOC_SIZE` bytes) and a block
 /// descriptor per page, for the region from `tmp_addr`'s page to the page end of the map.
 fn pcpu_alloc_first_chunk(io: &mut Issuer<'_>, build: &Build6_1, offset: u64, map_size: u64) -> Result<(), PhaseError> {
-    let region = page_align(offset + map_size).ok_or_else(|| io.overflow("a first chunk's region"))?;
+    let region = offset.checked_add(map_size).and_then(page_align);
+    let region = region.ok_or_else(|| io.overflow("a first chunk's region"))?;
     let pages = region / PAGE_SIZE;
     let bits = region / build.pcpu_min_alloc_size;
     let sizes = [
@@ -207,12 +208,12 @@ pub fn print_unknown_bootoptions(mb: &mut SeriesMemblock, words: &[String]) -> P
 /// for is refused.
 ///
 /// # Errors
-/// [`PhaseError::Missing`] for more CPUs than [`Build6_1::spp_getpage_checked_cpus`];
+/// [`PhaseError::NotDerived`] for more CPUs than [`Build6_1::spp_getpage_checked_cpus`];
 /// [`PhaseError::KernelPanics`] when memblock has no room.
 pub fn spp_getpage(mb: &mut SeriesMemblock, build: &Build6_1, possible_cpus: u32) -> PhaseResult {
     let mut io = Issuer::new(mb, "spp_getpage");
     if possible_cpus > build.spp_getpage_checked_cpus {
-        return Err(PhaseError::Missing {
+        return Err(PhaseError::NotDerived {
             phase: "spp_getpage",
             what: format!(
                 "the CPU-entry-area page tables of {possible_cpus} CPUs are not derived (seen for up to {})",

@@ -82,7 +82,9 @@ pub fn paging_init_to_setup_arch_end(
 ///
 /// # Errors
 /// [`PhaseError::Missing`] for a missing `Command line:`, `setup_percpu:`, `smpboot: Allowing`
-/// or `last_pfn` line, or CPUs without an SRAT entry; otherwise as the phases.
+/// or `last_pfn` line; [`PhaseError::NotDerived`] for CPUs without an SRAT entry;
+/// [`PhaseError::Invalid`] for more CPU or node ids than the build has; otherwise as the
+/// phases.
 pub fn start_kernel_early(
     mb: &mut SeriesMemblock,
     build: &Build6_1,
@@ -94,10 +96,20 @@ pub fn start_kernel_early(
         (Some(c), Some(n)) => (c, n),
         _ => return Err(missing("setup_per_cpu_areas", "`setup_percpu: … nr_cpu_ids:N nr_node_ids:N`")),
     };
+    if nr_cpu_ids > build.nr_cpus || nr_node_ids > build.max_numnodes {
+        return Err(PhaseError::Invalid {
+            phase: "setup_per_cpu_areas",
+            what: format!(
+                "nr_cpu_ids {nr_cpu_ids} and nr_node_ids {nr_node_ids} cannot come from this build (NR_CPUS {}, \
+                 MAX_NUMNODES {}): the log is of another kernel",
+                build.nr_cpus, build.max_numnodes
+            ),
+        });
+    }
     let possible = facts.possible_cpus.ok_or_else(|| missing("spp_getpage", "`smpboot: Allowing N CPUs`"))?;
     let cpu_nodes = facts.cpu_nodes();
     if cpu_nodes.len() != nr_cpu_ids as usize {
-        return Err(PhaseError::Missing {
+        return Err(PhaseError::NotDerived {
             phase: "setup_per_cpu_areas",
             what: format!(
                 "{nr_cpu_ids} CPUs but {} `SRAT: PXM … -> APIC … -> Node` lines: the nodes of CPUs without an SRAT \
