@@ -142,6 +142,13 @@ pub(crate) fn scan(file: &str, text: &str) -> Result<Vec<(usize, E820Entry)>, In
     Ok(out)
 }
 
+/// An entry as a 6.x log writes it after its prefix (`BIOS-e820:`, `modified:`):
+/// `[mem 0xSTART-0xLAST] type`. `None` if it does not read or its end passes 2^64.
+pub(crate) fn parse_mem_entry(rest: &str) -> Option<E820Entry> {
+    let (start, end, kind) = parse_entry(rest)?;
+    make_entry(start, end, kind)
+}
+
 /// The end of an entry as written: inclusive (`[mem a-b]`) or exclusive (old `a - b`).
 #[derive(Clone, Copy)]
 enum End {

@@ -14,6 +14,10 @@
 //! | `reserve_crashkernel` (before SRAT in 3.12, after it from the series on) | [`crash`] |
 //! | `sparse_init` | [`sparse`] |
 //! | `free_area_init_nodes`, then the hot-remove verdicts | [`zones`] |
+//!
+//! [`linux_6_1`] holds Linux 6.1's steps that the series' list does not have (ACPI tables,
+//! sparse and the vmemmap as 6.1 asks for them, the late `setup_arch()` and early
+//! `start_kernel()` allocations), generated from a plain dmesg and a build profile.
 
 pub mod buffers;
 pub mod crash;
@@ -21,6 +25,7 @@ pub mod e820_memblock;
 pub mod early;
 pub mod initrd;
 pub mod kernel_log;
+pub mod linux_6_1;
 pub mod mapping;
 pub mod numa;
 pub mod real_mode;
