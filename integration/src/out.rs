@@ -16,6 +16,9 @@ pub const EXIT_PANIC: u8 = 3;
 
 /// Writes `text` to stdout. A closed pipe ends the process at once with status 0 (the reader
 /// has all it wanted); any other write error is returned.
+///
+/// # Errors
+/// Any error writing to stdout but a closed pipe.
 pub fn print(text: &str) -> std::io::Result<()> {
     let mut o = std::io::stdout().lock();
     match o.write_all(text.as_bytes()).and_then(|()| o.flush()) {
@@ -31,6 +34,19 @@ pub fn say(msg: impl Display) {
 }
 
 /// Writes `text` to the file `path`, or says which file could not be written and why.
-pub fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+///
+/// # Errors
+/// [`WriteError`] naming the file that could not be written and why.
+pub fn write_file(path: &std::path::Path, text: &str) -> Result<(), WriteError> {
+    std::fs::write(path, text).map_err(|source| WriteError { path: path.to_path_buf(), source })
+}
+
+/// An output file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct WriteError {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// Why.
+    pub source: std::io::Error,
 }

@@ -159,6 +159,11 @@ pub struct Assembled {
 
 /// Reads every input given and builds the machine by the precedence of the module doc.
 /// Errors: the first input that cannot be read or parsed, with its file and line.
+///
+/// # Errors
+/// Any input file that cannot be read or parsed ([`InputError`], naming the file and line), or
+/// [`InputError::NoMemoryMap`] when the inputs describe a machine but none of them gives a
+/// memory map.
 pub fn assemble(inputs: &Inputs) -> Result<Assembled, InputError> {
     let mut layers: Vec<(Source, MachineParts)> = Vec::new();
     let mut warnings = Vec::new();

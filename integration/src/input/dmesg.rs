@@ -135,6 +135,10 @@ fn ramdisk(rest: &str) -> Option<(u64, u64)> {
 /// e820 errors of [`super::parse_e820`], [`InputError::Syntax`], or [`InputError::CutLine`] for
 /// a log cut in such a line), a PXM given two nodes, or a memory range of the SRAT lines twice.
 /// A log with none of these lines is not an error: every field is then empty.
+///
+/// # Errors
+/// [`InputError`] naming the line of a kernel line it recognises but cannot read, a table of
+/// overlapping entries, or a log cut in the middle of a line it needs.
 pub fn parse_dmesg(file: &str, text: &str) -> Result<Dmesg, InputError> {
     let mut d = Dmesg { file: file.to_string(), ..Dmesg::default() };
     let scanned = e820::scan(file, text)?;

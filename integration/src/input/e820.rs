@@ -94,6 +94,10 @@ pub fn e820_type_from_kernel_name(word: &str) -> Option<E820Type> {
 /// 2^64 ([`InputError::Invalid`]), a second map in the same log (two boots), no `BIOS-e820:`
 /// line at all ([`InputError::Missing`]), overlapping entries or no usable RAM
 /// ([`InputError::E820`]).
+///
+/// # Errors
+/// [`InputError`] naming the line that does not read as an e820 entry, or the entries that
+/// overlap or wrap past 2^64.
 pub fn parse_e820(file: &str, text: &str) -> Result<Vec<E820Entry>, InputError> {
     let entries = scan(file, text)?;
     if entries.is_empty() {

@@ -102,6 +102,9 @@ fn reason_of(e: &InputError) -> HostReason {
 }
 
 /// Reads the running machine (see the module doc): [`from_root`] at `/`.
+///
+/// # Errors
+/// [`InputError`] naming the file under `/` that cannot be read (most need root) or parsed.
 pub fn from_host() -> Result<HostMachine, InputError> {
     from_root(Path::new("/"))
 }
@@ -109,6 +112,9 @@ pub fn from_host() -> Result<HostMachine, InputError> {
 /// The same with `/sys` and `/proc` under `root` (a copy of a machine's files, or a test's).
 /// Errors: [`InputError::Host`] when neither `/sys/firmware/memmap` nor `/proc/iomem` gives a
 /// memory map, with the reasons.
+///
+/// # Errors
+/// [`InputError`] naming the file under `root` that cannot be read or parsed.
 pub fn from_root(root: &Path) -> Result<HostMachine, InputError> {
     let memmap_dir = root.join("sys/firmware/memmap");
     let srat_path = root.join("sys/firmware/acpi/tables/SRAT");

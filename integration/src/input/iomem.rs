@@ -74,6 +74,9 @@ pub struct Iomem {
 /// Reads `/proc/iomem` text. Blank lines are skipped; any other line must have the form
 /// `START-END : NAME` (an error names the line; a last line cut short is
 /// [`InputError::CutLine`]). A resource that ends before it starts is [`InputError::Invalid`].
+///
+/// # Errors
+/// [`InputError`] naming the line that does not read as `start-end : name`.
 pub fn parse_iomem(file: &str, text: &str) -> Result<Iomem, InputError> {
     let mut resources = Vec::new();
     for (n, line, terminated) in lines(text) {
@@ -133,6 +136,10 @@ impl Iomem {
     /// The `Kernel code`, `rodata`, `data` and `bss` lines. Errors: zeroed addresses, no
     /// `Kernel code` or no `Kernel bss` line ([`InputError::Missing`]), a section twice, or
     /// sections out of order (code, rodata, data, bss).
+    ///
+    /// # Errors
+    /// [`InputError::Missing`] when a `Kernel` line is absent, [`InputError::ZeroedAddresses`]
+    /// when the file was read without root.
     pub fn kernel_sections(&self) -> Result<KernelSections, InputError> {
         if self.is_zeroed() {
             return Err(self.zeroed_error());
@@ -173,6 +180,10 @@ impl Iomem {
     /// `Kernel bss` + 1, and `_end` = `__bss_stop` rounded up to a page, plus `brk_size` (the
     /// BRK area, see the module doc; [`DEFAULT_BRK_SIZE`] for the fixtures' kernels). Errors
     /// as [`Iomem::kernel_sections`], and an image that would pass 2^64.
+    ///
+    /// # Errors
+    /// As [`Iomem::kernel_sections`], and [`InputError::Invalid`] when the sections are out of
+    /// order or the image would end past 2^64.
     pub fn kernel_image(&self, brk_size: u64) -> Result<KernelImage, InputError> {
         let s = self.kernel_sections()?;
         let bss_stop = s.bss.1.checked_add(1);

@@ -184,6 +184,11 @@ const PAGE_SIZE: u64 = 4096;
 /// APIC id above 255 (the SRAT's local APIC entry has 8 bits), both `srat` and `[[node]]`
 /// ([`InputError::Invalid`]); overlapping e820 entries or no usable RAM
 /// ([`InputError::E820`]); an `srat` file that cannot be read or is not an SRAT.
+///
+/// # Errors
+/// [`InputError::Toml`] for TOML the file's schema does not accept, [`InputError::Invalid`]
+/// naming the line of a value no machine could have (an empty range, a kernel out of order, a
+/// pxm twice, an 8-bit APIC id exceeded), and the errors of reading its SRAT file.
 pub fn parse_machine_toml(file: &str, text: &str, dir: &Path) -> Result<MachineParts, InputError> {
     let doc: Doc = toml::from_str(text).map_err(|e| InputError::Toml {
         at: Place::line(file, e.span().map_or(1, |s| line_of(text, s.start))),
@@ -351,6 +356,10 @@ fn build_config(b: BuildDoc) -> BuildConfig {
 
 /// Reads a machine file ([`parse_machine_toml`]); its name defaults to the file's, and a
 /// relative `srat` is looked for beside it.
+///
+/// # Errors
+/// As [`parse_machine_toml`], and [`InputError::Io`] or [`InputError::TooLarge`] for the file
+/// itself.
 pub fn read_machine_toml(path: &Path) -> Result<MachineParts, InputError> {
     let text = read_text(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));

@@ -129,11 +129,18 @@ fn checked_split(file: &str, placed: Vec<(Place, E820Entry)>) -> Result<E820Read
 /// [`super::parse_e820`]). Other names in the directory are ignored. Errors name the file at
 /// fault (`.../3/end:1`). RAM hot-added after boot is left out ([`read_memmap_dir_split`]
 /// returns it).
+///
+/// # Errors
+/// [`InputError`] naming the entry of the directory that cannot be read or parsed, or entries
+/// that overlap.
 pub fn read_memmap_dir(dir: &Path) -> Result<Vec<E820Entry>, InputError> {
     read_memmap_dir_split(dir).map(|r| r.boot)
 }
 
 /// [`read_memmap_dir`], with the hot-added RAM ([`split_hot_added`]).
+///
+/// # Errors
+/// As [`read_memmap_dir`].
 pub fn read_memmap_dir_split(dir: &Path) -> Result<E820Read, InputError> {
     let rd = std::fs::read_dir(dir).map_err(|source| InputError::Io { at: Place::path(dir), source })?;
     let mut indexes = Vec::new();
@@ -181,11 +188,18 @@ pub fn read_memmap_dir_split(dir: &Path) -> Result<E820Read, InputError> {
 /// lines, or `grep .` lines `PATH/N/{start,end,type}:VALUE`. Blank lines and `#` comments are
 /// skipped; any other line is an error, as are entries missing a field. RAM hot-added after
 /// boot is left out ([`parse_memmap_txt_split`] returns it).
+///
+/// # Errors
+/// [`InputError`] naming the line that does not read as a memmap entry, or entries that
+/// overlap.
 pub fn parse_memmap_txt(file: &str, text: &str) -> Result<Vec<E820Entry>, InputError> {
     parse_memmap_txt_split(file, text).map(|r| r.boot)
 }
 
 /// [`parse_memmap_txt`], with the hot-added RAM ([`split_hot_added`]).
+///
+/// # Errors
+/// As [`parse_memmap_txt`].
 pub fn parse_memmap_txt_split(file: &str, text: &str) -> Result<E820Read, InputError> {
     #[derive(Default)]
     struct Fields {
@@ -276,18 +290,29 @@ fn looks_like_memmap(text: &str) -> bool {
 
 /// Reads an e820 text of either kind: a memmap listing if any line has its form
 /// ([`parse_memmap_txt`]), else `BIOS-e820:` lines ([`super::parse_e820`]).
+///
+/// # Errors
+/// [`InputError`] naming the line that reads in none of the accepted forms, or entries that
+/// overlap.
 pub fn parse_e820_text(file: &str, text: &str) -> Result<Vec<E820Entry>, InputError> {
     if looks_like_memmap(text) { parse_memmap_txt(file, text) } else { e820::parse_e820(file, text) }
 }
 
 /// What `--e820 PATH` reads: a directory is a `/sys/firmware/memmap` ([`read_memmap_dir`]); a
 /// file is a memmap listing or a boot log ([`parse_e820_text`]).
+///
+/// # Errors
+/// As [`parse_e820_text`] and [`read_memmap_dir`], and [`InputError::Io`] or
+/// [`InputError::TooLarge`] for the path itself.
 pub fn read_e820_path(path: &Path) -> Result<Vec<E820Entry>, InputError> {
     read_e820_path_split(path).map(|r| r.boot)
 }
 
 /// [`read_e820_path`], with the RAM a memmap shows as hot-added after boot
 /// ([`split_hot_added`]); `BIOS-e820:` lines are the boot's own map and have none.
+///
+/// # Errors
+/// As [`read_e820_path`].
 pub fn read_e820_path_split(path: &Path) -> Result<E820Read, InputError> {
     if path.is_dir() {
         return read_memmap_dir_split(path);

@@ -336,6 +336,10 @@ pub(crate) fn bad_line(file: &str, n: usize, text: &str, terminated: bool, expec
 
 /// Reads a file as text; bytes that are not UTF-8 become U+FFFD (a boot log may hold any
 /// byte).
+///
+/// # Errors
+/// [`InputError::Io`] when the file cannot be read, [`InputError::TooLarge`] above the input
+/// limit.
 pub fn read_text(path: &Path) -> Result<String, InputError> {
     let bytes = read_bytes(path)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -347,6 +351,10 @@ pub const INPUT_LIMIT: u64 = 64 << 20;
 
 /// Reads a file's bytes, at most [`INPUT_LIMIT`] of them, or says which file could not be read
 /// and why ([`InputError::TooLarge`] past the limit).
+///
+/// # Errors
+/// [`InputError::Io`] when the file cannot be read, [`InputError::TooLarge`] above the input
+/// limit.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
     use std::io::Read;
     let io = |source| InputError::Io { at: Place::path(path), source };

@@ -13,6 +13,10 @@ pub const SRAT_HEADER_LEN: usize = 48;
 /// Checks that `bytes` (named `file` in messages) can be an SRAT: at least
 /// [`SRAT_HEADER_LEN`] bytes, starting with the signature `SRAT`. Errors:
 /// [`InputError::NotSrat`], at the offset of the fault.
+///
+/// # Errors
+/// [`InputError::NotSrat`] saying why the bytes are not an SRAT the kernel would accept
+/// (signature, length, checksum).
 pub fn check_srat(file: &str, bytes: &[u8]) -> Result<(), InputError> {
     if let Some(sig) = bytes.get(..4)
         && sig != b"SRAT"
@@ -35,6 +39,9 @@ pub fn check_srat(file: &str, bytes: &[u8]) -> Result<(), InputError> {
 }
 
 /// Reads an SRAT file and checks it with [`check_srat`].
+///
+/// # Errors
+/// As [`read_bytes`] and [`check_srat`].
 pub fn read_srat(path: &Path) -> Result<Vec<u8>, InputError> {
     let bytes = read_bytes(path)?;
     check_srat(&name_of(path), &bytes)?;

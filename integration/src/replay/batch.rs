@@ -28,6 +28,9 @@ pub struct LogFile {
 
 /// Finds the logs under `dir`: files whose name contains `dmesg` or ends in `.log`, in `dir`
 /// and its subfolders (sorted by path).
+///
+/// # Errors
+/// The I/O error of reading `dir` or one of its folders.
 pub fn find_logs(dir: &Path) -> std::io::Result<Vec<LogFile>> {
     let mut out = Vec::new();
     walk(dir, 0, &mut out)?;

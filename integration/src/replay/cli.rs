@@ -61,23 +61,48 @@ pub struct ReplayArgs {
     pub html: Option<PathBuf>,
 }
 
+/// Replay arguments that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgsError {
+    /// `--iomem` cannot be read.
+    #[error(transparent)]
+    Read(#[from] crate::input::InputError),
+    /// `--iomem` does not show the kernel image.
+    #[error("{}: {source}", path.display())]
+    Iomem {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: PlaceError,
+    },
+    /// `--kernel-range` is not `A-B`.
+    #[error(transparent)]
+    KernelRange(#[from] PlaceError),
+    /// `--kernel-end` is not an address.
+    #[error("bad --kernel-end {0:?}")]
+    KernelEnd(String),
+}
+
 impl ReplayArgs {
     /// The replay options these arguments give (without reading the log).
-    pub fn options(&self) -> Result<ReplayOptions, String> {
+    ///
+    /// # Errors
+    /// [`ArgsError`] when `--iomem` cannot be read or shows no kernel, or `--kernel-
+    /// range`/`--kernel-end` do not read as addresses.
+    pub fn options(&self) -> Result<ReplayOptions, ArgsError> {
         let kernel = if let Some(path) = &self.iomem {
-            let text = read_text(path).map_err(|e| e.to_string())?;
-            Some(
-                kernel_place_from_iomem(&text, &path.display().to_string())
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
-            )
+            let text = read_text(path)?;
+            let place = kernel_place_from_iomem(&text, &path.display().to_string())
+                .map_err(|source| ArgsError::Iomem { path: path.clone(), source })?;
+            Some(place)
         } else if let Some(r) = &self.kernel_range {
-            let (start, end) = parse_range(r).map_err(|e: PlaceError| e.to_string())?;
+            let (start, end) = parse_range(r)?;
             Some(KernelPlace { start, end, source: "--kernel-range".into() })
         } else {
             None
         };
         let kernel_end = match &self.kernel_end {
-            Some(s) => Some(parse_addr(s).ok_or_else(|| format!("bad --kernel-end {s:?}"))?),
+            Some(s) => Some(parse_addr(s).ok_or_else(|| ArgsError::KernelEnd(s.clone()))?),
             None => None,
         };
         let movable_node = match (self.movable_node, self.no_movable_node) {
@@ -112,7 +137,7 @@ fn emit(text: &str) -> Result<(), String> {
 }
 
 fn run_replay(args: &ReplayArgs) -> Result<u8, String> {
-    let opts = args.options()?;
+    let opts = args.options().map_err(|e| e.to_string())?;
     if let Some(dir) = &args.batch {
         let logs = find_logs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         if logs.is_empty() {
@@ -161,7 +186,7 @@ fn run_replay(args: &ReplayArgs) -> Result<u8, String> {
         let boot = r.map.as_ref().ok_or("no map: the log stops before NUMA init")?;
         let mut report = crate::json::Report::from_boot(boot);
         report.profile_choice.clone_from(&r.profile_choice);
-        write_file(path, &render(&report))?;
+        write_file(path, &render(&report)).map_err(|e| e.to_string())?;
     }
     if args.json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&r).unwrap_or_default()))?;

@@ -6,8 +6,6 @@
 //! page-aligned end of the last (`__end_of_kernel_reserve` follows `__bss_stop` on a page
 //! boundary). On the command line it can be given as `--kernel-range A-B`.
 
-use std::fmt;
-
 use movable_node::memblock_bottomup::page_align;
 use serde::Serialize;
 
@@ -25,36 +23,30 @@ pub struct KernelPlace {
 }
 
 /// Why a kernel place could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlaceError {
     /// No `Kernel code`/`data`/`bss` line.
+    #[error("no 'Kernel code/rodata/data/bss' lines in the iomem file")]
     NoKernelLines,
     /// The kernel lines are all zero: the file was read without root.
+    #[error("the iomem file shows the kernel at 0 (it was read without root: use sudo cat /proc/iomem)")]
     Zeroed,
     /// `A-B` did not parse.
+    #[error("bad range {0:?}: expected A-B, e.g. 0x1000000-0x4400000")]
     BadRange(String),
     /// The iomem file does not read as `/proc/iomem`.
+    #[error("{0}")]
     Unreadable(String),
 }
 
-impl fmt::Display for PlaceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PlaceError::NoKernelLines => f.write_str("no 'Kernel code/rodata/data/bss' lines in the iomem file"),
-            PlaceError::Zeroed => {
-                f.write_str("the iomem file shows the kernel at 0 (it was read without root: use sudo cat /proc/iomem)")
-            }
-            PlaceError::BadRange(s) => write!(f, "bad range {s:?}: expected A-B, e.g. 0x1000000-0x4400000"),
-            PlaceError::Unreadable(e) => f.write_str(e),
-        }
-    }
-}
-
-impl std::error::Error for PlaceError {}
-
 /// Reads the kernel image's place from `/proc/iomem` with the input reader
 /// ([`crate::input::parse_iomem`]): `_text` to the end of `Kernel bss`, page-aligned.
+///
+/// # Errors
+/// [`PlaceError::Unreadable`] when the text is not an iomem listing,
+/// [`PlaceError::Zeroed`] when it was read without root, [`PlaceError::NoKernelLines`]
+/// when it has no kernel lines.
 pub fn kernel_place_from_iomem(text: &str, source: &str) -> Result<KernelPlace, PlaceError> {
     let iomem = crate::input::parse_iomem(source, text).map_err(|e| PlaceError::Unreadable(e.to_string()))?;
     if iomem.is_zeroed() {
@@ -75,6 +67,9 @@ pub fn parse_addr(s: &str) -> Option<u64> {
 
 /// Reads `A-B` as `[A, B)`. An end ending in `fff` (an inclusive end, as iomem prints it) is
 /// taken as the last byte and rounded up to the page.
+///
+/// # Errors
+/// [`PlaceError::BadRange`] when `s` is not two addresses `A-B` with `A < B`.
 pub fn parse_range(s: &str) -> Result<(u64, u64), PlaceError> {
     let bad = || PlaceError::BadRange(s.to_string());
     let (a, b) = s.split_once('-').ok_or_else(bad)?;

@@ -16,7 +16,6 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::sync::{Mutex, OnceLock};
 
 use movable_node::memblock_bottomup::{
@@ -67,6 +66,9 @@ pub use outcome::{
 use requests::{CRASH_ADDR_LOW_MAX, CRASH_ALIGN, is_crash_low_part};
 
 /// Replays one log (its text) under `opts`.
+///
+/// # Errors
+/// [`ReplayError::NoMemblockLines`] when the log has no `memblock=debug` line.
 pub fn replay(name: &str, text: &str, opts: &ReplayOptions) -> Result<Replay, ReplayError> {
     let mut r = replay_trace(name, &Trace::parse(text), opts)?;
     r.profile_choice = profile_line(&r, Release::from_log(text));
@@ -74,6 +76,9 @@ pub fn replay(name: &str, text: &str, opts: &ReplayOptions) -> Result<Replay, Re
 }
 
 /// Replays a log already read.
+///
+/// # Errors
+/// [`ReplayError::NoMemblockLines`] when the trace has no memblock line.
 pub fn replay_trace(name: &str, trace: &Trace, opts: &ReplayOptions) -> Result<Replay, ReplayError> {
     if trace.memblock_lines == 0 {
         return Err(ReplayError::NoMemblockLines);

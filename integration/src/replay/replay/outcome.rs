@@ -27,24 +27,13 @@ impl ReplayOptions {
 }
 
 /// Why a log cannot be replayed at all.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplayError {
     /// Not one memblock debug line.
+    #[error("no memblock lines in this log: boot with memblock=debug on the kernel command line, then save dmesg")]
     NoMemblockLines,
 }
-
-impl fmt::Display for ReplayError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReplayError::NoMemblockLines => f.write_str(
-                "no memblock lines in this log: boot with memblock=debug on the kernel command line, then save dmesg",
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ReplayError {}
 
 /// Whether the model's answers were checked against the kernel's or replayed under a policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
