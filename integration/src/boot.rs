@@ -2,108 +2,14 @@
 //! order, for one kernel profile: where every early allocation lands, where the crash kernel
 //! goes, how NUMA and the zones come out, and what pins each hotpluggable node.
 
-use movable_node::crashkernel::{CrashKernel, Error as CrashError};
-use movable_node::memblock_bottomup::{Nid, SeriesMemblock};
-use movable_node::numa::NumaState;
 use movable_node::param::MovableNode;
-use movable_node::verdict::{Labelled, NodeVerdict};
-use movable_node::zones::ZoneLayout;
-use movable_node::{DirectMap, E820Entry, E820Table, E820Type, ISA_END_ADDRESS, KernelProfile};
+use movable_node::{E820Entry, E820Table, E820Type, ISA_END_ADDRESS, KernelProfile};
 
-use crate::blocks::MemoryBlocks;
 use crate::input::kernel_type_name;
 use crate::machine::Machine;
 use crate::params::EarlyParams;
 use crate::phases::{self, BootState, KernelLog};
-
-/// A step of `setup_arch()` and what it did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    /// The kernel function.
-    pub name: &'static str,
-    /// What happened, in a few words.
-    pub note: String,
-}
-
-/// The result of one boot.
-#[derive(Debug, Clone)]
-pub struct Boot {
-    /// The machine.
-    pub machine: Machine,
-    /// The kernel profile.
-    pub profile: KernelProfile,
-    /// The early parameters.
-    pub params: EarlyParams,
-    /// The e820 map after `trim_bios_range()` and `mem=`.
-    pub e820: E820Table,
-    /// memblock at the end.
-    pub memblock: SeriesMemblock,
-    /// The direct mapping.
-    pub direct_map: Option<DirectMap>,
-    /// `movable_node`'s handler.
-    pub movable_node: MovableNode,
-    /// The crash kernel.
-    pub crash: Option<Result<Option<CrashKernel>, CrashError>>,
-    /// NUMA set-up.
-    pub numa: Option<NumaState>,
-    /// Whether memblock was bottom-up right after NUMA init.
-    pub bottom_up_after_numa: bool,
-    /// SRAT's hotpluggable ranges `(node, start, end)`.
-    pub hotplug: Vec<(Nid, u64, u64)>,
-    /// Zones.
-    pub zones: Option<ZoneLayout>,
-    /// Reserved ranges by owner at the end of early boot.
-    pub reserved: Vec<Labelled>,
-    /// Per-node hot-remove verdicts.
-    pub verdicts: Vec<NodeVerdict>,
-    /// Memory blocks as `/sys/devices/system/memory` will show them.
-    pub blocks: Option<MemoryBlocks>,
-    /// The steps, in order.
-    pub steps: Vec<Step>,
-    /// The kernel-style log.
-    pub log: Vec<String>,
-    /// Warnings (the kernel's `WARN`s and the model's notes).
-    pub warnings: Vec<String>,
-    /// The kernel's panic message, if the boot stopped.
-    pub panic: Option<String>,
-}
-
-impl Boot {
-    /// A boot of `machine` that has its inputs (profile, early parameters, e820 map, memblock,
-    /// `movable_node`) and nothing yet of what `setup_arch()` goes on to build: no page tables,
-    /// NUMA, crash kernel, zones, reservations, verdicts, steps or log. The prediction fills it as
-    /// it boots; the replay fills it from the log's final state.
-    pub fn new(
-        machine: Machine,
-        profile: KernelProfile,
-        params: EarlyParams,
-        e820: E820Table,
-        memblock: SeriesMemblock,
-        movable_node: MovableNode,
-    ) -> Self {
-        Boot {
-            machine,
-            profile,
-            params,
-            e820,
-            memblock,
-            direct_map: None,
-            movable_node,
-            crash: None,
-            numa: None,
-            bottom_up_after_numa: false,
-            hotplug: Vec::new(),
-            zones: None,
-            reserved: Vec::new(),
-            verdicts: Vec::new(),
-            blocks: None,
-            steps: Vec::new(),
-            log: Vec::new(),
-            warnings: Vec::new(),
-            panic: None,
-        }
-    }
-}
+pub use crate::phases::{Boot, Step};
 
 /// A machine the boot cannot start on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

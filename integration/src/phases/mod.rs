@@ -1,6 +1,7 @@
 //! `setup_arch()` as a list of phases, in the kernel's order, each a small function over one
 //! boot state and named after the kernel function it models. A [`KernelProfile`] picks the
-//! list ([`setup_arch_phases`]); [`run`] runs it until the end or a modelled panic.
+//! list ([`setup_arch_phases`]); [`run`] runs it until the end or a modelled panic. The
+//! [`Boot`] the phases fill is in [`state`].
 //!
 //! | phase | file |
 //! |---|---|
@@ -30,46 +31,14 @@ pub mod mapping;
 pub mod numa;
 pub mod real_mode;
 pub mod sparse;
+pub mod state;
 pub mod zones;
 
 use movable_node::KernelProfile;
-use movable_node::crashkernel::SratParsed;
 use movable_node::verdict::labelled_reservations;
 
-use crate::boot::{Boot, Step};
 pub use kernel_log::KernelLog;
-
-/// The state a boot carries from phase to phase: the [`Boot`] being built (memblock included)
-/// and what the kernel keeps in globals between the steps.
-#[derive(Debug)]
-pub struct BootState {
-    /// The boot so far; `boot.memblock` is the live memblock.
-    pub boot: Boot,
-    /// The kernel's log.
-    pub log: KernelLog,
-    /// `max_pfn` (`e820_end_of_ram_pfn()`).
-    pub max_pfn: u64,
-    /// `max_low_pfn`.
-    pub max_low_pfn: u64,
-    /// Where the brk page-table buffer starts (`early_alloc_pgt_buf()`).
-    pub pgt_buf_base: u64,
-    /// Proof that SRAT has been parsed (`initmem_init()` has run).
-    pub srat_parsed: Option<SratParsed>,
-}
-
-impl BootState {
-    /// Records a step of the boot with what it did.
-    pub fn step(&mut self, name: &'static str, note: String) {
-        self.boot.steps.push(Step { name, note });
-    }
-
-    /// Stops the boot with the kernel's panic message (`Kernel panic - not syncing: ...`).
-    pub fn panic(&mut self, msg: String) -> Flow {
-        self.log.k(format!("Kernel panic - not syncing: {msg}"));
-        self.boot.panic = Some(msg);
-        Flow::Stop
-    }
-}
+pub use state::{Boot, BootState, Step};
 
 /// Whether the boot goes on after a phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

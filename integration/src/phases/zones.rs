@@ -4,9 +4,8 @@ use movable_node::param::MovableNode;
 use movable_node::verdict::hotplug_verdicts;
 use movable_node::zones::{ZoneParams, free_area_init_nodes as zones_of};
 
-use super::{BootState, Flow};
+use super::{Boot, BootState, Flow};
 use crate::blocks::memory_blocks;
-use crate::boot::Boot;
 
 /// `paging_init()` → `zone_sizes_init()` → `free_area_init_nodes()`: the zones of every node
 /// and ZONE_MOVABLE (`kernelcore=`, `movablecore=`, `movable_node`).
@@ -32,6 +31,7 @@ pub fn free_area_init_nodes(st: &mut BootState) -> Flow {
 pub fn hot_remove_verdicts(boot: &mut Boot, max_pfn: u64) {
     let Some(zones) = boot.zones.take() else { return };
     boot.verdicts = hotplug_verdicts(boot.memblock.state(), &boot.hotplug, &boot.reserved, &zones);
-    boot.blocks = Some(memory_blocks(boot, &zones, max_pfn));
+    let owners = (boot.reserved.as_slice(), boot.hotplug.as_slice());
+    boot.blocks = Some(memory_blocks(&boot.memblock, boot.profile, owners, &zones, max_pfn));
     boot.zones = Some(zones);
 }

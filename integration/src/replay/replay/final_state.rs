@@ -54,7 +54,8 @@ impl Engine<'_> {
         boot.hotplug = hotplug.to_vec();
         boot.reserved = reserved;
         boot.verdicts = verdicts;
-        boot.blocks = Some(crate::blocks::memory_blocks(&boot, &zones, max_pfn));
+        let owners = (boot.reserved.as_slice(), boot.hotplug.as_slice());
+        boot.blocks = Some(crate::blocks::memory_blocks(&boot.memblock, boot.profile, owners, &zones, max_pfn));
         boot.zones = Some(zones);
         boot
     }
