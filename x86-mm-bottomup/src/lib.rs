@@ -86,4 +86,10 @@ pub use linux_6_1::{
 pub use memblock_bottomup;
 pub use walk::{STEP_SHIFT_6_1, SeriesWalk, StepGrowth, memory_map_bottom_up, memory_map_bottom_up_with};
 pub use x86_mm_mapping;
-pub use x86_mm_mapping::*;
+// The items of the mapping layer of patch 3 that this layer's users name through it, listed one by one
+// (no glob), so that no name of this layer silently shadows one of the layer below.
+pub use x86_mm_mapping::{
+    CpuFeatures, DirectMap, E820Entry, E820Error, E820Table, E820Type, Error, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS,
+    MAX_ARCH_PFN, MAXMEM, MapEvent, MappingSetup, PAGE_OFFSET, PageSize, PgtSource, TopDownWalk, phys_to_virt,
+    trim_bios_range,
+};
