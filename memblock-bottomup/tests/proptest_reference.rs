@@ -6,8 +6,8 @@
 //! then one more fallback (the first of which warns).
 
 use memblock_bottomup::{
-    BottomUp, Error, Event, FreeRange, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, Nid, PAGE_SIZE, Region, SeriesMemblock,
-    Warning, round_up,
+    BOTTOM_UP_FAILED, BottomUp, Error, Event, FreeRange, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, Nid, PAGE_SIZE,
+    Region, SeriesMemblock, round_up,
 };
 use memblock_topdown::reference::{Direction, Reference};
 use proptest::prelude::*;
@@ -227,7 +227,7 @@ fn compare(mb: &SeriesMemblock, rf: &Reference, ex: &Expect) {
     }
     assert_eq!(mb.placement().fallbacks(), ex.fallbacks, "fallbacks");
     assert_eq!(mb.placement().warned(), ex.fallbacks > 0, "warned");
-    let warnings = mb.log().events().iter().filter(|e| **e == Event::Warn(Warning::BottomUpFailed)).count();
+    let warnings = mb.log().events().iter().filter(|e| **e == Event::Warn(BOTTOM_UP_FAILED)).count();
     assert_eq!(warnings, ex.fallbacks.min(1), "BottomUpFailed warnings");
 }
 

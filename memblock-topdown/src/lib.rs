@@ -43,6 +43,7 @@ mod error;
 mod events;
 mod iter;
 mod memblock;
+mod nid_wildcard;
 #[cfg(feature = "alloc")]
 pub mod oplang;
 pub mod printk;
@@ -57,9 +58,10 @@ mod storage;
 pub use allocate::{SMP_CACHE_BYTES, VirtAllocRequest};
 pub use dump::DumpAll;
 pub use error::{Bug, Error};
-pub use events::{Event, EventLog, KernelLine, NidWarnSite, TraceFormat, Warning};
+pub use events::{Event, EventLog, KernelLine, LayerWarning, TraceFormat, Warning};
 pub use iter::{FreeRange, FreeRanges, FreeRangesRev, PfnRange, RegionFilter};
 pub use memblock::{AlignZero, Config, Deviations, Memblock, MemblockState, UNKNOWN_CALLER};
+pub use nid_wildcard::{MAX_NUMNODES_DEPRECATED, NidWarnSite, warn_deprecated_nid};
 pub use query::{ArrayInfo, PfnNid};
 pub use region::{
     INIT_MEMBLOCK_REGIONS, Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE, Nid,
@@ -67,5 +69,5 @@ pub use region::{
     round_up, round_up_checked,
 };
 pub use region_type::{RegionKind, RegionType};
-pub use search::{FindRequest, Placement, TopDown, find_range_top_down, warn_deprecated_nid};
+pub use search::{FindRequest, Placement, TopDown, find_range_top_down};
 pub use storage::ArrayMemory;

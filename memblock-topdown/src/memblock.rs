@@ -290,8 +290,8 @@ impl<P: Placement> Memblock<P> {
     /// The first step of a free-range walk that a caller runs itself
     /// (`for_each_free_mem_range[_reverse]`): in 3.14 a `MAX_NUMNODES` node warns once per
     /// direction ([`warn_deprecated_nid`](crate::warn_deprecated_nid)).
-    pub fn warn_walk_nid(&mut self, nid: Nid, site: crate::events::NidWarnSite) {
-        crate::search::warn_deprecated_nid(&self.state, nid, &mut self.log, site);
+    pub fn warn_walk_nid(&mut self, nid: Nid, site: crate::NidWarnSite) {
+        crate::nid_wildcard::warn_deprecated_nid(&self.state, nid, &mut self.log, site);
     }
 
     /// `memblock_allow_resize()`: arrays may be doubled from now on.

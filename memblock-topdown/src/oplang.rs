@@ -20,8 +20,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write;
 
-use crate::events::{Event, NidWarnSite};
+use crate::events::Event;
 use crate::memblock::Memblock;
+use crate::nid_wildcard::NidWarnSite;
 use crate::region::{MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid};
 use crate::region_type::RegionKind;
 use crate::search::Placement;

@@ -16,7 +16,7 @@
 
 use movable_node::memblock_bottomup::{
     AlignZero, FreeRange, FreeRanges, Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, Memblock, MemblockState,
-    NUMA_NO_NODE, Nid, PAGE_SIZE, Placement, RegionFilter, RegionFlags, Warning, round_up_checked,
+    NUMA_NO_NODE, Nid, NidWarnSite, PAGE_SIZE, Placement, RegionFilter, RegionFlags, Warning, round_up_checked,
 };
 use serde::Serialize;
 
@@ -180,7 +180,7 @@ impl<P: Placement> ModernAlloc for Memblock<P> {
         let config = *self.config();
         let any = config.any_node;
         let nid = if nid == MAX_NUMNODES && any != MAX_NUMNODES {
-            self.log_mut().warn_once(Warning::MaxNumnodesDeprecated);
+            self.log_mut().warn_max_numnodes(NidWarnSite::AllocRangeNid);
             any
         } else if nid == NUMA_NO_NODE {
             any
