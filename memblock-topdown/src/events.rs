@@ -8,8 +8,8 @@
 use core::fmt;
 
 use crate::allocate::VirtAllocRequest;
+use crate::label::Label;
 use crate::printk::alt_hex;
-use crate::region::Label;
 use crate::region_type::RegionKind;
 
 /// How the modelled kernel prints its `memblock=debug` trace.
@@ -176,17 +176,18 @@ pub struct KernelLine<'a> {
     caller: Option<&'a str>,
 }
 
-impl fmt::Display for KernelLine<'_> {
+impl<'a> fmt::Display for KernelLine<'a> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let caller = |label: Label| self.caller.unwrap_or(label);
+        let event: &'a Event = self.event;
+        let caller = |label: &'a Label| -> &'a str { self.caller.unwrap_or(label.as_str()) };
         // 3.14 prints inclusive ends in its reserve and free lines.
         let last = |base: u64, size: u64| match self.format {
             TraceFormat::Series => base.wrapping_add(size),
             TraceFormat::V3_14 => base.wrapping_add(size).wrapping_sub(1),
         };
-        match *self.event {
+        match *event {
             Event::Warn(w) => f.write_str(w.kernel_text()),
-            Event::Reserve { base, size, caller: who } => {
+            Event::Reserve { base, size, caller: ref who } => {
                 write!(f, "memblock_reserve: [{}-{}] ", alt_hex(base, 16), alt_hex(last(base, size), 16))?;
                 if self.format == TraceFormat::V3_14 {
                     // The public API always reserves with flags 0.
@@ -194,7 +195,7 @@ impl fmt::Display for KernelLine<'_> {
                 }
                 f.write_str(caller(who))
             }
-            Event::Free { base, size, caller: who } => {
+            Event::Free { base, size, caller: ref who } => {
                 let (from, to) = (alt_hex(base, 16), alt_hex(last(base, size), 16));
                 write!(f, "   memblock_free: [{from}-{to}] {}", caller(who))
             }
@@ -206,7 +207,7 @@ impl fmt::Display for KernelLine<'_> {
                 alt_hex(addr, 10),
                 alt_hex(addr.wrapping_add(bytes).wrapping_sub(1), 10)
             ),
-            Event::VirtAlloc { function, req: r, caller: who } => write!(
+            Event::VirtAlloc { function, req: r, caller: ref who } => write!(
                 f,
                 "{function}: {} bytes align={:#x} nid={} from={:#x} max_addr={:#x} {}",
                 r.size,
@@ -216,7 +217,7 @@ impl fmt::Display for KernelLine<'_> {
                 r.max_addr,
                 caller(who)
             ),
-            Event::FreeEarly { base, size, caller: who } => write!(
+            Event::FreeEarly { base, size, caller: ref who } => write!(
                 f,
                 "__memblock_free_early: [{}-{}] {}",
                 alt_hex(base, 16),

@@ -42,6 +42,7 @@ mod dump;
 mod error;
 mod events;
 mod iter;
+mod label;
 mod memblock;
 mod nid_wildcard;
 #[cfg(feature = "alloc")]
@@ -60,11 +61,12 @@ pub use dump::DumpAll;
 pub use error::{Bug, Error};
 pub use events::{Event, EventLog, KernelLine, LayerWarning, TraceFormat, Warning};
 pub use iter::{FreeRange, FreeRanges, FreeRangesRev, PfnRange, RegionFilter};
+pub use label::{KSYM_NAME_LEN, Label};
 pub use memblock::{AlignZero, Config, Deviations, Memblock, MemblockState, UNKNOWN_CALLER};
 pub use nid_wildcard::{MAX_NUMNODES_DEPRECATED, NidWarnSite, warn_deprecated_nid};
 pub use query::{ArrayInfo, PfnNid};
 pub use region::{
-    INIT_MEMBLOCK_REGIONS, Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE, Nid,
+    INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE, Nid,
     PAGE_SHIFT, PAGE_SIZE, REGION_BYTES_3_13, Region, RegionFlags, cap_size, page_align, pfn_down, pfn_up, round_down,
     round_up, round_up_checked,
 };

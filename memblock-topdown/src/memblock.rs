@@ -3,8 +3,9 @@
 
 use crate::error::{Bug, Error};
 use crate::events::{Event, EventLog, Warning};
+use crate::label::Label;
 use crate::region::{
-    Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid, PAGE_SIZE, REGION_BYTES_3_13, Region,
+    MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid, PAGE_SIZE, REGION_BYTES_3_13, Region,
     RegionFlags, cap_size, page_align,
 };
 use crate::region_type::{RegionKind, RegionType};
@@ -82,7 +83,7 @@ impl Default for Config {
 }
 
 /// The label of a reservation made without one (the kernel would print its caller's symbol).
-pub const UNKNOWN_CALLER: Label = "(unknown caller)";
+pub const UNKNOWN_CALLER: Label = Label::new("(unknown caller)");
 
 /// The part of `struct memblock` that searches read: both arrays, `current_limit`, and the
 /// modelled kernel's [`Config`]. A [`Memblock`] dereferences to it for every query.
@@ -270,13 +271,13 @@ impl<P: Placement> Memblock<P> {
     }
 
     /// The label in force, or `default` when none is set.
-    pub(crate) fn caller_or(&self, default: Label) -> Label {
-        self.caller.unwrap_or(default)
+    pub(crate) fn caller_or(&self, default: impl Into<Label>) -> Label {
+        self.caller.unwrap_or_else(|| default.into())
     }
 
     /// Runs `f` with every reservation it makes attributed to `caller`.
-    pub fn with_caller<R>(&mut self, caller: Label, f: impl FnOnce(&mut Self) -> R) -> R {
-        let prev = self.set_caller(Some(caller));
+    pub fn with_caller<R>(&mut self, caller: impl Into<Label>, f: impl FnOnce(&mut Self) -> R) -> R {
+        let prev = self.set_caller(Some(caller.into()));
         let r = f(self);
         self.caller = prev;
         r
@@ -322,8 +323,8 @@ impl<P: Placement> Memblock<P> {
     }
 
     /// `memblock_reserve()` attributed to `caller`.
-    pub fn reserve_as(&mut self, base: u64, size: u64, caller: Label) -> Result<(), Error> {
-        self.log.push(Event::Reserve { base, size, caller });
+    pub fn reserve_as(&mut self, base: u64, size: u64, caller: impl Into<Label>) -> Result<(), Error> {
+        self.log.push(Event::Reserve { base, size, caller: caller.into() });
         let nid = self.state.config.reserve_nid;
         self.add_region(RegionKind::Reserved, base, size, nid, RegionFlags::empty())
     }
@@ -340,8 +341,8 @@ impl<P: Placement> Memblock<P> {
     }
 
     /// `memblock_free()` attributed to `caller`.
-    pub fn free_as(&mut self, base: u64, size: u64, caller: Label) -> Result<(), Error> {
-        self.log.push(Event::Free { base, size, caller });
+    pub fn free_as(&mut self, base: u64, size: u64, caller: impl Into<Label>) -> Result<(), Error> {
+        self.log.push(Event::Free { base, size, caller: caller.into() });
         self.remove_range(RegionKind::Reserved, base, size)
     }
 

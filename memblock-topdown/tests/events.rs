@@ -42,21 +42,21 @@ fn reserve_and_free_lines_carry_the_label() {
 fn with_caller_restores_the_previous_label() {
     let mut mb = Memblock::new();
     mb.log_mut().set_trace(true);
-    assert_eq!(mb.set_caller(Some("outer")), None);
+    assert_eq!(mb.set_caller(Some("outer".into())), None);
     mb.with_caller("inner", |mb| mb.reserve(0x1000, 0x1000)).unwrap();
     mb.reserve(0x3000, 0x1000).unwrap();
-    assert_eq!(mb.set_caller(None), Some("outer"));
+    assert_eq!(mb.set_caller(None), Some("outer".into()));
     mb.reserve(0x5000, 0x1000).unwrap();
     let callers: Vec<&str> = mb
         .log()
         .events()
         .iter()
         .map(|e| match e {
-            Event::Reserve { caller, .. } => *caller,
+            Event::Reserve { caller, .. } => caller.as_str(),
             other => panic!("unexpected {other:?}"),
         })
         .collect();
-    assert_eq!(callers, ["inner", "outer", UNKNOWN_CALLER]);
+    assert_eq!(callers, ["inner", "outer", UNKNOWN_CALLER.as_str()]);
 }
 
 #[test]

@@ -337,8 +337,9 @@ impl DirectMap {
         align: u64,
         start: u64,
         end: u64,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<u64> {
+        let caller = caller.into();
         let before = mb.log().events().len();
         let mut found = mb.find_in_range(start, end, size, align);
         if let Some(pa) = found
@@ -358,7 +359,7 @@ impl DirectMap {
         mb: &mut Memblock<P>,
         base: u64,
         size: u64,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Result<(), Error> {
         let before = mb.log().events().len();
         let freed = mb.free_as(base, size, caller);

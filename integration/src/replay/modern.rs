@@ -264,7 +264,7 @@ mod tests {
     fn size_is_not_rounded_in_6_1() {
         let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
         mb.add(0x10_0000, 0x1000_0000).unwrap();
-        let f = mb.memblock_alloc_try_nid(73, 64, 0, 0, NUMA_NO_NODE, "acpi_parse_hpet").unwrap();
+        let f = mb.memblock_alloc_try_nid(73, 64, 0, 0, NUMA_NO_NODE, "acpi_parse_hpet".into()).unwrap();
         assert_eq!(f.addr, 0x1010_0000 - 128);
         assert_eq!(mb.reserved().regions()[0].size, 73);
     }
@@ -275,9 +275,9 @@ mod tests {
     fn node_fallback_and_exact() {
         let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
         mb.add(0x10_0000, 0x1000_0000).unwrap();
-        let f = mb.memblock_alloc_try_nid(0x1000, 0x1000, 0x100_0000, 0, 1, "x").unwrap();
+        let f = mb.memblock_alloc_try_nid(0x1000, 0x1000, 0x100_0000, 0, 1, "x".into()).unwrap();
         assert_eq!(f.attempt, Attempt::AnyNode);
-        assert!(mb.memblock_alloc_exact_nid_raw(0x1000, 0x1000, 0x100_0000, 0, 1, "x").is_none());
+        assert!(mb.memblock_alloc_exact_nid_raw(0x1000, 0x1000, 0x100_0000, 0, 1, "x".into()).is_none());
     }
 
     /// `memblock_alloc_internal` caps at current_limit and drops min_addr when nothing fits
@@ -287,9 +287,9 @@ mod tests {
         let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
         mb.add(0x10_0000, 0x1000_0000).unwrap();
         mb.set_current_limit(0x800_0000);
-        let f = mb.memblock_alloc_try_nid(0x1000, 0x1000, 0x900_0000, u64::MAX, NUMA_NO_NODE, "x").unwrap();
+        let f = mb.memblock_alloc_try_nid(0x1000, 0x1000, 0x900_0000, u64::MAX, NUMA_NO_NODE, "x".into()).unwrap();
         assert_eq!((f.addr, f.attempt), (0x7ff_f000, Attempt::NoMinAddr));
-        let f = mb.memblock_phys_alloc_range(0x1000, 0x1000, 0, 0x1000_0000, "x").unwrap();
+        let f = mb.memblock_phys_alloc_range(0x1000, 0x1000, 0, 0x1000_0000, "x".into()).unwrap();
         assert_eq!(f.addr, 0xfff_f000);
     }
 }

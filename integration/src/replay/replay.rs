@@ -14,10 +14,8 @@
 //! checked on its own. Under a what-if policy the model keeps its own answers instead, and
 //! frees of allocated blocks follow the blocks to where the policy put them.
 
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
 
 use movable_node::memblock_bottomup::{
     BottomUp, Label, MAX_NUMNODES, NUMA_NO_NODE, Nid, PAGE_SHIFT, PAGE_SIZE, RegionFlags, RegionKind, Semantics,
@@ -374,33 +372,10 @@ fn is_crash_high_try(r: &Request) -> bool {
         && r.max_addr == CRASH_ADDR_HIGH_MAX
 }
 
-/// A reservation's owner for the layers' labelled events: the caller's function. The layers
-/// label with `&'static str`; names are interned once per process (at most a few thousand
-/// kernel functions; past that, one shared label).
+/// A reservation's owner for the layers' labelled events: the caller's function, which the
+/// label owns (nothing leaked); a name longer than any kernel symbol is "(other caller)".
 fn label(caller: &str) -> Label {
-    const MAX_LABELS: usize = 4096;
-    thread_local! {
-        static CACHE: RefCell<HashMap<String, Label>> = RefCell::new(HashMap::new());
-    }
-    static LABELS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let name = function_of(caller);
-    if let Some(l) = CACHE.with(|c| c.borrow().get(name).copied()) {
-        return l;
-    }
-    let l = {
-        let mut set = LABELS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
-        match set.get(name) {
-            Some(&l) => l,
-            None if set.len() >= MAX_LABELS => "(other caller)",
-            None => {
-                let l: &'static str = Box::leak(name.to_string().into_boxed_str());
-                set.insert(l);
-                l
-            }
-        }
-    };
-    CACHE.with(|c| c.borrow_mut().insert(name.to_string(), l));
-    l
+    Label::symbol(function_of(caller)).unwrap_or(Label::new("(other caller)"))
 }
 
 /// `symbol` of `symbol+0xoff/0xsize [module]`.
