@@ -29,7 +29,8 @@
 //! [`oplang`] interpreter runs the project's conformance scripts; without it each array holds
 //! at most 128 regions and events only go to `log`. The `reference` feature (off by default)
 //! adds the module `reference`, a small brute-force model of memblock that tests and
-//! fuzzers compare this one with.
+//! fuzzers compare this one with; the `testing` feature adds the module `testing`, memblock's
+//! operations as data, which the tests and benchmarks of every layer generate and apply.
 
 #![no_std]
 #![deny(missing_docs)]
@@ -55,6 +56,8 @@ mod region;
 mod region_type;
 mod search;
 mod storage;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use allocate::{SMP_CACHE_BYTES, VirtAllocRequest};
 pub use dump::DumpAll;
