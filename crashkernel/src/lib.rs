@@ -64,5 +64,5 @@ pub use x86_mm_bottomup::memblock_bottomup;
 // (no glob), so that no name of this layer silently shadows one of the layer below.
 pub use x86_mm_bottomup::{
     CpuFeatures, DirectMap, E820Entry, E820Error, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS,
-    MAX_ARCH_PFN, MAXMEM, MapEvent, MappingSetup, PAGE_OFFSET, PgtSource, SeriesWalk, trim_bios_range,
+    MAX_ARCH_PFN, MAXMEM, MapEvent, MappingSetup, PAGE_OFFSET, PgtSource, SeriesWalk, limit_ram, trim_bios_range,
 };

@@ -13,8 +13,8 @@ use movable_node::param::{MovableNode, cmdline_parse_movable_node};
 use movable_node::verdict::{Labelled, NodeVerdict, hotplug_verdicts, labelled_reservations};
 use movable_node::zones::{ZoneLayout, ZoneParams, free_area_init_nodes};
 use movable_node::{
-    DirectMap, E820Entry, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, KernelProfile, MapEvent,
-    MappingSetup, SeriesWalk, SratNuma,
+    DirectMap, E820Table, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, KernelProfile, MapEvent, MappingSetup, SeriesWalk,
+    SratNuma, limit_ram,
 };
 
 use crate::blocks::{MemoryBlocks, memory_blocks};
@@ -166,22 +166,6 @@ fn check_machine(m: &Machine) -> Result<(), BootError> {
         return invalid("reserve_low", format!("{:#x} is above 1 MiB", m.build.reserve_low));
     }
     Ok(())
-}
-
-/// `mem=`: drops RAM above `limit` (`e820_remove_range(limit, ULLONG_MAX - limit, E820_RAM)`).
-fn limit_ram(entries: &[E820Entry], limit: u64) -> Vec<E820Entry> {
-    entries
-        .iter()
-        .filter_map(|&e| {
-            if e.kind != E820Type::Ram || e.end() <= limit {
-                Some(e)
-            } else if e.addr >= limit {
-                None
-            } else {
-                Some(E820Entry { size: limit - e.addr, ..e })
-            }
-        })
-        .collect()
 }
 
 struct Logger {

@@ -53,5 +53,5 @@ pub use srat_numa::SratNuma;
 pub use crashkernel::{
     CpuFeatures, DirectMap, E820Entry, E820Error, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS,
     MAX_ARCH_PFN, MAXMEM, MapEvent, MappingSetup, PAGE_OFFSET, PgtSource, Profile, SeriesWalk, Suffix, Variant,
-    memparse, parse_crashkernel_with, parse_swiotlb, swiotlb_size_or_default, trim_bios_range,
+    limit_ram, memparse, parse_crashkernel_with, parse_swiotlb, swiotlb_size_or_default, trim_bios_range,
 };

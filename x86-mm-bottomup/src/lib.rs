@@ -90,6 +90,6 @@ pub use x86_mm_mapping;
 // (no glob), so that no name of this layer silently shadows one of the layer below.
 pub use x86_mm_mapping::{
     CpuFeatures, DirectMap, E820Entry, E820Error, E820Table, E820Type, Error, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS,
-    MAX_ARCH_PFN, MAXMEM, MapEvent, MappingSetup, PAGE_OFFSET, PageSize, PgtSource, TopDownWalk, phys_to_virt,
-    trim_bios_range,
+    MAX_ARCH_PFN, MAXMEM, MapEvent, MappingSetup, PAGE_OFFSET, PageSize, PgtSource, TopDownWalk, limit_ram,
+    phys_to_virt, trim_bios_range,
 };

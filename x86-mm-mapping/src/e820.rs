@@ -34,6 +34,23 @@ pub enum E820Type {
 }
 
 impl E820Type {
+    /// The type for a number of the BIOS interface: 1 to 5 are RAM, reserved, ACPI data, ACPI
+    /// NVS and unusable, 7 `E820_PMEM` persistent, 128 `E820_RESERVED_KERN`; any other number
+    /// (12, `E820_PRAM`, included) is kept as [`E820Type::Other`], so that it survives. The
+    /// inverse of [`E820Type::code`].
+    pub const fn from_code(code: u32) -> Self {
+        match code {
+            1 => E820Type::Ram,
+            2 => E820Type::Reserved,
+            3 => E820Type::Acpi,
+            4 => E820Type::Nvs,
+            5 => E820Type::Unusable,
+            7 => E820Type::Persistent,
+            128 => E820Type::ReservedKern,
+            n => E820Type::Other(n),
+        }
+    }
+
     /// The type's number in the BIOS interface.
     pub const fn code(self) -> u32 {
         match self {
@@ -121,6 +138,22 @@ pub fn trim_bios_range(entries: &[E820Entry]) -> Vec<E820Entry> {
         }
     }
     out
+}
+
+/// `mem=` (`parse_memopt()`): `e820_remove_range(limit, ULLONG_MAX - limit, E820_RAM, 1)`,
+/// which drops the RAM at and above `limit` and cuts a RAM entry that crosses it; other types
+/// are kept. An entry whose end would pass 2^64 is kept as it is, for [`E820Table::new`] to
+/// refuse.
+pub fn limit_ram(entries: &[E820Entry], limit: u64) -> Vec<E820Entry> {
+    entries
+        .iter()
+        .filter_map(|&e| match e.addr.checked_add(e.size) {
+            Some(end) if e.kind == E820Type::Ram && end > limit => {
+                (e.addr < limit).then(|| E820Entry { size: limit - e.addr, ..e })
+            }
+            _ => Some(e),
+        })
+        .collect()
 }
 
 /// A map that cannot be used.
