@@ -3,8 +3,8 @@
 //! and the `min_addr` retry. Expected addresses are worked by hand from §H.3's rules.
 
 use memblock_bottomup::{
-    AlignZero, Attempt, BottomUp, Event, MAX_NUMNODES, MAX_NUMNODES_DEPRECATED, ModernAlloc, NUMA_NO_NODE,
-    RegionFlags, Semantics, SeriesMemblock,
+    AlignZero, Attempt, BottomUp, Event, MAX_NUMNODES, MAX_NUMNODES_DEPRECATED, ModernAlloc, NUMA_NO_NODE, RegionFlags,
+    Semantics, SeriesMemblock,
 };
 
 /// A 6.1 memblock (what `movable_node::KernelProfile::Modern` builds, without `movable_node`)
@@ -64,9 +64,8 @@ fn limit_cap_and_min_addr_retry() {
 fn max_numnodes_warns_once_and_means_any_node() {
     let mut mb = linux_6_1(0x443_0000);
     mb.add(0x10_0000, 0x1000_0000).unwrap();
-    let warned = |mb: &SeriesMemblock| {
-        mb.log().events().iter().filter(|e| **e == Event::Warn(MAX_NUMNODES_DEPRECATED)).count()
-    };
+    let warned =
+        |mb: &SeriesMemblock| mb.log().events().iter().filter(|e| **e == Event::Warn(MAX_NUMNODES_DEPRECATED)).count();
     let f = mb.memblock_phys_alloc_try_nid(0x1000, 0x1000, MAX_NUMNODES, "x").unwrap();
     assert_eq!((f.addr, f.attempt, f.nid), (0x100f_f000, Attempt::First, NUMA_NO_NODE));
     assert_eq!(warned(&mb), 1);
