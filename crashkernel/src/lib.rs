@@ -32,6 +32,7 @@
 
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 pub mod cmdline;
 mod error;

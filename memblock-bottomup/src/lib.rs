@@ -30,6 +30,7 @@
 
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 mod modern_alloc;
 #[cfg(feature = "alloc")]

@@ -11,7 +11,7 @@
 //! chunk with tables from BRK) and every later table is found right above the kernel; the RAM
 //! below the kernel is mapped last, with tables that still live above it.
 //!
-//! This crate plugs [`SeriesWalk`] into the [`MappingWalk`] seam of `x86-mm-mapping`; with
+//! This crate plugs [`SeriesWalk`] into the [`MappingWalk`](x86_mm_mapping::MappingWalk) seam of `x86-mm-mapping`; with
 //! memblock top-down it is exactly [`TopDownWalk`].
 //!
 //! ```
@@ -76,6 +76,7 @@
 
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 mod linux_6_1;
 mod walk;

@@ -195,6 +195,12 @@ pub struct E820Table {
 impl E820Table {
     /// Checks and sorts a map. Zero-length entries are dropped. Touching entries are kept
     /// apart, as the kernel prints them.
+    ///
+    /// # Errors
+    ///
+    /// [`E820Error::Wraps`] for an entry that ends past 2^64, [`E820Error::Overlap`] for two
+    /// entries that overlap (the kernel's `sanitize_e820_map()` would have decided; give the map it
+    /// printed), [`E820Error::NoRam`] when no usable page remains.
     pub fn new(mut entries: Vec<E820Entry>) -> Result<Self, E820Error> {
         entries.retain(|e| e.size != 0);
         for e in &entries {
@@ -267,6 +273,11 @@ impl E820Table {
 
     /// `memblock_x86_fill()`: allows memblock to resize, adds every RAM and kernel-reserved
     /// entry as memory, and drops partial pages (`memblock_trim_memory(PAGE_SIZE)`).
+    ///
+    /// # Errors
+    ///
+    /// The memblock error of an add that cannot grow the memory array (`-ENOMEM`), or the `BUG_ON`
+    /// of a merge after a trim that wrapped.
     pub fn fill_memblock<P: Placement>(&self, mb: &mut Memblock<P>) -> Result<(), memblock_bottomup::Error> {
         mb.allow_resize();
         for e in self.entries.iter().filter(|e| e.kind.is_memblock_memory()) {
