@@ -11,8 +11,8 @@
 //! chunk with tables from BRK) and every later table is found right above the kernel; the RAM
 //! below the kernel is mapped last, with tables that still live above it.
 //!
-//! This crate plugs [`SeriesWalk`] into the [`MappingWalk`](x86_mm_mapping::MappingWalk) seam of `x86-mm-mapping`; with
-//! memblock top-down it is exactly [`TopDownWalk`].
+//! This crate plugs [`SeriesWalk`] into the [`MappingWalk`](x86_mm_mapping::MappingWalk) seam
+//! of `x86-mm-mapping`; with memblock top-down it is exactly [`TopDownWalk`].
 //!
 //! ```
 //! use memblock_bottomup::{BottomUp, SeriesMemblock};
