@@ -32,6 +32,7 @@
 
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 pub mod cmdline;
 mod error;
@@ -59,4 +60,10 @@ pub use reserve::{
 };
 pub use variant::Variant;
 pub use x86_mm_bottomup;
-pub use x86_mm_bottomup::*;
+pub use x86_mm_bottomup::memblock_bottomup;
+// The items of the layers below that this layer's users name through it, listed one by one
+// (no glob), so that no name of this layer silently shadows one of the layer below.
+pub use x86_mm_bottomup::{
+    CpuFeatures, DirectMap, E820Entry, E820Error, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS,
+    MAX_ARCH_PFN, MAXMEM, MapEvent, MappingSetup, PAGE_OFFSET, PgtSource, SeriesWalk, limit_ram, trim_bios_range,
+};

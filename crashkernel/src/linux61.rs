@@ -54,13 +54,13 @@ pub const CRASH_LOW_EXTRA: u64 = 8 << 20;
 
 /// The caller every crash kernel request line prints: both functions are inlined into
 /// `setup_arch()` (spec §H.4).
-pub const REQUEST_CALLER: Label = "setup_arch";
+pub const REQUEST_CALLER: Label = Label::new("setup_arch");
 
 /// The label memblock's own trace gives the crash kernel's reservation and its free.
-const OWNER: Label = "reserve_crashkernel";
+const OWNER: Label = Label::new("reserve_crashkernel");
 
 /// The label memblock's own trace gives the low part.
-const OWNER_LOW: Label = "reserve_crashkernel_low";
+const OWNER_LOW: Label = Label::new("reserve_crashkernel_low");
 
 /// Which call of 6.1's `reserve_crashkernel()` a memblock request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -183,6 +183,13 @@ impl fmt::Display for CrashKernel {
 
 /// `reserve_crashkernel()` where patch 5 puts it: after `initmem_init()`, which the
 /// [`SratParsed`] proves. `Ok(None)`: no crash kernel was asked for.
+///
+/// # Errors
+///
+/// [`Error::Syntax`] when `crashkernel=` does not read (the kernel warns and reserves nothing),
+/// [`Error::NoSuitableArea`] when no block of the size fits below the limit, [`Error::MemoryInUse`]
+/// when a fixed base is not free RAM for the whole size, [`Error::Memblock`] when memblock cannot
+/// record the reservation.
 pub fn reserve_crashkernel<P: Placement>(
     mb: &mut Memblock<P>,
     params: &CrashParams<'_>,
@@ -193,6 +200,13 @@ pub fn reserve_crashkernel<P: Placement>(
 
 /// `reserve_crashkernel()` where 3.12 called it: before SRAT is parsed (so, with
 /// `movable_node`, bottom-up right above the kernel). Kept for before/after comparisons.
+///
+/// # Errors
+///
+/// [`Error::Syntax`] when `crashkernel=` does not read (the kernel warns and reserves nothing),
+/// [`Error::NoSuitableArea`] when no block of the size fits below the limit, [`Error::MemoryInUse`]
+/// when a fixed base is not free RAM for the whole size, [`Error::Memblock`] when memblock cannot
+/// record the reservation.
 pub fn reserve_crashkernel_before_srat<P: Placement>(
     mb: &mut Memblock<P>,
     params: &CrashParams<'_>,

@@ -185,7 +185,10 @@ fn failed_low_part_frees_the_crash_kernel() {
         ]
     );
     assert_eq!(messages(&out), ["Cannot reserve 256MB crashkernel low memory, please try smaller size."]);
-    assert_eq!(out.steps.iter().last(), Some(&Step::Free { base: 7936 * MIB, size: 256 * MIB, caller: "setup_arch" }));
+    assert_eq!(
+        out.steps.iter().last(),
+        Some(&Step::Free { base: 7936 * MIB, size: 256 * MIB, caller: "setup_arch".into() })
+    );
     assert_eq!(out.result, Err(Error::LowPartFailed { low_size: 256 * MIB, base: 7936 * MIB, size: 256 * MIB }));
     assert_eq!(
         out.result.unwrap_err().to_string(),

@@ -77,7 +77,7 @@ fn check(line: &[u8], swiotlb_nslabs: u64) -> Result<(), TestCaseError> {
             }
         }
         Err(Error::LowPartFailed { base, size, .. }) => {
-            prop_assert_eq!(last, Some(&Step::Free { base, size, caller: "setup_arch" }));
+            prop_assert_eq!(last, Some(&Step::Free { base, size, caller: "setup_arch".into() }));
         }
         Ok(None) | Err(_) => prop_assert!(out.steps.requests().all(|r| r.found.is_none())),
     }

@@ -3,7 +3,7 @@
 //! goes, how NUMA and the zones come out, and what pins each hotpluggable node.
 
 use movable_node::param::MovableNode;
-use movable_node::{E820Entry, E820Table, E820Type, ISA_END_ADDRESS, KernelProfile};
+use movable_node::{E820Table, ISA_END_ADDRESS, KernelProfile, limit_ram};
 
 use crate::input::kernel_type_name;
 use crate::machine::Machine;
@@ -66,22 +66,6 @@ fn check_machine(m: &Machine) -> Result<(), BootError> {
         return invalid("reserve_low", format!("{:#x} is above 1 MiB", m.build.reserve_low));
     }
     Ok(())
-}
-
-/// `mem=`: drops RAM above `limit` (`e820_remove_range(limit, ULLONG_MAX - limit, E820_RAM)`).
-fn limit_ram(entries: &[E820Entry], limit: u64) -> Vec<E820Entry> {
-    entries
-        .iter()
-        .filter_map(|&e| {
-            if e.kind != E820Type::Ram || e.end() <= limit {
-                Some(e)
-            } else if e.addr >= limit {
-                None
-            } else {
-                Some(E820Entry { size: limit - e.addr, ..e })
-            }
-        })
-        .collect()
 }
 
 /// Boots `machine` under `profile`: refuses what no boot loader could hand the kernel, then runs

@@ -521,7 +521,7 @@ fn nodes_json(boot: &Boot, reservations: &[ReservationJson]) -> Vec<NodeJson> {
                 blocks_cannot_offline,
                 verdict: v.map(|v| verdict_id(v.verdict).to_string()),
                 blockers: v
-                    .map(|v| v.blockers.iter().map(|b| labelled_json(b.label, b.start, b.end)).collect())
+                    .map(|v| v.blockers.iter().map(|b| labelled_json(&b.label, b.start, b.end)).collect())
                     .unwrap_or_default(),
                 pages_outside_movable: v.map_or(0, |v| v.pages_outside_movable),
             }
@@ -537,7 +537,7 @@ impl Report {
             .reserved
             .iter()
             .map(|r| ReservationJson {
-                label: r.label.into(),
+                label: r.label.to_string(),
                 start: r.start,
                 end: r.end,
                 size: r.end.saturating_sub(r.start),
@@ -555,7 +555,7 @@ impl Report {
                     .reserved
                     .iter()
                     .filter(|l| l.start >= r.base && l.end <= r.end())
-                    .map(|l| labelled_json(l.label, l.start, l.end))
+                    .map(|l| labelled_json(&l.label, l.start, l.end))
                     .collect(),
             })
             .collect();
@@ -587,7 +587,7 @@ impl Report {
                     present_pages: blk.present_pages,
                     hotpluggable: blk.hotpluggable,
                     can_offline: blk.can_offline(),
-                    reservations: blk.reservations.iter().map(|r| labelled_json(r.label, r.start, r.end)).collect(),
+                    reservations: blk.reservations.iter().map(|r| labelled_json(&r.label, r.start, r.end)).collect(),
                 })
                 .collect(),
         });

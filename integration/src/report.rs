@@ -41,10 +41,10 @@ pub fn page_node(boot: &Boot, addr: u64) -> Option<Nid> {
 pub type OwnedRange = (u64, u64, Option<Nid>);
 
 /// Early allocations by label: `(label, bytes, ranges)`.
-pub fn allocations_by_label(boot: &Boot) -> Vec<(&'static str, u64, Vec<OwnedRange>)> {
-    let mut by: BTreeMap<&'static str, Vec<OwnedRange>> = BTreeMap::new();
+pub fn allocations_by_label(boot: &Boot) -> Vec<(&str, u64, Vec<OwnedRange>)> {
+    let mut by: BTreeMap<&str, Vec<OwnedRange>> = BTreeMap::new();
     for r in &boot.reserved {
-        by.entry(r.label).or_default().push((r.start, r.end, page_node(boot, r.start)));
+        by.entry(r.label.as_str()).or_default().push((r.start, r.end, page_node(boot, r.start)));
     }
     by.into_iter().map(|(l, v)| (l, v.iter().map(|x| x.1 - x.0).sum(), v)).collect()
 }
@@ -196,7 +196,7 @@ pub fn render(boot: &Boot) -> String {
             let why = match v.verdict {
                 Verdict::NotHotpluggable => "SRAT does not mark its memory hotpluggable".to_string(),
                 Verdict::Blocked => {
-                    let mut l: Vec<&str> = v.blockers.iter().map(|b| b.label).collect();
+                    let mut l: Vec<&str> = v.blockers.iter().map(|b| b.label.as_str()).collect();
                     l.sort();
                     l.dedup();
                     format!("early reservations can never be freed: {}", l.join(", "))
@@ -267,7 +267,7 @@ pub fn compare(boots: &[Boot]) -> String {
         });
         row(&format!("node {nid} pinned by"), &|b| {
             let Some(v) = b.verdicts.iter().find(|v| v.nid == nid) else { return "-".into() };
-            let mut l: Vec<&str> = v.blockers.iter().map(|x| x.label).collect();
+            let mut l: Vec<&str> = v.blockers.iter().map(|x| x.label.as_str()).collect();
             l.sort();
             l.dedup();
             if l.is_empty() { "nothing".into() } else { l.join(", ") }

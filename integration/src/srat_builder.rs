@@ -1,58 +1,64 @@
 //! Real SRAT bytes for a described NUMA layout, so that a machine file's nodes go through the
 //! same parser as a firmware table: a revision-3 table with one local APIC affinity entry per
-//! CPU and one memory affinity entry per range, and a correct checksum.
+//! CPU and one memory affinity entry per range, written with movable-node's SRAT types
+//! (`to_bytes`, `SratHeader::table_with`, which sets the length and the checksum).
+
+use movable_node::acpi_srat::{
+    ACPI_SIG_SRAT, CpuAffinityFlags, LocalApicAffinity, MemoryAffinity, MemoryAffinityFlags, SRAT_CPU_AFFINITY_LEN,
+    SRAT_MEM_AFFINITY_LEN, SratHeader,
+};
 
 use crate::machine::NodeSpec;
 
-fn push_u32(v: &mut Vec<u8>, x: u32) {
-    v.extend_from_slice(&x.to_le_bytes());
-}
+/// The header bootsim signs its tables with (OEM `BOOTSM`, table `MOVABLE `, compiler `BTSM`).
+const HEADER: SratHeader = SratHeader {
+    signature: ACPI_SIG_SRAT,
+    length: 0,
+    revision: 3,
+    checksum: 0,
+    oem_id: *b"BOOTSM",
+    oem_table_id: *b"MOVABLE ",
+    oem_revision: 1,
+    asl_compiler_id: *b"BTSM",
+    asl_compiler_revision: 1,
+    table_revision: Some(1),
+};
 
-fn push_u64(v: &mut Vec<u8>, x: u64) {
-    v.extend_from_slice(&x.to_le_bytes());
-}
-
-/// The table for `nodes`.
+/// The table for `nodes`: every CPU's entry, then every memory range's. An APIC id is cut to
+/// the 8 bits of a local APIC entry.
 pub fn build_srat(nodes: &[NodeSpec]) -> Vec<u8> {
     let mut body = Vec::new();
     for n in nodes {
+        let [lo, hi @ ..] = n.pxm.to_le_bytes();
         for &apic in &n.cpus {
-            // Processor Local APIC/SAPIC Affinity (type 0, 16 bytes).
-            body.extend_from_slice(&[0, 16, n.pxm as u8, apic as u8]);
-            push_u32(&mut body, 1); // enabled
-            body.push(0); // local SAPIC EID
-            body.extend_from_slice(&n.pxm.to_le_bytes()[1..4]);
-            push_u32(&mut body, 0); // clock domain
+            let cpu = LocalApicAffinity {
+                offset: 0,
+                length: SRAT_CPU_AFFINITY_LEN,
+                proximity_domain_lo: lo,
+                apic_id: apic as u8,
+                flags: CpuAffinityFlags::ENABLED,
+                local_sapic_eid: 0,
+                proximity_domain_hi: hi,
+                clock_domain: 0,
+            };
+            body.extend_from_slice(&cpu.to_bytes());
         }
     }
     for n in nodes {
         for m in &n.memory {
-            // Memory Affinity (type 1, 40 bytes).
-            body.extend_from_slice(&[1, 40]);
-            push_u32(&mut body, n.pxm);
-            body.extend_from_slice(&[0, 0]);
-            push_u64(&mut body, m.start);
-            push_u64(&mut body, m.end - m.start);
-            push_u32(&mut body, 0);
-            push_u32(&mut body, if m.hotpluggable { 3 } else { 1 });
-            push_u64(&mut body, 0);
+            let mut flags = MemoryAffinityFlags::ENABLED;
+            flags.set(MemoryAffinityFlags::HOT_PLUGGABLE, m.hotpluggable);
+            let mem = MemoryAffinity {
+                offset: 0,
+                length: SRAT_MEM_AFFINITY_LEN,
+                proximity_domain: n.pxm,
+                base_address: m.start,
+                address_length: m.end - m.start,
+                flags,
+            };
+            body.extend_from_slice(&mem.to_bytes());
         }
     }
-    let len = 48 + body.len();
-    let mut t = Vec::with_capacity(len);
-    t.extend_from_slice(b"SRAT");
-    push_u32(&mut t, len as u32);
-    t.push(3); // revision
-    t.push(0); // checksum, below
-    t.extend_from_slice(b"BOOTSM");
-    t.extend_from_slice(b"MOVABLE ");
-    push_u32(&mut t, 1);
-    t.extend_from_slice(b"BTSM");
-    push_u32(&mut t, 1);
-    push_u32(&mut t, 1); // table revision
-    push_u64(&mut t, 0); // reserved
-    t.extend_from_slice(&body);
-    let sum = t.iter().fold(0u8, |a, b| a.wrapping_add(*b));
-    t[9] = 0u8.wrapping_sub(sum);
-    t
+    // A machine's nodes are a few hundred entries at most; a body past 4 GiB cannot be built.
+    HEADER.table_with(&body).unwrap_or_default()
 }

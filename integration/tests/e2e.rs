@@ -20,8 +20,9 @@ fn verdict(b: &Boot, nid: i32) -> Verdict {
     b.verdicts.iter().find(|v| v.nid == nid).unwrap().verdict
 }
 
-fn blockers(b: &Boot, nid: i32) -> Vec<&'static str> {
-    let mut l: Vec<_> = b.verdicts.iter().find(|v| v.nid == nid).unwrap().blockers.iter().map(|x| x.label).collect();
+fn blockers(b: &Boot, nid: i32) -> Vec<&str> {
+    let mut l: Vec<_> =
+        b.verdicts.iter().find(|v| v.nid == nid).unwrap().blockers.iter().map(|x| x.label.as_str()).collect();
     l.sort();
     l.dedup();
     l

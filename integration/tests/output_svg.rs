@@ -55,7 +55,7 @@ fn the_default_machine_is_well_formed_with_a_legend_entry_per_label() {
     let boot = default_boot(KernelProfile::V3_13);
     let svg = render(&boot);
     let doc = check(&svg);
-    let labels: BTreeSet<&str> = boot.reserved.iter().map(|r| r.label).collect();
+    let labels: BTreeSet<&str> = boot.reserved.iter().map(|r| r.label.as_str()).collect();
     let legend: BTreeSet<&str> = with_class(&doc, "legend-item").filter_map(|n| n.attribute("data-label")).collect();
     assert_eq!(legend, labels);
     // Each legend entry shows its label and total.
@@ -243,7 +243,7 @@ fn many_nodes_and_entries_still_draw() {
     let svg = render(&boot);
     let doc = check(&svg);
     assert_eq!(with_class(&doc, "node").count(), 8);
-    let labels: BTreeSet<&str> = boot.reserved.iter().map(|r| r.label).collect();
+    let labels: BTreeSet<&str> = boot.reserved.iter().map(|r| r.label.as_str()).collect();
     let legend: BTreeSet<&str> = with_class(&doc, "legend-item").filter_map(|n| n.attribute("data-label")).collect();
     assert_eq!(legend, labels);
 }

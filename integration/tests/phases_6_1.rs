@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use integration::movable_node::memblock_bottomup::{BottomUp, MAX_NUMNODES, RegionFlags, RegionKind, SeriesMemblock};
-use integration::movable_node::{DirectMap, E820Table, KernelProfile, Linux6_1Walk, MappingSetup, QEMU64};
+use integration::movable_node::x86_mm_bottomup::{Linux6_1Walk, QEMU64};
+use integration::movable_node::{DirectMap, E820Table, KernelProfile, MappingSetup};
 use integration::phases::linux_6_1::{self as p61, Build6_1, PhaseOp, PhaseOps, PhaseRequest, PlainFacts};
 use integration::replay::trace::{DumpKind, RangeOp, Trace, TraceEvent};
 

@@ -1,9 +1,15 @@
 //! The direction of the search: patch 2's bottom-up mode as a placement policy.
 
 use memblock_topdown::{
-    EventLog, FindRequest, FreeRanges, Memblock, MemblockState, NidWarnSite, Placement, RegionFilter, Warning,
-    find_range_top_down, round_up, warn_deprecated_nid,
+    Event, EventLog, FindRequest, FreeRanges, LayerWarning, Memblock, MemblockState, NidWarnSite, Placement,
+    RegionFilter, Warning, find_range_top_down, round_up, warn_deprecated_nid,
 };
+
+/// The `WARN_ONCE(1, "memblock: bottom-up allocation failed, memory hotunplug may be
+/// affected\n")` that patch 2 adds to `memblock_find_in_range_node()`: a bottom-up search
+/// above the kernel found nothing and memblock fell back to top-down.
+pub const BOTTOM_UP_FAILED: Warning =
+    Warning::Layer(LayerWarning::new("memblock: bottom-up allocation failed, memory hotunplug may be affected"));
 
 /// Which kernel's bottom-up rule to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -138,7 +144,7 @@ impl Placement for BottomUpPlacement {
                 self.fallbacks += 1;
                 if !self.warned {
                     self.warned = true;
-                    log.push(memblock_topdown::Event::Warn(Warning::BottomUpFailed));
+                    log.push(Event::Warn(BOTTOM_UP_FAILED));
                 }
                 top_down(log)
             }

@@ -5,27 +5,15 @@
 use memblock_bottomup::{
     BottomUp, BottomUpPlacement, MAX_NUMNODES, Memblock, Nid, Placement, RegionKind, SeriesMemblock, TopDown,
 };
+use memblock_topdown::testing::Op;
 use proptest::prelude::*;
 
+/// One step: a memblock operation, a run of reservations that fills the array past its
+/// first size (so that it doubles), or a moved `kernel_end` (the series' policy only).
 #[derive(Debug, Clone)]
-enum Op {
-    Add(u64, u64),
-    AddNode(u64, u64, Nid),
-    Reserve(u64, u64),
+enum Step {
+    Memblock(Op),
     ReserveMany(u64, u64),
-    Remove(u64, u64),
-    Free(u64, u64),
-    SetNode(u64, u64, Nid),
-    Isolate(u64, u64),
-    AllocNid(u64, u64, Nid),
-    AllocBase(u64, u64, u64),
-    Alloc(u64, u64),
-    AllocTryNid(u64, u64, Nid),
-    Find(u64, u64, u64, u64, Nid),
-    SetLimit(u64),
-    AllowResize,
-    Trim(u64),
-    EnforceLimit(u64),
     KernelEnd(u64),
 }
 
@@ -49,66 +37,47 @@ fn limit() -> impl Strategy<Value = u64> {
     prop_oneof![(0u64..0x900).prop_map(|k| k * 0x200), Just(u64::MAX)]
 }
 
-fn op() -> impl Strategy<Value = Op> {
+fn memblock_op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (addr(), size()).prop_map(|(b, s)| Op::Add(b, s)),
-        3 => (addr(), size(), nid()).prop_map(|(b, s, n)| Op::AddNode(b, s, n)),
-        4 => (addr(), size()).prop_map(|(b, s)| Op::Reserve(b, s)),
-        1 => ((0u64..0x100), (1u64..160)).prop_map(|(b, n)| Op::ReserveMany(b * 0x1000, n)),
-        2 => (addr(), size()).prop_map(|(b, s)| Op::Remove(b, s)),
-        3 => (addr(), size()).prop_map(|(b, s)| Op::Free(b, s)),
-        1 => (addr(), size(), nid()).prop_map(|(b, s, n)| Op::SetNode(b, s, n)),
-        1 => (addr(), size()).prop_map(|(b, s)| Op::Isolate(b, s)),
-        4 => ((0u64..0x4000), align(), nid()).prop_map(|(s, a, n)| Op::AllocNid(s, a, n)),
-        2 => ((0u64..0x4000), align(), limit()).prop_map(|(s, a, m)| Op::AllocBase(s, a, m)),
-        2 => ((0u64..0x4000), align()).prop_map(|(s, a)| Op::Alloc(s, a)),
-        2 => ((0u64..0x4000), align(), nid()).prop_map(|(s, a, n)| Op::AllocTryNid(s, a, n)),
-        3 => (addr(), limit(), (0u64..0x8000), align(), nid()).prop_map(|(s, e, z, a, n)| Op::Find(s, e, z, a, n)),
-        1 => limit().prop_map(Op::SetLimit),
+        3 => (addr(), size()).prop_map(|(base, size)| Op::Add { base, size }),
+        3 => (addr(), size(), nid()).prop_map(|(base, size, nid)| Op::AddNode { base, size, nid }),
+        4 => (addr(), size()).prop_map(|(base, size)| Op::Reserve { base, size }),
+        2 => (addr(), size()).prop_map(|(base, size)| Op::Remove { base, size }),
+        3 => (addr(), size()).prop_map(|(base, size)| Op::Free { base, size }),
+        1 => (addr(), size(), nid()).prop_map(|(base, size, nid)| Op::SetNode { base, size, nid }),
+        1 => (addr(), size()).prop_map(|(base, size)| Op::Isolate { kind: RegionKind::Memory, base, size }),
+        4 => ((0u64..0x4000), align(), nid()).prop_map(|(size, align, nid)| Op::AllocNid { size, align, nid }),
+        2 => ((0u64..0x4000), align(), limit()).prop_map(|(size, align, max_addr)| Op::AllocBase { size, align, max_addr }),
+        2 => ((0u64..0x4000), align()).prop_map(|(size, align)| Op::Alloc { size, align }),
+        2 => ((0u64..0x4000), align(), nid()).prop_map(|(size, align, nid)| Op::AllocTryNid { size, align, nid }),
+        3 => (addr(), limit(), (0u64..0x8000), align(), nid())
+            .prop_map(|(start, end, size, align, nid)| Op::Find { start, end, size, align, nid }),
+        1 => limit().prop_map(|limit| Op::SetLimit { limit }),
         1 => Just(Op::AllowResize),
-        1 => prop_oneof![Just(0x1000u64), Just(0x200), Just(0)].prop_map(Op::Trim),
-        1 => (0u64..0x200).prop_map(|k| Op::EnforceLimit(k * 0x1000)),
-        1 => limit().prop_map(Op::KernelEnd),
+        1 => prop_oneof![Just(0x1000u64), Just(0x200), Just(0)].prop_map(|align| Op::Trim { align }),
+        1 => (0u64..0x200).prop_map(|k| Op::EnforceLimit { limit: k * 0x1000 }),
     ]
 }
 
-/// Runs one operation and renders what it returned.
-fn apply<P: Placement>(mb: &mut Memblock<P>, op: &Op) -> String {
-    match *op {
-        Op::Add(b, s) => format!("{:?}", mb.add(b, s)),
-        Op::AddNode(b, s, n) => format!("{:?}", mb.add_node(b, s, n)),
-        Op::Reserve(b, s) => format!("{:?}", mb.reserve(b, s)),
-        Op::ReserveMany(b, n) => {
-            let results: Vec<_> = (0..n).map(|i| mb.reserve(b + i * 0x2000, 0x1000)).collect();
+fn op() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        34 => memblock_op().prop_map(Step::Memblock),
+        1 => ((0u64..0x100), (1u64..160)).prop_map(|(b, n)| Step::ReserveMany(b * 0x1000, n)),
+        1 => limit().prop_map(Step::KernelEnd),
+    ]
+}
+
+/// Runs one step and renders what it returned.
+fn apply<P: Placement>(mb: &mut Memblock<P>, step: &Step) -> String {
+    match *step {
+        Step::Memblock(op) => format!("{:?}", op.apply(mb)),
+        Step::ReserveMany(b, n) => {
+            let results: Vec<_> =
+                (0..n).map(|i| Op::Reserve { base: b + i * 0x2000, size: 0x1000 }.apply(mb)).collect();
             format!("{results:?}")
         }
-        Op::Remove(b, s) => format!("{:?}", mb.remove(b, s)),
-        Op::Free(b, s) => format!("{:?}", mb.free(b, s)),
-        Op::SetNode(b, s, n) => format!("{:?}", mb.set_node(b, s, n)),
-        Op::Isolate(b, s) => format!("{:?}", mb.isolate_range(RegionKind::Memory, b, s)),
-        Op::AllocNid(s, a, n) => format!("{:?}", mb.alloc_nid(s, a, n)),
-        Op::AllocBase(s, a, m) => format!("{:?}", mb.alloc_base(s, a, m)),
-        Op::Alloc(s, a) => format!("{:?}", mb.alloc(s, a)),
-        Op::AllocTryNid(s, a, n) => format!("{:?}", mb.alloc_try_nid(s, a, n)),
-        Op::Find(s, e, z, a, n) => format!("{:?}", mb.find_in_range_node(s, e, z, a, n)),
-        Op::SetLimit(l) => {
-            mb.set_current_limit(l);
-            String::new()
-        }
-        Op::AllowResize => {
-            mb.allow_resize();
-            String::new()
-        }
-        Op::Trim(a) => {
-            mb.trim_memory(a);
-            String::new()
-        }
-        Op::EnforceLimit(l) => {
-            mb.enforce_memory_limit(l);
-            String::new()
-        }
         // Only the series' policy has a kernel_end: handled by the caller.
-        Op::KernelEnd(_) => String::new(),
+        Step::KernelEnd(_) => String::new(),
     }
 }
 
@@ -138,7 +107,7 @@ proptest! {
         series.log_mut().set_trace(true);
         plain.log_mut().set_trace(true);
         for op in &ops {
-            if let Op::KernelEnd(k) = *op {
+            if let Step::KernelEnd(k) = *op {
                 series.placement_mut().set_kernel_end(k);
             }
             let (a, b) = (apply(&mut series, op), apply(&mut plain, op));

@@ -31,7 +31,7 @@ fn a_doubled_memory_array_lands_at_kernel_end() {
         mb.log().events(),
         [
             Event::Doubled { kind: RegionKind::Memory, new_max: 256, addr: KERNEL_END, bytes: 6144 },
-            Event::Reserve { base: KERNEL_END, size: 0x2000, caller: "memblock_double_array" },
+            Event::Reserve { base: KERNEL_END, size: 0x2000, caller: "memblock_double_array".into() },
         ]
     );
     // The array touches the kernel image and merges with it.
@@ -57,9 +57,9 @@ fn an_allocation_that_doubles_reserved_puts_both_blocks_above_the_kernel() {
     assert_eq!(
         mb.log().events(),
         [
-            Event::Reserve { base: KERNEL_END, size: 0x1000, caller: "memblock_alloc_base_nid" },
+            Event::Reserve { base: KERNEL_END, size: 0x1000, caller: "memblock_alloc_base_nid".into() },
             Event::Doubled { kind: RegionKind::Reserved, new_max: 256, addr: KERNEL_END + 0x1000, bytes: 6144 },
-            Event::Reserve { base: KERNEL_END + 0x1000, size: 0x2000, caller: "memblock_double_array" },
+            Event::Reserve { base: KERNEL_END + 0x1000, size: 0x2000, caller: "memblock_double_array".into() },
         ]
     );
     // Image, allocation and array form one region: [16 MiB, 32 MiB + 12 KiB).

@@ -2,7 +2,7 @@
 //! (`WARN_ONCE`) and returns the top-down answer over the whole range. Every fallback is
 //! counted, though only the first warns.
 
-use memblock_bottomup::{BottomUp, Error, Event, SeriesMemblock, Warning};
+use memblock_bottomup::{BOTTOM_UP_FAILED, BottomUp, Error, Event, SeriesMemblock};
 
 const KERNEL_END: u64 = 0x800_0000; // 128 MiB
 
@@ -16,7 +16,7 @@ fn full_above_kernel() -> SeriesMemblock {
 }
 
 fn bottom_up_warnings(mb: &SeriesMemblock) -> usize {
-    mb.log().events().iter().filter(|e| **e == Event::Warn(Warning::BottomUpFailed)).count()
+    mb.log().events().iter().filter(|e| **e == Event::Warn(BOTTOM_UP_FAILED)).count()
 }
 
 #[test]
@@ -80,4 +80,10 @@ fn a_successful_bottom_up_search_does_not_warn() {
     assert_eq!(mb.alloc(0x1000, 0x1000), Ok(0x7ff_f000));
     assert_eq!(mb.placement().fallbacks(), 0);
     assert_eq!(mb.log().warnings(), 0);
+}
+
+/// The warning this layer defines prints the text of patch 2's `WARN_ONCE` (without its `\n`).
+#[test]
+fn fallback_warning_text_is_the_kernels() {
+    assert_eq!(BOTTOM_UP_FAILED.to_string(), "memblock: bottom-up allocation failed, memory hotunplug may be affected");
 }

@@ -3,7 +3,7 @@
 //! default; with the switch on the model reproduces it, with it off the same searches are
 //! correct.
 
-use memblock_bottomup::{BottomUp, Event, RegionKind, SeriesMemblock, Warning};
+use memblock_bottomup::{BOTTOM_UP_FAILED, BottomUp, Event, RegionKind, SeriesMemblock};
 
 const KERNEL_END: u64 = 0x200_0000;
 
@@ -48,7 +48,7 @@ fn a_hit_at_exactly_4_gib_truncates_to_0_and_falls_back() {
     assert_eq!(mb.alloc(0x1000, 0x1000), Ok(0x1_ffff_f000));
     assert!(mb.placement().warned());
     assert_eq!(mb.placement().fallbacks(), 1);
-    assert_eq!(mb.log().events(), [Event::Warn(Warning::BottomUpFailed)]);
+    assert_eq!(mb.log().events(), [Event::Warn(BOTTOM_UP_FAILED)]);
 }
 
 #[test]

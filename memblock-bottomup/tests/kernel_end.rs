@@ -2,7 +2,7 @@
 //! `kernel_end` starts at `max(start, kernel_end)` and goes upward; a search whose end is at or
 //! below `kernel_end` stays top-down, without a warning.
 
-use memblock_bottomup::{BottomUp, MEMBLOCK_ALLOC_ACCESSIBLE, SeriesMemblock, Warning};
+use memblock_bottomup::{BOTTOM_UP_FAILED, BottomUp, MEMBLOCK_ALLOC_ACCESSIBLE, SeriesMemblock};
 
 const KERNEL_END: u64 = 0x200_0000; // 32 MiB
 
@@ -93,5 +93,5 @@ fn accessible_with_a_low_current_limit() {
     assert_eq!(mb.alloc(0x1000, 0x1000), Ok(0xff_d000));
     assert!(mb.placement().warned());
     assert_eq!(mb.placement().fallbacks(), 1);
-    assert_eq!(mb.log().events(), [memblock_bottomup::Event::Warn(Warning::BottomUpFailed)]);
+    assert_eq!(mb.log().events(), [memblock_bottomup::Event::Warn(BOTTOM_UP_FAILED)]);
 }

@@ -6,8 +6,9 @@
 //! placement policy (top-down here; bottom-up above the kernel once patch 2 is in).
 
 use crate::error::Error;
-use crate::events::{Event, NidWarnSite, Warning};
+use crate::events::{Event, Warning};
 use crate::memblock::{AlignZero, Deviations, Memblock};
+use crate::nid_wildcard::NidWarnSite;
 use crate::region::{
     MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, NUMA_NO_NODE, Nid, RegionFlags, round_up, round_up_checked,
 };
@@ -59,17 +60,31 @@ impl<P: Placement> Memblock<P> {
 
     /// `memblock_alloc_base()`: like [`Memblock::alloc_base_nopanic`], but where the kernel
     /// panics (`ERROR: Failed to allocate ...`) this returns [`Error::AllocFailed`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AllocFailed`] when no block fits (the kernel panics with its message).
     pub fn alloc_base(&mut self, size: u64, align: u64, max_addr: u64) -> Result<u64, Error> {
         self.alloc_base_nopanic(size, align, max_addr).ok_or(Error::AllocFailed { size, max_addr })
     }
 
     /// `memblock_alloc()`: on any node below `current_limit`; the kernel panics on failure.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AllocFailed`] when no block fits below `current_limit` (the kernel panics with its
+    /// message).
     pub fn alloc(&mut self, size: u64, align: u64) -> Result<u64, Error> {
         self.alloc_base(size, align, MEMBLOCK_ALLOC_ACCESSIBLE)
     }
 
     /// `memblock_alloc_try_nid()`: on node `nid`, else on any node below `current_limit`; the
     /// kernel panics if both fail.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AllocFailed`] when no block fits on `nid` nor on any node (the kernel panics with
+    /// its message).
     pub fn alloc_try_nid(&mut self, size: u64, align: u64, nid: Nid) -> Result<u64, Error> {
         match self.alloc_nid(size, align, nid) {
             Some(addr) => Ok(addr),
@@ -146,6 +161,11 @@ impl<P: Placement> Memblock<P> {
     /// `memblock_virt_alloc_try_nid()` (3.14): like
     /// [`Memblock::virt_alloc_try_nid_nopanic`], but where the kernel panics this returns
     /// [`Error::VirtAllocFailed`] with the kernel's message.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::VirtAllocFailed`], with the request as passed, when no block fits even on any node
+    /// and from address 0 (the kernel panics).
     pub fn virt_alloc_try_nid(&mut self, req: VirtAllocRequest) -> Result<u64, Error> {
         self.trace_virt_alloc("memblock_virt_alloc_try_nid", req);
         self.virt_alloc_internal(req).ok_or(Error::VirtAllocFailed(req))
@@ -162,11 +182,25 @@ impl<P: Placement> Memblock<P> {
 
     /// `memblock_mark_hotplug()` (3.14): flags the memory in `[base, base + size)`
     /// `MEMBLOCK_HOTPLUG` (holes stay holes), splitting regions at the edges, then merges.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
+    /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn mark_hotplug(&mut self, base: u64, size: u64) -> Result<(), Error> {
         self.set_flags(base, size, RegionFlags::HOTPLUG, true)
     }
 
     /// `memblock_clear_hotplug()` (3.14): the reverse of [`Memblock::mark_hotplug`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
+    /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn clear_hotplug(&mut self, base: u64, size: u64) -> Result<(), Error> {
         self.set_flags(base, size, RegionFlags::HOTPLUG, false)
     }

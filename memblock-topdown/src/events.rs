@@ -8,8 +8,8 @@
 use core::fmt;
 
 use crate::allocate::VirtAllocRequest;
+use crate::label::Label;
 use crate::printk::alt_hex;
-use crate::region::Label;
 use crate::region_type::RegionKind;
 
 /// How the modelled kernel prints its `memblock=debug` trace.
@@ -22,18 +22,6 @@ pub enum TraceFormat {
     /// 3.14: `memblock_reserve: [%#016llx-%#016llx] flags %#02lx %pF` and `memblock_free`
     /// with the end printed as `base + size - 1` (inclusive; it wraps for size 0 at base 0).
     V3_14,
-}
-
-/// The one-time sites of 3.14's `Usage of MAX_NUMNODES is deprecated` warning: each
-/// `WARN_ONCE` fires at most once per boot, independently of the others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NidWarnSite {
-    /// `__next_free_mem_range()`: the forward walk (bottom-up searches, `for_each_free_mem_range`).
-    Forward,
-    /// `__next_free_mem_range_rev()`: the reverse walk (top-down searches and fallbacks).
-    Reverse,
-    /// `memblock_virt_alloc_internal()`, which converts the node itself before searching.
-    VirtAlloc,
 }
 
 /// A kernel warning (`WARN_ON`, `WARN_ONCE`) that memblock or a layer above it raised.
@@ -49,12 +37,31 @@ pub enum Warning {
     /// `WARN_ON(type->total_size != 0)` in `memblock_remove_region()`: an array became empty
     /// while its `total_size` was not zero.
     TotalSizeNotZero,
-    /// `WARN_ONCE` of `memblock_find_in_range_node()` after patch 2: a bottom-up search above
-    /// the kernel found nothing and memblock fell back to top-down.
-    BottomUpFailed,
-    /// The 3.14 one-time warning for an iterator or search called with `MAX_NUMNODES`, raised
-    /// at three separate one-time sites ([`NidWarnSite`], [`EventLog::warn_max_numnodes`]).
-    MaxNumnodesDeprecated,
+    /// A warning that a later patch or kernel defines and raises through this layer's seams:
+    /// patch 2's bottom-up fallback (`memblock_bottomup::BOTTOM_UP_FAILED`), 3.14's
+    /// `MAX_NUMNODES` deprecation ([`MAX_NUMNODES_DEPRECATED`](crate::MAX_NUMNODES_DEPRECATED)).
+    /// memblock logs, counts and records it as it does its own.
+    Layer(LayerWarning),
+}
+
+/// A warning defined by the layer (patch or kernel version) that raises it: its text, as the
+/// kernel prints it. Two are the same warning when their texts are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LayerWarning {
+    text: &'static str,
+}
+
+impl LayerWarning {
+    /// A warning whose kernel text (the `WARN_ONCE` message or the `WARN_ON` condition) is
+    /// `text`.
+    pub const fn new(text: &'static str) -> Self {
+        LayerWarning { text }
+    }
+
+    /// The text the kernel prints.
+    pub const fn kernel_text(self) -> &'static str {
+        self.text
+    }
 }
 
 impl Warning {
@@ -64,8 +71,7 @@ impl Warning {
             Warning::AlignZero => "WARN_ON(!align)",
             Warning::AddToEmptyNotClean => "WARN_ON(type->cnt != 1 || type->total_size)",
             Warning::TotalSizeNotZero => "WARN_ON(type->total_size != 0)",
-            Warning::BottomUpFailed => "memblock: bottom-up allocation failed, memory hotunplug may be affected",
-            Warning::MaxNumnodesDeprecated => "Usage of MAX_NUMNODES is deprecated. Use NUMA_NO_NODE instead",
+            Warning::Layer(w) => w.kernel_text(),
         }
     }
 }
@@ -170,17 +176,18 @@ pub struct KernelLine<'a> {
     caller: Option<&'a str>,
 }
 
-impl fmt::Display for KernelLine<'_> {
+impl<'a> fmt::Display for KernelLine<'a> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let caller = |label: Label| self.caller.unwrap_or(label);
+        let event: &'a Event = self.event;
+        let caller = |label: &'a Label| -> &'a str { self.caller.unwrap_or(label.as_str()) };
         // 3.14 prints inclusive ends in its reserve and free lines.
         let last = |base: u64, size: u64| match self.format {
             TraceFormat::Series => base.wrapping_add(size),
             TraceFormat::V3_14 => base.wrapping_add(size).wrapping_sub(1),
         };
-        match *self.event {
+        match *event {
             Event::Warn(w) => f.write_str(w.kernel_text()),
-            Event::Reserve { base, size, caller: who } => {
+            Event::Reserve { base, size, caller: ref who } => {
                 write!(f, "memblock_reserve: [{}-{}] ", alt_hex(base, 16), alt_hex(last(base, size), 16))?;
                 if self.format == TraceFormat::V3_14 {
                     // The public API always reserves with flags 0.
@@ -188,7 +195,7 @@ impl fmt::Display for KernelLine<'_> {
                 }
                 f.write_str(caller(who))
             }
-            Event::Free { base, size, caller: who } => {
+            Event::Free { base, size, caller: ref who } => {
                 let (from, to) = (alt_hex(base, 16), alt_hex(last(base, size), 16));
                 write!(f, "   memblock_free: [{from}-{to}] {}", caller(who))
             }
@@ -200,7 +207,7 @@ impl fmt::Display for KernelLine<'_> {
                 alt_hex(addr, 10),
                 alt_hex(addr.wrapping_add(bytes).wrapping_sub(1), 10)
             ),
-            Event::VirtAlloc { function, req: r, caller: who } => write!(
+            Event::VirtAlloc { function, req: r, caller: ref who } => write!(
                 f,
                 "{function}: {} bytes align={:#x} nid={} from={:#x} max_addr={:#x} {}",
                 r.size,
@@ -210,7 +217,7 @@ impl fmt::Display for KernelLine<'_> {
                 r.max_addr,
                 caller(who)
             ),
-            Event::FreeEarly { base, size, caller: who } => write!(
+            Event::FreeEarly { base, size, caller: ref who } => write!(
                 f,
                 "__memblock_free_early: [{}-{}] {}",
                 alt_hex(base, 16),
@@ -280,19 +287,10 @@ impl EventLog {
         self.warnings
     }
 
-    /// Records a `WARN_ONCE`: only the first call for each warning is recorded. Returns
-    /// whether it fired.
-    pub fn warn_once(&mut self, w: Warning) -> bool {
-        self.warn_once_bit(1 << (w as u16), w)
-    }
-
-    /// 3.14's `WARN_ONCE(nid == MAX_NUMNODES, "Usage of MAX_NUMNODES is deprecated...")` at
-    /// one of its three sites: each fires at most once. Returns whether it fired.
-    pub fn warn_max_numnodes(&mut self, site: NidWarnSite) -> bool {
-        self.warn_once_bit(1 << (8 + site as u16), Warning::MaxNumnodesDeprecated)
-    }
-
-    fn warn_once_bit(&mut self, bit: u16, w: Warning) -> bool {
+    /// Records the `WARN_ONCE` whose site is `bit` (0..16) of the once-only register: only
+    /// its first call is recorded. Returns whether it fired.
+    pub(crate) fn warn_once_bit(&mut self, bit: u16, w: Warning) -> bool {
+        let bit = 1 << (bit % 16);
         let first = self.once & bit == 0;
         self.once |= bit;
         if first {

@@ -29,10 +29,12 @@
 //! [`oplang`] interpreter runs the project's conformance scripts; without it each array holds
 //! at most 128 regions and events only go to `log`. The `reference` feature (off by default)
 //! adds the module `reference`, a small brute-force model of memblock that tests and
-//! fuzzers compare this one with.
+//! fuzzers compare this one with; the `testing` feature adds the module `testing`, memblock's
+//! operations as data, which the tests and benchmarks of every layer generate and apply.
 
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -42,7 +44,9 @@ mod dump;
 mod error;
 mod events;
 mod iter;
+mod label;
 mod memblock;
+mod nid_wildcard;
 #[cfg(feature = "alloc")]
 pub mod oplang;
 pub mod printk;
@@ -53,19 +57,23 @@ mod region;
 mod region_type;
 mod search;
 mod storage;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use allocate::{SMP_CACHE_BYTES, VirtAllocRequest};
 pub use dump::DumpAll;
 pub use error::{Bug, Error};
-pub use events::{Event, EventLog, KernelLine, NidWarnSite, TraceFormat, Warning};
+pub use events::{Event, EventLog, KernelLine, LayerWarning, TraceFormat, Warning};
 pub use iter::{FreeRange, FreeRanges, FreeRangesRev, PfnRange, RegionFilter};
+pub use label::{KSYM_NAME_LEN, Label};
 pub use memblock::{AlignZero, Config, Deviations, Memblock, MemblockState, UNKNOWN_CALLER};
+pub use nid_wildcard::{MAX_NUMNODES_DEPRECATED, NidWarnSite, warn_deprecated_nid};
 pub use query::{ArrayInfo, PfnNid};
 pub use region::{
-    INIT_MEMBLOCK_REGIONS, Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE, Nid,
+    INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE, Nid,
     PAGE_SHIFT, PAGE_SIZE, REGION_BYTES_3_13, Region, RegionFlags, cap_size, page_align, pfn_down, pfn_up, round_down,
     round_up, round_up_checked,
 };
 pub use region_type::{RegionKind, RegionType};
-pub use search::{FindRequest, Placement, TopDown, find_range_top_down, warn_deprecated_nid};
+pub use search::{FindRequest, Placement, TopDown, find_range_top_down};
 pub use storage::ArrayMemory;

@@ -3,8 +3,9 @@
 
 use crate::error::{Bug, Error};
 use crate::events::{Event, EventLog, Warning};
+use crate::label::Label;
 use crate::region::{
-    Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid, PAGE_SIZE, REGION_BYTES_3_13, Region,
+    MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid, PAGE_SIZE, REGION_BYTES_3_13, Region,
     RegionFlags, cap_size, page_align,
 };
 use crate::region_type::{RegionKind, RegionType};
@@ -82,7 +83,7 @@ impl Default for Config {
 }
 
 /// The label of a reservation made without one (the kernel would print its caller's symbol).
-pub const UNKNOWN_CALLER: Label = "(unknown caller)";
+pub const UNKNOWN_CALLER: Label = Label::new("(unknown caller)");
 
 /// The part of `struct memblock` that searches read: both arrays, `current_limit`, and the
 /// modelled kernel's [`Config`]. A [`Memblock`] dereferences to it for every query.
@@ -270,13 +271,13 @@ impl<P: Placement> Memblock<P> {
     }
 
     /// The label in force, or `default` when none is set.
-    pub(crate) fn caller_or(&self, default: Label) -> Label {
-        self.caller.unwrap_or(default)
+    pub(crate) fn caller_or(&self, default: impl Into<Label>) -> Label {
+        self.caller.unwrap_or_else(|| default.into())
     }
 
     /// Runs `f` with every reservation it makes attributed to `caller`.
-    pub fn with_caller<R>(&mut self, caller: Label, f: impl FnOnce(&mut Self) -> R) -> R {
-        let prev = self.set_caller(Some(caller));
+    pub fn with_caller<R>(&mut self, caller: impl Into<Label>, f: impl FnOnce(&mut Self) -> R) -> R {
+        let prev = self.set_caller(Some(caller.into()));
         let r = f(self);
         self.caller = prev;
         r
@@ -290,8 +291,8 @@ impl<P: Placement> Memblock<P> {
     /// The first step of a free-range walk that a caller runs itself
     /// (`for_each_free_mem_range[_reverse]`): in 3.14 a `MAX_NUMNODES` node warns once per
     /// direction ([`warn_deprecated_nid`](crate::warn_deprecated_nid)).
-    pub fn warn_walk_nid(&mut self, nid: Nid, site: crate::events::NidWarnSite) {
-        crate::search::warn_deprecated_nid(&self.state, nid, &mut self.log, site);
+    pub fn warn_walk_nid(&mut self, nid: Nid, site: crate::NidWarnSite) {
+        crate::nid_wildcard::warn_deprecated_nid(&self.state, nid, &mut self.log, site);
     }
 
     /// `memblock_allow_resize()`: arrays may be doubled from now on.
@@ -306,52 +307,112 @@ impl<P: Placement> Memblock<P> {
 
     /// `memblock_add_node()`: adds RAM `[base, base + size)` on node `nid`. Parts already
     /// present keep their node; only the uncovered gaps are added.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
+    /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn add_node(&mut self, base: u64, size: u64, nid: Nid) -> Result<(), Error> {
         self.add_region(RegionKind::Memory, base, size, nid, RegionFlags::empty())
     }
 
     /// `memblock_add()`: adds RAM with node `MAX_NUMNODES` (not known yet).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
+    /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn add(&mut self, base: u64, size: u64) -> Result<(), Error> {
         self.add_node(base, size, MAX_NUMNODES)
     }
 
     /// `memblock_reserve()`: marks `[base, base + size)` as taken, by the current caller.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
+    /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn reserve(&mut self, base: u64, size: u64) -> Result<(), Error> {
         let caller = self.caller_or(UNKNOWN_CALLER);
         self.reserve_as(base, size, caller)
     }
 
     /// `memblock_reserve()` attributed to `caller`.
-    pub fn reserve_as(&mut self, base: u64, size: u64, caller: Label) -> Result<(), Error> {
-        self.log.push(Event::Reserve { base, size, caller });
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
+    /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
+    pub fn reserve_as(&mut self, base: u64, size: u64, caller: impl Into<Label>) -> Result<(), Error> {
+        self.log.push(Event::Reserve { base, size, caller: caller.into() });
         let nid = self.state.config.reserve_nid;
         self.add_region(RegionKind::Reserved, base, size, nid, RegionFlags::empty())
     }
 
     /// `memblock_remove()`: takes `[base, base + size)` out of memory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`.
     pub fn remove(&mut self, base: u64, size: u64) -> Result<(), Error> {
         self.remove_range(RegionKind::Memory, base, size)
     }
 
     /// `memblock_free()`: gives `[base, base + size)` back (removes it from reserved).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`.
     pub fn free(&mut self, base: u64, size: u64) -> Result<(), Error> {
         let caller = self.caller_or(UNKNOWN_CALLER);
         self.free_as(base, size, caller)
     }
 
     /// `memblock_free()` attributed to `caller`.
-    pub fn free_as(&mut self, base: u64, size: u64, caller: Label) -> Result<(), Error> {
-        self.log.push(Event::Free { base, size, caller });
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`.
+    pub fn free_as(&mut self, base: u64, size: u64, caller: impl Into<Label>) -> Result<(), Error> {
+        self.log.push(Event::Free { base, size, caller: caller.into() });
         self.remove_range(RegionKind::Reserved, base, size)
     }
 
     /// `memblock_set_node()` (3.12: memory only): gives `[base, base + size)` node `nid`,
     /// splitting regions at the edges, then merges.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
+    /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn set_node(&mut self, base: u64, size: u64, nid: Nid) -> Result<(), Error> {
         self.set_node_in(RegionKind::Memory, base, size, nid)
     }
 
     /// `memblock_set_node()` on either array (the 3.14 form, which takes the type).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
+    /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn set_node_in(&mut self, kind: RegionKind, base: u64, size: u64, nid: Nid) -> Result<(), Error> {
         let (start, end) = self.isolate_range(kind, base, size)?;
         let ty = self.state.region_type_mut(kind);
@@ -363,6 +424,13 @@ impl<P: Placement> Memblock<P> {
 
     /// Sets or clears `flags` on `[base, base + size)` of memory, splitting regions at the
     /// edges, then merges (the shape of 3.14's `memblock_mark_hotplug` / `_clear_hotplug`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
+    /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn set_flags(&mut self, base: u64, size: u64, flags: RegionFlags, on: bool) -> Result<(), Error> {
         let (start, end) = self.isolate_range(RegionKind::Memory, base, size)?;
         let ty = self.state.region_type_mut(RegionKind::Memory);
@@ -375,6 +443,12 @@ impl<P: Placement> Memblock<P> {
     /// `memblock_isolate_range()`: splits regions so that `[base, base + size)` is covered by
     /// whole regions, and returns their index range `[start_rgn, end_rgn)` (`(0, 0)` when
     /// nothing lies inside). Doubles the array first if fewer than two free slots remain.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ResizeNotAllowed`] when the array needs more entries than it has before
+    /// `memblock_allow_resize()`, and [`Error::DoubleFailed`] when doubling it finds no memory: the
+    /// kernel's `-ENOMEM`.
     pub fn isolate_range(&mut self, kind: RegionKind, base: u64, size: u64) -> Result<(usize, usize), Error> {
         let size = cap_size(base, size);
         if size == 0 {

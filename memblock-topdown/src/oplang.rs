@@ -20,8 +20,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write;
 
-use crate::events::{Event, NidWarnSite};
+use crate::events::Event;
 use crate::memblock::Memblock;
+use crate::nid_wildcard::NidWarnSite;
 use crate::region::{MEMBLOCK_ALLOC_ACCESSIBLE, MEMBLOCK_ALLOC_ANYWHERE, Nid};
 use crate::region_type::RegionKind;
 use crate::search::Placement;
@@ -74,6 +75,10 @@ impl Args<'_> {
 
     /// Argument `i` as an unsigned 64-bit number (decimal, `0x` hex, `-N` wrapped,
     /// `ANYWHERE`, `ACCESSIBLE`).
+    ///
+    /// # Errors
+    ///
+    /// [`ParseError`] when there is no argument `i` or it is not such a number.
     pub fn u64(&self, i: usize) -> Result<u64, ParseError> {
         let t = *self.toks.get(i).ok_or(ParseError)?;
         match t {
@@ -84,6 +89,11 @@ impl Args<'_> {
     }
 
     /// Argument `i` as a node id (`any` is the modelled kernel's "any node").
+    ///
+    /// # Errors
+    ///
+    /// [`ParseError`] when there is no argument `i` or it is neither `any` nor a number (a
+    /// number is cut to 32 bits, as the kernel's test driver passes it).
     pub fn nid(&self, i: usize) -> Result<Nid, ParseError> {
         if self.toks.get(i) == Some(&"any") {
             return Ok(self.any_node);
@@ -93,6 +103,10 @@ impl Args<'_> {
     }
 
     /// Argument `i` as a boolean (`0` or `1`).
+    ///
+    /// # Errors
+    ///
+    /// [`ParseError`] when there is no argument `i` or it is neither `0` nor `1`.
     pub fn flag(&self, i: usize) -> Result<bool, ParseError> {
         Ok(self.u64(i)? != 0)
     }
@@ -114,6 +128,10 @@ pub trait OpSet<P> {
     fn knows(&self, op: &str) -> bool;
 
     /// Runs `op`. Only called for ops this set knows.
+    ///
+    /// # Errors
+    ///
+    /// [`ParseError`] when an argument is missing or does not read as the operation needs.
     fn exec(&mut self, mb: &mut Memblock<P>, op: &str, args: Args<'_>) -> Result<Outcome, ParseError>;
 }
 

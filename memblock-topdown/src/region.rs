@@ -9,10 +9,6 @@ use bitflags::bitflags;
 /// A NUMA node id, the kernel's `int nid`.
 pub type Nid = i32;
 
-/// A label naming who reserved or allocated a range, printed where the kernel prints `%pF`
-/// (the caller's symbol) in its `memblock=debug` lines.
-pub type Label = &'static str;
-
 /// `MAX_NUMNODES` for the default x86-64 configuration (`NODES_SHIFT` 6). In 3.12 and 3.13 it is
 /// also the "any node" wildcard of every iterator and search.
 pub const MAX_NUMNODES: Nid = 64;

@@ -8,10 +8,11 @@
 //! [`find_range_top_down`]. Patch 2 (crate `memblock-bottomup`) adds the bottom-up policy
 //! without touching anything here.
 
-use crate::events::{EventLog, NidWarnSite};
+use crate::events::EventLog;
 use crate::iter::{FreeRange, FreeRangesRev, RegionFilter};
 use crate::memblock::MemblockState;
-use crate::region::{MAX_NUMNODES, Nid, round_down};
+use crate::nid_wildcard::{NidWarnSite, warn_deprecated_nid};
+use crate::region::{Nid, round_down};
 
 /// A search request after `memblock_find_in_range_node()` normalised it: `end` resolved from
 /// `MEMBLOCK_ALLOC_ACCESSIBLE`, `start` at least `PAGE_SIZE`, `end >= start`.
@@ -49,16 +50,6 @@ impl Placement for TopDown {
     fn find(&mut self, state: &MemblockState, req: FindRequest, log: &mut EventLog) -> Option<u64> {
         warn_deprecated_nid(state, req.nid, log, NidWarnSite::Reverse);
         find_range_top_down(state, req)
-    }
-}
-
-/// The first step of a free-range walk in a kernel whose wildcard is `NUMA_NO_NODE` (3.14 and
-/// later): a walk asked for `MAX_NUMNODES` warns once per `site` and then treats it as any
-/// node. In 3.12/3.13 `MAX_NUMNODES` is the wildcard and nothing is said. Placements call
-/// this before each walk they start, in the kernel's order.
-pub fn warn_deprecated_nid(state: &MemblockState, nid: Nid, log: &mut EventLog, site: NidWarnSite) {
-    if nid == MAX_NUMNODES && state.config().any_node != MAX_NUMNODES {
-        log.warn_max_numnodes(site);
     }
 }
 

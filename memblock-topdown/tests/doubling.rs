@@ -112,7 +112,7 @@ fn the_memory_array_doubles_into_the_highest_free_8_kib() {
         events,
         [
             Event::Doubled { kind: RegionKind::Memory, new_max: 256, addr, bytes: 6144 },
-            Event::Reserve { base: addr, size: 0x2000, caller: "memblock_double_array" },
+            Event::Reserve { base: addr, size: 0x2000, caller: "memblock_double_array".into() },
         ]
     );
     // The debug line prints the unaligned end: addr + 6144 - 1.
@@ -151,9 +151,9 @@ fn the_reserved_array_doubles_above_the_range_being_reserved() {
     assert_eq!(
         mb.log().events(),
         [
-            Event::Reserve { base: x, size: 0x1000, caller: "(unknown caller)" },
+            Event::Reserve { base: x, size: 0x1000, caller: "(unknown caller)".into() },
             Event::Doubled { kind: RegionKind::Reserved, new_max: 256, addr, bytes: 6144 },
-            Event::Reserve { base: addr, size: 0x2000, caller: "memblock_double_array" },
+            Event::Reserve { base: addr, size: 0x2000, caller: "memblock_double_array".into() },
         ]
     );
     check(&mb);
@@ -232,10 +232,10 @@ fn the_second_doubling_frees_the_first_array() {
     assert_eq!(
         events,
         [
-            Event::Reserve { base: x, size: 0x1000, caller: "(unknown caller)" },
+            Event::Reserve { base: x, size: 0x1000, caller: "(unknown caller)".into() },
             Event::Doubled { kind: RegionKind::Reserved, new_max: 512, addr, bytes: 12288 },
-            Event::Free { base: 0xfff_e000, size: 0x2000, caller: "memblock_double_array" },
-            Event::Reserve { base: addr, size: 0x3000, caller: "memblock_double_array" },
+            Event::Free { base: 0xfff_e000, size: 0x2000, caller: "memblock_double_array".into() },
+            Event::Reserve { base: addr, size: 0x3000, caller: "memblock_double_array".into() },
         ]
     );
     assert_eq!(events[1].to_string(), "memblock: reserved is doubled to 512 at [0x0fffb000-0x0fffdfff]");

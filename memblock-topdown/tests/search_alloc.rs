@@ -233,8 +233,8 @@ fn allocations_are_reserved_and_labelled() {
     assert_eq!(
         mb.log().events(),
         [
-            Event::Reserve { base: 0x10000, size: 0x1000, caller: "memblock_alloc_base_nid" },
-            Event::Reserve { base: 0xf000, size: 0x1000, caller: "alloc_low_pages" },
+            Event::Reserve { base: 0x10000, size: 0x1000, caller: "memblock_alloc_base_nid".into() },
+            Event::Reserve { base: 0xf000, size: 0x1000, caller: "alloc_low_pages".into() },
         ]
     );
 }

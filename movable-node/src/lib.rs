@@ -28,6 +28,7 @@
 
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 extern crate alloc;
 
@@ -43,7 +44,15 @@ pub mod verdict;
 pub mod zones;
 
 pub use crashkernel;
-pub use crashkernel::*;
+pub use crashkernel::memblock_bottomup;
+pub use crashkernel::x86_mm_bottomup;
 pub use error::{Errno, Error};
 pub use profile::KernelProfile;
 pub use srat_numa::SratNuma;
+// The items of the layers below that this layer's users name through it, listed one by one
+// (no glob), so that no name of this layer silently shadows one of the layer below.
+pub use crashkernel::{
+    CpuFeatures, DirectMap, E820Entry, E820Error, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS,
+    MAX_ARCH_PFN, MAXMEM, MapEvent, MappingSetup, PAGE_OFFSET, PgtSource, Profile, SeriesWalk, Suffix, Variant,
+    limit_ram, memparse, parse_crashkernel_with, parse_swiotlb, swiotlb_size_or_default, trim_bios_range,
+};

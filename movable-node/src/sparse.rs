@@ -14,7 +14,7 @@ pub const STRUCT_PAGE_BYTES: u64 = 64;
 /// `PAGES_PER_SECTION << PAGE_SHIFT`: a 128 MiB memory section.
 pub const SECTION_SIZE: u64 = 128 << 20;
 /// The label `sparse_init()`'s reservations carry.
-pub const MEM_MAP_LABEL: Label = "sparse_init (mem_map)";
+pub const MEM_MAP_LABEL: Label = Label::new("sparse_init (mem_map)");
 
 /// One node's `mem_map`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -126,7 +126,7 @@ fn without_movable_node_the_tables_land_in_node_1_and_block_it() {
     assert!(tables.iter().all(|&pa| pa >= 4 * GIB), "{tables:x?}");
     let v = node1(&b);
     assert_eq!(v.verdict, Verdict::Blocked);
-    let labels: Vec<_> = v.blockers.iter().map(|x| x.label).collect();
+    let labels: Vec<&str> = v.blockers.iter().map(|x| x.label.as_str()).collect();
     assert!(labels.contains(&"alloc_low_pages"), "{labels:?}");
     // The log buffer was allocated top-down below current_limit (= 8 GiB): the top of node 1.
     assert!(labels.contains(&"setup_log_buf"), "{labels:?}");
@@ -145,7 +145,7 @@ fn with_movable_node_3_13_keeps_early_allocations_in_node_0() {
     // Before SRAT nothing went to node 1; but NODE_DATA(1) is node-local and 3.13 has no
     // ZONE_MOVABLE from SRAT: node 1 is pinned by its own pg_data_t.
     let v = node1(&b);
-    let labels: Vec<_> = v.blockers.iter().map(|x| x.label).collect();
+    let labels: Vec<&str> = v.blockers.iter().map(|x| x.label.as_str()).collect();
     assert_eq!(labels, vec!["setup_node_data"]);
     assert_eq!(v.blockers[0].end, 8 * GIB, "top-down inside node 1");
     assert_eq!(v.verdict, Verdict::Blocked);

@@ -11,8 +11,8 @@
 //! chunk with tables from BRK) and every later table is found right above the kernel; the RAM
 //! below the kernel is mapped last, with tables that still live above it.
 //!
-//! This crate plugs [`SeriesWalk`] into the [`MappingWalk`] seam of `x86-mm-mapping`; with
-//! memblock top-down it is exactly [`TopDownWalk`].
+//! This crate plugs [`SeriesWalk`] into the [`MappingWalk`](x86_mm_mapping::MappingWalk) seam
+//! of `x86-mm-mapping`; with memblock top-down it is exactly [`TopDownWalk`].
 //!
 //! ```
 //! use memblock_bottomup::{BottomUp, SeriesMemblock};
@@ -76,6 +76,7 @@
 
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 mod linux_6_1;
 mod walk;
@@ -86,4 +87,10 @@ pub use linux_6_1::{
 pub use memblock_bottomup;
 pub use walk::{STEP_SHIFT_6_1, SeriesWalk, StepGrowth, memory_map_bottom_up, memory_map_bottom_up_with};
 pub use x86_mm_mapping;
-pub use x86_mm_mapping::*;
+// The items of the mapping layer of patch 3 that this layer's users name through it, listed one by one
+// (no glob), so that no name of this layer silently shadows one of the layer below.
+pub use x86_mm_mapping::{
+    CpuFeatures, DirectMap, E820Entry, E820Error, E820Table, E820Type, Error, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS,
+    MAX_ARCH_PFN, MAXMEM, MapEvent, MappingSetup, PAGE_OFFSET, PageSize, PgtSource, TopDownWalk, limit_ram,
+    phys_to_virt, trim_bios_range,
+};

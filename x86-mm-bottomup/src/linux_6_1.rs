@@ -99,6 +99,11 @@ impl MappingWalk<BottomUpPlacement> for Linux6_1Walk {
 
 /// Linux 6.1's `memory_map_top_down(map_start, map_end)`: the 2 MiB probe (allocated and
 /// freed), then chunks downward from `real_end` with ×256 growth, then `[real_end, map_end)`.
+///
+/// # Errors
+///
+/// The errors of [`DirectMap::init_range_memory_mapping`] (a page table that cannot be had, a range
+/// that cannot be mapped): kernel panics.
 pub fn memory_map_top_down_6_1<P: Placement>(
     dm: &mut DirectMap,
     mb: &mut Memblock<P>,

@@ -39,6 +39,11 @@ pub const STEP_SHIFT_6_1: u32 = 21 - PAGE_SHIFT - 1;
 /// time a chunk mapped more RAM than all before it. `min_pfn_mapped` is set to the start once
 /// and `max_pfn_mapped` is not reset, so page tables may come from anything mapped above
 /// `map_start`.
+///
+/// # Errors
+///
+/// The errors of [`DirectMap::init_range_memory_mapping`] (a page table that cannot be had, a range
+/// that cannot be mapped): kernel panics.
 pub fn memory_map_bottom_up<P: Placement>(
     dm: &mut DirectMap,
     mb: &mut Memblock<P>,
@@ -49,6 +54,11 @@ pub fn memory_map_bottom_up<P: Placement>(
 }
 
 /// [`memory_map_bottom_up`] with the chunk growth of the kernel being modelled.
+///
+/// # Errors
+///
+/// The errors of [`DirectMap::init_range_memory_mapping`] (a page table that cannot be had, a range
+/// that cannot be mapped): kernel panics.
 pub fn memory_map_bottom_up_with<P: Placement>(
     dm: &mut DirectMap,
     mb: &mut Memblock<P>,

@@ -277,12 +277,12 @@ fn top_down_requests_and_where_they_landed() {
         let reqs: Vec<_> = memblock_requests(r.dm.events()).copied().collect();
         let (probe, tables) = reqs.split_first().unwrap();
         assert_eq!(
-            (probe.size, probe.align, probe.start, probe.end, probe.caller, probe.found),
+            (probe.size, probe.align, probe.start, probe.end, probe.caller.as_str(), probe.found),
             (2 * MIB, 2 * MIB, MIB, ram_end, "init_mem_mapping", Some(ram_end - 2 * MIB)),
             "{name}: the probe"
         );
         let got: Vec<_> =
-            tables.iter().map(|t| (t.size, t.align, t.start, t.end, t.caller, t.found.unwrap())).collect();
+            tables.iter().map(|t| (t.size, t.align, t.start, t.end, t.caller.as_str(), t.found.unwrap())).collect();
         let want: Vec<_> = pages.iter().map(|&pa| (4096, 4096, from, ram_end, "alloc_low_pages", pa)).collect();
         assert_eq!(got, want, "{name}: alloc_low_pages");
         // The probe's block is free again; the tables stay reserved.

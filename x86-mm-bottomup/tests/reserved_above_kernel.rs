@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use memblock_bottomup::{BottomUp, BottomUpPlacement, Event, Warning};
+use memblock_bottomup::{BOTTOM_UP_FAILED, BottomUp, BottomUpPlacement, Event};
 use x86_mm_bottomup::{MapEvent, PageSize, PgtSource, SeriesWalk};
 
 fn bottom_up(m: &TestMachine) -> Booted<BottomUpPlacement> {
@@ -94,7 +94,7 @@ fn nothing_free_above_the_kernel_falls_back_top_down_and_warns_once() {
     // first table memblock gave; every one of the 12 searches fell back.
     assert!(b.mb.placement().warned());
     assert_eq!(b.mb.placement().fallbacks(), 12);
-    let warn = MapEvent::Memblock(Event::Warn(Warning::BottomUpFailed));
+    let warn = MapEvent::Memblock(Event::Warn(BOTTOM_UP_FAILED));
     let events = b.dm.events();
     assert_eq!(events.iter().filter(|e| **e == warn).count(), 1);
     let at = events.iter().position(|e| *e == warn).unwrap();

@@ -270,6 +270,13 @@ impl DirectMap {
     /// the kernel faults. A truncated address that is memory is used as it is, even when it is
     /// handed out again (the untruncated block stays free, so the next search finds it again):
     /// the page is cleared again and then serves two tables, as in the kernel.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RanOutOfMemory`] or [`Error::CannotAlloc`] (the series) when the BRK buffer cannot
+    /// serve and memblock has no page inside what is mapped, [`Error::BrkClosed`] (Linux 6.1) when
+    /// it falls back to the closed brk, [`Error::ClearPageFault`] when a truncated address is not
+    /// RAM, and [`Error::Memblock`] when the page cannot be reserved.
     pub fn alloc_low_page<P: Placement>(&mut self, mb: &mut Memblock<P>) -> Result<u64, Error> {
         let brk_serves = self.pgt_buf.end < self.pgt_buf.top && self.can_use_brk_pgt;
         let (pa, source) = if !brk_serves && self.low_pages == AllocLowPages::Linux6_1 {
@@ -337,8 +344,9 @@ impl DirectMap {
         align: u64,
         start: u64,
         end: u64,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<u64> {
+        let caller = caller.into();
         let before = mb.log().events().len();
         let mut found = mb.find_in_range(start, end, size, align);
         if let Some(pa) = found
@@ -353,12 +361,17 @@ impl DirectMap {
 
     /// `memblock_phys_free(base, size)` (Linux 6.1's name for a physical `memblock_free()`),
     /// with what memblock said recorded in order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Memblock`] when memblock cannot split its reserved array to free the range
+    /// (`-ENOMEM`, which the kernel's callers ignore).
     pub fn phys_free<P: Placement>(
         &mut self,
         mb: &mut Memblock<P>,
         base: u64,
         size: u64,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Result<(), Error> {
         let before = mb.log().events().len();
         let freed = mb.free_as(base, size, caller);
@@ -369,6 +382,15 @@ impl DirectMap {
     /// `init_memory_mapping(start, end)`: maps `[start, end)` at `PAGE_OFFSET + start` with
     /// the largest page sizes [`split_mem_range`] allows, records the range in `pfn_mapped`,
     /// and returns the end of what the last piece mapped, in pages.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RanOutOfMemory`] or [`Error::CannotAlloc`] when a page table cannot be had (the BRK
+    /// buffer is used up and memblock has no page inside what is mapped), [`Error::BrkClosed`] for
+    /// Linux 6.1's fallback to a closed brk, [`Error::ClearPageFault`] when a truncated search
+    /// result points at no RAM, [`Error::NotPageAligned`] or [`Error::AbovePhysLimit`] for a range
+    /// that cannot be mapped, and [`Error::Memblock`] when memblock cannot reserve a table's page:
+    /// every one a kernel panic, BUG or fault.
     pub fn init_memory_mapping<P: Placement>(
         &mut self,
         mb: &mut Memblock<P>,
@@ -427,6 +449,15 @@ impl DirectMap {
     /// `init_range_memory_mapping(r_start, r_end)`: maps the RAM memblock knows inside
     /// `[r_start, r_end)`, whole pages only, never the holes; returns the bytes mapped. The BRK
     /// buffer may not serve a range that overlaps its own unused part.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RanOutOfMemory`] or [`Error::CannotAlloc`] when a page table cannot be had (the BRK
+    /// buffer is used up and memblock has no page inside what is mapped), [`Error::BrkClosed`] for
+    /// Linux 6.1's fallback to a closed brk, [`Error::ClearPageFault`] when a truncated search
+    /// result points at no RAM, [`Error::NotPageAligned`] or [`Error::AbovePhysLimit`] for a range
+    /// that cannot be mapped, and [`Error::Memblock`] when memblock cannot reserve a table's page:
+    /// every one a kernel panic, BUG or fault.
     pub fn init_range_memory_mapping<P: Placement>(
         &mut self,
         mb: &mut Memblock<P>,
@@ -454,6 +485,15 @@ impl DirectMap {
     /// for each chunk fit in what is already mapped. It starts below the highest free 2 MiB
     /// block (`real_end`, which skips a reserved area at the very top) and maps what lies
     /// above it last.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RanOutOfMemory`] or [`Error::CannotAlloc`] when a page table cannot be had (the BRK
+    /// buffer is used up and memblock has no page inside what is mapped), [`Error::BrkClosed`] for
+    /// Linux 6.1's fallback to a closed brk, [`Error::ClearPageFault`] when a truncated search
+    /// result points at no RAM, [`Error::NotPageAligned`] or [`Error::AbovePhysLimit`] for a range
+    /// that cannot be mapped, and [`Error::Memblock`] when memblock cannot reserve a table's page:
+    /// every one a kernel panic, BUG or fault.
     pub fn memory_map_top_down<P: Placement>(
         &mut self,
         mb: &mut Memblock<P>,
@@ -498,6 +538,15 @@ impl DirectMap {
 
     /// `init_mem_mapping()`: probes page sizes, maps the first MiB, then lets `walk` map the
     /// rest of RAM up to `max_pfn`; finally raises `max_low_pfn` to `max_pfn`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RanOutOfMemory`] or [`Error::CannotAlloc`] when a page table cannot be had (the BRK
+    /// buffer is used up and memblock has no page inside what is mapped), [`Error::BrkClosed`] for
+    /// Linux 6.1's fallback to a closed brk, [`Error::ClearPageFault`] when a truncated search
+    /// result points at no RAM, [`Error::NotPageAligned`] or [`Error::AbovePhysLimit`] for a range
+    /// that cannot be mapped, and [`Error::Memblock`] when memblock cannot reserve a table's page:
+    /// every one a kernel panic, BUG or fault.
     pub fn init_mem_mapping<P: Placement, W: MappingWalk<P> + ?Sized>(
         &mut self,
         mb: &mut Memblock<P>,
@@ -526,6 +575,15 @@ pub fn get_new_step_size(step_size: u64) -> u64 {
 /// The seam patch 3 creates: how `init_mem_mapping()` maps RAM above the first MiB.
 pub trait MappingWalk<P: Placement> {
     /// Maps `[ISA_END_ADDRESS, end)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RanOutOfMemory`] or [`Error::CannotAlloc`] when a page table cannot be had (the BRK
+    /// buffer is used up and memblock has no page inside what is mapped), [`Error::BrkClosed`] for
+    /// Linux 6.1's fallback to a closed brk, [`Error::ClearPageFault`] when a truncated search
+    /// result points at no RAM, [`Error::NotPageAligned`] or [`Error::AbovePhysLimit`] for a range
+    /// that cannot be mapped, and [`Error::Memblock`] when memblock cannot reserve a table's page:
+    /// every one a kernel panic, BUG or fault.
     fn map_above_isa(&mut self, dm: &mut DirectMap, mb: &mut Memblock<P>, end: u64) -> Result<(), Error>;
 }
 

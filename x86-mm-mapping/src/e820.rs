@@ -34,6 +34,23 @@ pub enum E820Type {
 }
 
 impl E820Type {
+    /// The type for a number of the BIOS interface: 1 to 5 are RAM, reserved, ACPI data, ACPI
+    /// NVS and unusable, 7 `E820_PMEM` persistent, 128 `E820_RESERVED_KERN`; any other number
+    /// (12, `E820_PRAM`, included) is kept as [`E820Type::Other`], so that it survives. The
+    /// inverse of [`E820Type::code`].
+    pub const fn from_code(code: u32) -> Self {
+        match code {
+            1 => E820Type::Ram,
+            2 => E820Type::Reserved,
+            3 => E820Type::Acpi,
+            4 => E820Type::Nvs,
+            5 => E820Type::Unusable,
+            7 => E820Type::Persistent,
+            128 => E820Type::ReservedKern,
+            n => E820Type::Other(n),
+        }
+    }
+
     /// The type's number in the BIOS interface.
     pub const fn code(self) -> u32 {
         match self {
@@ -123,6 +140,22 @@ pub fn trim_bios_range(entries: &[E820Entry]) -> Vec<E820Entry> {
     out
 }
 
+/// `mem=` (`parse_memopt()`): `e820_remove_range(limit, ULLONG_MAX - limit, E820_RAM, 1)`,
+/// which drops the RAM at and above `limit` and cuts a RAM entry that crosses it; other types
+/// are kept. An entry whose end would pass 2^64 is kept as it is, for [`E820Table::new`] to
+/// refuse.
+pub fn limit_ram(entries: &[E820Entry], limit: u64) -> Vec<E820Entry> {
+    entries
+        .iter()
+        .filter_map(|&e| match e.addr.checked_add(e.size) {
+            Some(end) if e.kind == E820Type::Ram && end > limit => {
+                (e.addr < limit).then(|| E820Entry { size: limit - e.addr, ..e })
+            }
+            _ => Some(e),
+        })
+        .collect()
+}
+
 /// A map that cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -162,6 +195,12 @@ pub struct E820Table {
 impl E820Table {
     /// Checks and sorts a map. Zero-length entries are dropped. Touching entries are kept
     /// apart, as the kernel prints them.
+    ///
+    /// # Errors
+    ///
+    /// [`E820Error::Wraps`] for an entry that ends past 2^64, [`E820Error::Overlap`] for two
+    /// entries that overlap (the kernel's `sanitize_e820_map()` would have decided; give the map it
+    /// printed), [`E820Error::NoRam`] when no usable page remains.
     pub fn new(mut entries: Vec<E820Entry>) -> Result<Self, E820Error> {
         entries.retain(|e| e.size != 0);
         for e in &entries {
@@ -234,6 +273,11 @@ impl E820Table {
 
     /// `memblock_x86_fill()`: allows memblock to resize, adds every RAM and kernel-reserved
     /// entry as memory, and drops partial pages (`memblock_trim_memory(PAGE_SIZE)`).
+    ///
+    /// # Errors
+    ///
+    /// The memblock error of an add that cannot grow the memory array (`-ENOMEM`), or the `BUG_ON`
+    /// of a merge after a trim that wrapped.
     pub fn fill_memblock<P: Placement>(&self, mb: &mut Memblock<P>) -> Result<(), memblock_bottomup::Error> {
         mb.allow_resize();
         for e in self.entries.iter().filter(|e| e.kind.is_memblock_memory()) {

@@ -84,6 +84,12 @@ fn flag(t: &str, key: &str) -> Option<bool> {
 
 impl Machine {
     /// Reads a machine description.
+    ///
+    /// # Errors
+    ///
+    /// [`MachineError::BadLine`] for a line that is not one of the format's,
+    /// [`MachineError::Missing`] when a required item is absent, [`MachineError::E820`] when the
+    /// map is not usable.
     pub fn parse(text: &str) -> Result<Machine, MachineError> {
         let mut name = None;
         let mut cpu = None;

@@ -37,6 +37,7 @@
 
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 extern crate alloc;
 
@@ -55,7 +56,7 @@ pub use direct_map::{
     AllocLowPages, DirectMap, DirectPages, E820_X_MAX, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, MappingSetup, MappingWalk,
     PgtBuf, PgtPage, TopDownWalk, get_new_step_size,
 };
-pub use e820::{E820Entry, E820Error, E820Table, E820Type, LastPfn, MAX_ARCH_PFN, MAXMEM, trim_bios_range};
+pub use e820::{E820Entry, E820Error, E820Table, E820Type, LastPfn, MAX_ARCH_PFN, MAXMEM, limit_ram, trim_bios_range};
 pub use error::Error;
 pub use events::{MapEvent, PgtSource, PhysAllocRange};
 pub use memblock_bottomup;

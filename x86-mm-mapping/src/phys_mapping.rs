@@ -106,6 +106,10 @@ impl DirectMap {
     /// `kernel_physical_mapping_init(start, end, page_size_mask)`: maps `[start, end)` and
     /// returns the last mapped address as the kernel computes it (it can lie above `end` when
     /// a huge entry covers more, or below `end` when the last small entries already existed).
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`DirectMap::alloc_low_page`] for a page table this mapping needs.
     pub fn kernel_physical_mapping_init<P: Placement>(
         &mut self,
         mb: &mut Memblock<P>,

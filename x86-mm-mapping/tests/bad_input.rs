@@ -279,3 +279,52 @@ fn trim_bios_range_reserves_page_0_and_drops_ram_in_the_legacy_hole() {
     let wraps = [E820Entry { addr: u64::MAX - 0xfff, size: 0x2000, kind: E820Type::Ram }];
     assert_eq!(trim_bios_range(&wraps), wraps);
 }
+
+/// `mem=2G` on QEMU's map with RAM to 5 GiB, worked by hand from `e820_remove_range(2 GiB,
+/// ULLONG_MAX - 2 GiB, E820_RAM, 1)`: the RAM entry across 2 GiB is cut there, the one above
+/// 4 GiB goes, the reserved entries stay; an entry that wraps is left for `E820Table::new`.
+#[test]
+fn mem_limit_cuts_ram_at_the_limit_and_keeps_other_types() {
+    use x86_mm_mapping::{E820Entry, E820Type, limit_ram};
+    let e = |addr: u64, size: u64, kind| E820Entry { addr, size, kind };
+    let map = [
+        e(0x1000, 0x9e000, E820Type::Ram),
+        e(0x10_0000, 0xbfee_0000, E820Type::Ram),
+        e(0xfeff_c000, 0x4000, E820Type::Reserved),
+        e(0x1_0000_0000, 0x4000_0000, E820Type::Ram),
+    ];
+    assert_eq!(
+        limit_ram(&map, 0x8000_0000),
+        [
+            e(0x1000, 0x9e000, E820Type::Ram),
+            e(0x10_0000, 0x7ff0_0000, E820Type::Ram),
+            e(0xfeff_c000, 0x4000, E820Type::Reserved)
+        ]
+    );
+    // A limit at an entry's end keeps it whole; one at its start drops it.
+    assert_eq!(limit_ram(&map[..2], 0xc000_0000), map[..2]);
+    assert_eq!(limit_ram(&map[1..2], 0x10_0000), []);
+    let wraps = e(u64::MAX - 0xfff, 0x2000, E820Type::Ram);
+    assert_eq!(limit_ram(&[wraps], 0x8000_0000), [wraps]);
+}
+
+/// Every type's BIOS number reads back as that type; 12 (`E820_PRAM`) stays apart from 7.
+#[test]
+fn e820_types_read_back_from_their_codes() {
+    use x86_mm_mapping::E820Type;
+    for t in [
+        E820Type::Ram,
+        E820Type::Reserved,
+        E820Type::Acpi,
+        E820Type::Nvs,
+        E820Type::Unusable,
+        E820Type::Persistent,
+        E820Type::ReservedKern,
+        E820Type::Other(12),
+        E820Type::Other(0xefff_ffff),
+    ] {
+        assert_eq!(E820Type::from_code(t.code()), t);
+    }
+    assert_eq!(E820Type::from_code(7), E820Type::Persistent);
+    assert_eq!(E820Type::from_code(12), E820Type::Other(12));
+}

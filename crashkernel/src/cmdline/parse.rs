@@ -304,6 +304,13 @@ impl<'a> CrashkernelSpec<'a> {
     /// wanted, or the error (logged with `log::warn!` in the kernel's words)
     /// of the simple or suffixed form. Range lists are checked only by
     /// [`resolve`](Self::resolve).
+    ///
+    /// # Errors
+    ///
+    /// [`CrashkernelError::NotFound`] when no word of the wanted kind is on the command line;
+    /// [`CrashkernelError::MemoryValueExpected`], [`CrashkernelError::UnrecognizedChar`] and the
+    /// other syntax errors of the kernel's parser for a word that does not read (simple and
+    /// suffixed forms; a range list is checked by [`resolve`](Self::resolve)).
     pub fn parse(cmdline: &'a [u8], suffix: Suffix, profile: Profile) -> Result<Self, CrashkernelError> {
         Self::parse_in(cmdline, suffix, profile, Grammar::Linux312)
     }
@@ -312,6 +319,10 @@ impl<'a> CrashkernelSpec<'a> {
     /// `__parse_crashkernel()` of kernel/crash_core.c (6.1's `memparse()`, whatever `profile`
     /// says; the warning texts of 6.1; and a range list that [`resolve`](Self::resolve)s by
     /// 6.1's rules).
+    ///
+    /// # Errors
+    ///
+    /// As [`CrashkernelSpec::parse`], with `grammar`'s rules and messages.
     pub fn parse_in(
         cmdline: &'a [u8],
         suffix: Suffix,
@@ -346,6 +357,15 @@ impl<'a> CrashkernelSpec<'a> {
     /// (`,high` and `,low` always with base 0).
     ///
     /// Errors are logged with `log::warn!` in the kernel's words.
+    ///
+    /// # Errors
+    ///
+    /// For the range form: [`CrashkernelError::RangeValueExpected`],
+    /// [`CrashkernelError::DashExpected`], [`CrashkernelError::ColonExpected`],
+    /// [`CrashkernelError::EndNotAboveStart`], [`CrashkernelError::RangeSizeExpected`] or
+    /// [`CrashkernelError::OffsetExpected`] for an entry that does not read,
+    /// [`CrashkernelError::InvalidSize`] for a size not below `system_ram`. The other forms do not
+    /// fail here.
     pub fn resolve(&self, system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
         match *self {
             CrashkernelSpec::Simple { size, base } => Ok(CrashkernelRequest { size, base }),
@@ -558,6 +578,11 @@ impl fmt::Display for CrashkernelSpec<'_> {
 /// Returns the request (its `size` may be 0), or the error; every error but
 /// [`CrashkernelError::NotFound`] is logged with `log::warn!` in the kernel's
 /// words. The kernel returns -EINVAL for all of them.
+///
+/// # Errors
+///
+/// [`CrashkernelError::NotFound`] when no such word is on the command line; otherwise the syntax
+/// errors of [`CrashkernelSpec::parse`] and [`CrashkernelSpec::resolve`] (the kernel's -EINVAL).
 pub fn parse_crashkernel_with(
     cmdline: &[u8],
     system_ram: u64,
@@ -572,6 +597,11 @@ pub fn parse_crashkernel_with(
 /// `parse_crashkernel_high()` or `parse_crashkernel_low()` of
 /// kernel/crash_core.c (6.1). Errors and messages are logged in that
 /// kernel's words.
+///
+/// # Errors
+///
+/// [`CrashkernelError::NotFound`] when no such word is on the command line; otherwise the syntax
+/// errors of [`CrashkernelSpec::parse`] and [`CrashkernelSpec::resolve`] (the kernel's -EINVAL).
 pub fn parse_crashkernel_in(
     cmdline: &[u8],
     system_ram: u64,
@@ -586,6 +616,11 @@ pub fn parse_crashkernel_in(
 /// Models `parse_crashkernel()` of kernel/kexec.c (3.12): the last
 /// `crashkernel=` word not ending in `,high` or `,low` is read. See
 /// [`parse_crashkernel_with`] for the result.
+///
+/// # Errors
+///
+/// [`CrashkernelError::NotFound`] when no such word is on the command line; otherwise the syntax
+/// errors of [`CrashkernelSpec::parse`] and [`CrashkernelSpec::resolve`] (the kernel's -EINVAL).
 pub fn parse_crashkernel(cmdline: &[u8], system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
     parse_crashkernel_with(cmdline, system_ram, Suffix::Null, Profile::Linux312)
 }
@@ -595,6 +630,11 @@ pub fn parse_crashkernel(cmdline: &[u8], system_ram: u64) -> Result<CrashkernelR
 /// Models `parse_crashkernel_high()` of kernel/kexec.c (3.12): the last
 /// `crashkernel=` word ending in `,high` is read; the base is always 0.
 /// `system_ram` is unused, as in the kernel's suffixed form.
+///
+/// # Errors
+///
+/// [`CrashkernelError::NotFound`] when no such word is on the command line; otherwise the syntax
+/// errors of [`CrashkernelSpec::parse`] and [`CrashkernelSpec::resolve`] (the kernel's -EINVAL).
 pub fn parse_crashkernel_high(cmdline: &[u8], system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
     parse_crashkernel_with(cmdline, system_ram, Suffix::High, Profile::Linux312)
 }
@@ -604,6 +644,11 @@ pub fn parse_crashkernel_high(cmdline: &[u8], system_ram: u64) -> Result<Crashke
 /// Models `parse_crashkernel_low()` of kernel/kexec.c (3.12): the last
 /// `crashkernel=` word ending in `,low` is read; the base is always 0.
 /// `system_ram` is unused, as in the kernel's suffixed form.
+///
+/// # Errors
+///
+/// [`CrashkernelError::NotFound`] when no such word is on the command line; otherwise the syntax
+/// errors of [`CrashkernelSpec::parse`] and [`CrashkernelSpec::resolve`] (the kernel's -EINVAL).
 pub fn parse_crashkernel_low(cmdline: &[u8], system_ram: u64) -> Result<CrashkernelRequest, CrashkernelError> {
     parse_crashkernel_with(cmdline, system_ram, Suffix::Low, Profile::Linux312)
 }

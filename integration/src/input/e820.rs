@@ -27,25 +27,6 @@ const MAP_HEADER: &str = "BIOS-provided physical RAM map:";
 /// `E820_TYPE_PRAM`: legacy persistent RAM.
 const PRAM: u32 = 12;
 
-/// The e820 type for a number of the BIOS interface (`type N`): 1 to 5 are RAM, reserved,
-/// ACPI data, ACPI NVS and unusable; 7 (`E820_PMEM`) persistent; 128 `E820_RESERVED_KERN`;
-/// anything else, 12 (`E820_PRAM`) included, is kept as [`E820Type::Other`] so that its number
-/// survives: the layer's [`E820Type::Persistent`] is type 7, and the kernel prints the two
-/// apart (see [`kernel_type_name`]). Neither is memory to memblock, so the boot treats them
-/// alike.
-pub fn e820_type_from_code(code: u32) -> E820Type {
-    match code {
-        1 => E820Type::Ram,
-        2 => E820Type::Reserved,
-        3 => E820Type::Acpi,
-        4 => E820Type::Nvs,
-        5 => E820Type::Unusable,
-        7 => E820Type::Persistent,
-        128 => E820Type::ReservedKern,
-        n => E820Type::Other(n),
-    }
-}
-
 /// The words the kernel prints for `kind` in a `BIOS-e820:` line (`e820_print_type()`):
 /// the layer's name, except that type 12 (`E820_PRAM`) is `persistent (type 12)`.
 pub fn kernel_type_name(kind: E820Type) -> String {
@@ -78,10 +59,10 @@ pub fn e820_type_from_kernel_name(word: &str) -> Option<E820Type> {
         _ => {
             if let Some(n) = code_after("persistent (type ", ")") {
                 let n = u32::try_from(n).ok()?;
-                return Some(e820_type_from_code(n));
+                return Some(E820Type::from_code(n));
             }
             let n = code_after("type ", "")?;
-            e820_type_from_code(u32::try_from(n).ok()?)
+            E820Type::from_code(u32::try_from(n).ok()?)
         }
     })
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use toml::Spanned;
 
-use super::e820::{check_placed, e820_type_from_code, e820_type_from_kernel_name};
+use super::e820::{check_placed, e820_type_from_kernel_name};
 use super::iomem::DEFAULT_BRK_SIZE;
 use super::{InputError, MachineParts, Place, memmap_type, name_of, num, read_srat, read_text, relative_to};
 use crate::machine::{BuildConfig, KernelImage, NodeMemory, NodeSpec};
@@ -67,7 +67,7 @@ impl<'de> Deserialize<'de> for TypeName {
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<TypeName, E> {
                 u32::try_from(v)
-                    .map(|n| TypeName(e820_type_from_code(n)))
+                    .map(|n| TypeName(E820Type::from_code(n)))
                     .map_err(|_| E::custom(format!("e820 type {v} is not a 32-bit type number")))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TypeName, E> {

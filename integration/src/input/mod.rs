@@ -46,7 +46,7 @@ pub mod srat;
 
 pub use assemble::{Assembled, Inputs, Source, Sources, assemble};
 pub use dmesg::{Dmesg, parse_dmesg};
-pub use e820::{e820_type_from_code, e820_type_from_kernel_name, kernel_type_name, parse_e820};
+pub use e820::{e820_type_from_kernel_name, kernel_type_name, parse_e820};
 pub use host::{HostMachine, HostProblem, HostReason, from_host, from_root};
 pub use iomem::{DEFAULT_BRK_SIZE, Iomem, IomemResource, KernelSections, parse_iomem};
 pub(crate) use log_line::{lines, log_lines};

@@ -8,8 +8,8 @@
 //! * [`trace`]: the reader of every line format of §H.4 (timestamps, CRLF, unrelated lines and
 //!   a cut last line allowed, through the input readers' line reader), typed events with line
 //!   numbers;
-//! * [`modern`]: the 6.1 allocation entry points (`memblock_alloc_range_nid()` and the API
-//!   above it), composed on the layers' public API;
+//! * the 6.1 allocation entry points (`memblock_alloc_range_nid()` and the API above it) are
+//!   memblock-bottomup's ([`ModernAlloc`]), a later kernel's API on the memblock layers;
 //! * [`replay`](mod@replay): the walk of §H.6: silent operations inferred and shown, each
 //!   request answered by the model and compared with the kernel's answer, dumps and other
 //!   printed facts checked; the same walk under another policy (what-if, [`whatif`]);
@@ -20,7 +20,6 @@
 
 pub mod batch;
 pub mod cli;
-pub mod modern;
 pub mod place;
 pub mod render;
 #[allow(clippy::module_inception)]
@@ -29,7 +28,8 @@ pub mod trace;
 pub mod whatif;
 
 pub use cli::{ReplayArgs, run};
-pub use modern::{Attempt, Found, ModernAlloc};
+/// Linux 6.1's allocation API, which the replay drives: memblock-bottomup's.
+pub use movable_node::memblock_bottomup::{Attempt, Found, ModernAlloc};
 pub use place::KernelPlace;
 pub use replay::{Allocation, Answer, Check, CheckKind, Mode, Outcome, Replay, ReplayError, ReplayOptions, replay};
 pub use trace::{Trace, TraceEvent};

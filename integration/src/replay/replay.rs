@@ -4,7 +4,7 @@
 //! The walk starts from an empty memblock with the silent early reservations (the kernel image,
 //! the first 64 KiB, the initrd, the BIOS area), then follows the log: every range line is
 //! applied as printed, every request is answered by the model with the 6.1 entry points
-//! ([`super::modern`]) and compared with the kernel's `memblock_reserve: ...
+//! ([`ModernAlloc`], memblock-bottomup's) and compared with the kernel's `memblock_reserve: ...
 //! memblock_alloc_range_nid+...` answer (or its absence: a failure), and what memblock=debug
 //! does not print is inferred where the recipe says (limits, trim, direction, hotplug marks,
 //! NUMA init, `NODE_DATA`), each inference shown. Dumps, NUMA merges, `NODE_DATA ... on node`,
@@ -14,13 +14,11 @@
 //! checked on its own. Under a what-if policy the model keeps its own answers instead, and
 //! frees of allocated blocks follow the blocks to where the policy put them.
 
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::collections::HashMap;
 
 use movable_node::memblock_bottomup::{
-    BottomUp, Label, MAX_NUMNODES, NUMA_NO_NODE, Nid, PAGE_SHIFT, PAGE_SIZE, RegionFlags, RegionKind, Semantics,
-    SeriesMemblock, page_align, round_down,
+    Attempt, BottomUp, Found, Label, MAX_NUMNODES, ModernAlloc, NUMA_NO_NODE, Nid, PAGE_SHIFT, PAGE_SIZE, RegionFlags,
+    RegionKind, SMP_CACHE_BYTES, Semantics, SeriesMemblock, page_align, round_down,
 };
 use movable_node::numa::{NumaDiscovery, NumaEvent, NumaInitFn, NumaMeminfo, NumaParams, x86_numa_init};
 use movable_node::param::last_param;
@@ -29,7 +27,6 @@ use movable_node::zones::{ZoneParams, free_area_init_nodes};
 use movable_node::{KernelProfile, memparse};
 use serde::Serialize;
 
-use super::modern::{Attempt, Found, ModernAlloc, SMP_CACHE_BYTES};
 use super::place::KernelPlace;
 use super::trace::{CrashMessage, DumpKind, Garbled, Request, RequestKind, Trace, TraceEvent};
 use super::whatif::{Adjustment, NodeReport, node_reports};

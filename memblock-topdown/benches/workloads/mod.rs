@@ -25,6 +25,7 @@ use std::hint::black_box;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use memblock_topdown::testing::{Answer, Op};
 use memblock_topdown::{MAX_NUMNODES, Memblock, MemblockState, Nid, Placement};
 
 pub mod baseline;
@@ -67,34 +68,15 @@ impl SplitMix64 {
     }
 }
 
-/// One memblock call.
-#[derive(Debug, Clone, Copy)]
-pub enum Op {
-    /// `memblock_add_node(base, size, nid)`.
-    AddNode(u64, u64, Nid),
-    /// `memblock_allow_resize()`.
-    AllowResize,
-    /// `memblock_reserve(base, size)`.
-    Reserve(u64, u64),
-    /// `memblock_free(base, size)`.
-    Free(u64, u64),
-    /// `memblock_alloc_nid(size, align, nid)`.
-    AllocNid(u64, u64, Nid),
-}
-
 /// Runs `ops` and folds every result (status or address) into `digest`.
 #[inline]
 pub fn run<P: Placement>(mb: &mut Memblock<P>, ops: &[Op], digest: &mut u64) {
     for &op in ops {
-        let v = match op {
-            Op::AddNode(base, size, nid) => u64::from(mb.add_node(base, size, nid).is_ok()),
-            Op::AllowResize => {
-                mb.allow_resize();
-                0
-            }
-            Op::Reserve(base, size) => u64::from(mb.reserve_as(base, size, "bench").is_ok()),
-            Op::Free(base, size) => u64::from(mb.free_as(base, size, "bench").is_ok()),
-            Op::AllocNid(size, align, nid) => mb.alloc_nid(size, align, nid).unwrap_or(0),
+        let v = match op.apply(mb) {
+            Answer::Changed(r) => u64::from(r.is_ok()),
+            Answer::Found(addr) => addr.unwrap_or(0),
+            Answer::Done => 0,
+            other => panic!("the workloads do not use {op:?} (it answered {other:?})"),
         };
         *digest = fnv(*digest, v);
     }
@@ -124,11 +106,14 @@ pub fn w1() -> Workload {
         (0..10_000u64).map(|i| (16 * MIB + i * 6_868_992, 4 * KIB * rng.range(1, 63))).collect();
     let mut frees = reserves.clone();
     rng.shuffle(&mut frees);
-    let timed = reserves.iter().map(|&(b, s)| Op::Reserve(b, s)).chain(frees.iter().map(|&(b, s)| Op::Free(b, s)));
+    let timed = reserves
+        .iter()
+        .map(|&(b, s)| Op::Reserve { base: b, size: s })
+        .chain(frees.iter().map(|&(b, s)| Op::Free { base: b, size: s }));
     Workload {
         name: "W1",
         kernel_ns: 17_000.0,
-        setup: vec![Op::AddNode(0, 64 * GIB, MAX_NUMNODES), Op::AllowResize],
+        setup: vec![Op::AddNode { base: 0, size: 64 * GIB, nid: MAX_NUMNODES }, Op::AllowResize],
         timed: timed.collect(),
     }
 }
@@ -138,13 +123,13 @@ pub fn w1() -> Workload {
 pub fn w2() -> Workload {
     let mut rng = SplitMix64::new(0x5732);
     let pages = (GIB / 4) / (4 * KIB);
-    let timed = (0..100_000).map(|_| Op::Reserve(GIB + rng.range(0, pages - 1) * 4 * KIB, 4 * KIB));
+    let timed = (0..100_000).map(|_| Op::Reserve { base: GIB + rng.range(0, pages - 1) * 4 * KIB, size: 4 * KIB });
     Workload {
         name: "W2",
         kernel_ns: 45_000.0,
         setup: vec![
-            Op::AddNode(GIB, GIB / 4, MAX_NUMNODES),
-            Op::AddNode(4 * GIB, 64 * MIB, MAX_NUMNODES),
+            Op::AddNode { base: GIB, size: GIB / 4, nid: MAX_NUMNODES },
+            Op::AddNode { base: 4 * GIB, size: 64 * MIB, nid: MAX_NUMNODES },
             Op::AllowResize,
         ],
         timed: timed.collect(),
@@ -153,7 +138,7 @@ pub fn w2() -> Workload {
 
 /// The 16 nodes of W3 and W4: node n is [n × 4 GiB, (n + 1) × 4 GiB).
 fn sixteen_nodes() -> Vec<Op> {
-    let mut v: Vec<Op> = (0..16).map(|n| Op::AddNode(n * 4 * GIB, 4 * GIB, n as Nid)).collect();
+    let mut v: Vec<Op> = (0..16).map(|n| Op::AddNode { base: n * 4 * GIB, size: 4 * GIB, nid: n as Nid }).collect();
     v.push(Op::AllowResize);
     v
 }
@@ -170,7 +155,7 @@ fn w3_allocs(rng: &mut SplitMix64) -> Vec<Op> {
                 3 => 2 * MIB,
                 _ => 4 * KIB * rng.range(1, 511),
             };
-            Op::AllocNid(size, 4 * KIB, rng.range(0, 15) as Nid)
+            Op::AllocNid { size, align: 4 * KIB, nid: rng.range(0, 15) as Nid }
         })
         .collect()
 }
@@ -188,9 +173,10 @@ pub fn w4() -> Workload {
     let mut rng = SplitMix64::new(0x5734);
     let mut setup = sixteen_nodes();
     let pages = (64 * GIB - 16 * MIB) / (4 * KIB);
-    setup.extend(
-        (0..1_000).map(|_| Op::Reserve(16 * MIB + rng.range(0, pages - 1) * 4 * KIB, 4 * KIB * rng.range(1, 255))),
-    );
+    setup.extend((0..1_000).map(|_| Op::Reserve {
+        base: 16 * MIB + rng.range(0, pages - 1) * 4 * KIB,
+        size: 4 * KIB * rng.range(1, 255),
+    }));
     Workload { name: "W4", kernel_ns: 4_100.0, setup, timed: w3_allocs(&mut rng) }
 }
 
@@ -199,11 +185,15 @@ pub fn w4() -> Workload {
 /// the bottom-up bench).
 pub fn x5() -> Workload {
     let mut rng = SplitMix64::new(0x5735);
-    let timed = (0..20_000).map(|_| Op::AllocNid(64 * rng.range(1, 64), 64, MAX_NUMNODES));
+    let timed = (0..20_000).map(|_| Op::AllocNid { size: 64 * rng.range(1, 64), align: 64, nid: MAX_NUMNODES });
     Workload {
         name: "X5",
         kernel_ns: 41.0,
-        setup: vec![Op::AddNode(0, 4 * GIB, MAX_NUMNODES), Op::AllowResize, Op::Reserve(16 * MIB, MIB)],
+        setup: vec![
+            Op::AddNode { base: 0, size: 4 * GIB, nid: MAX_NUMNODES },
+            Op::AllowResize,
+            Op::Reserve { base: 16 * MIB, size: MIB },
+        ],
         timed: timed.collect(),
     }
 }
@@ -236,14 +226,15 @@ pub fn describe<P: Placement>(label: &str, w: &Workload, mut new: impl FnMut() -
 pub fn run_baseline(mb: &mut KernelMemblock, ops: &[Op], digest: &mut u64) {
     for &op in ops {
         let v = match op {
-            Op::AddNode(base, size, nid) => u64::from(mb.add_node(base, size, nid)),
+            Op::AddNode { base, size, nid } => u64::from(mb.add_node(base, size, nid)),
             Op::AllowResize => {
                 mb.allow_resize();
                 0
             }
-            Op::Reserve(base, size) => u64::from(mb.reserve(base, size)),
-            Op::Free(base, size) => u64::from(mb.free(base, size)),
-            Op::AllocNid(size, align, nid) => mb.alloc_nid(size, align, nid),
+            Op::Reserve { base, size } => u64::from(mb.reserve(base, size)),
+            Op::Free { base, size } => u64::from(mb.free(base, size)),
+            Op::AllocNid { size, align, nid } => mb.alloc_nid(size, align, nid),
+            other => panic!("the baseline does not model {other:?}, which no workload uses"),
         };
         *digest = fnv(*digest, v);
     }
@@ -395,9 +386,10 @@ pub fn scaling(n: u64, timed: usize) -> Workload {
     let page = |rng: &mut SplitMix64| GIB + rng.range(0, window - 1) * 4 * KIB;
     let mut first: Vec<u64> = (0..n).map(|_| page(&mut rng)).collect();
     first.sort_unstable();
-    let mut setup = vec![Op::AddNode(GIB, window * 4 * KIB + 64 * MIB, MAX_NUMNODES), Op::AllowResize];
-    setup.extend(first.iter().map(|&b| Op::Reserve(b, 4 * KIB)));
-    let timed = (0..timed).map(|_| Op::Reserve(page(&mut rng), 4 * KIB)).collect();
+    let mut setup =
+        vec![Op::AddNode { base: GIB, size: window * 4 * KIB + 64 * MIB, nid: MAX_NUMNODES }, Op::AllowResize];
+    setup.extend(first.iter().map(|&b| Op::Reserve { base: b, size: 4 * KIB }));
+    let timed = (0..timed).map(|_| Op::Reserve { base: page(&mut rng), size: 4 * KIB }).collect();
     Workload { name: "scaling", kernel_ns: f64::NAN, setup, timed }
 }
 

@@ -43,26 +43,51 @@ impl<'a> MemoryAffinityRef<'a> {
     }
 
     /// `flags` (offset 28).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn flags(&self) -> Result<MemoryAffinityFlags, Error> {
         self.0.read_u32(28, "flags").map(MemoryAffinityFlags::from_bits_retain)
     }
 
     /// `proximity_domain` (offset 2), all 32 bits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn proximity_domain(&self) -> Result<u32, Error> {
         self.0.read_u32(2, "proximity_domain")
     }
 
     /// `base_address` (offset 8).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn base_address(&self) -> Result<u64, Error> {
         self.0.read_u64(8, "base_address")
     }
 
     /// `length` (offset 16), the size of the range.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn address_length(&self) -> Result<u64, Error> {
         self.0.read_u64(16, "length")
     }
 
     /// Reads the fields the kernel reads, in its order (flags first).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when a field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn decode(&self) -> Result<MemoryAffinity, Error> {
         let flags = self.flags()?;
         Ok(MemoryAffinity {
@@ -118,21 +143,41 @@ impl<'a> LocalApicAffinityRef<'a> {
     }
 
     /// `flags` (offset 4).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn flags(&self) -> Result<CpuAffinityFlags, Error> {
         self.0.read_u32(4, "flags").map(CpuAffinityFlags::from_bits_retain)
     }
 
     /// `proximity_domain_lo` (offset 2).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn proximity_domain_lo(&self) -> Result<u8, Error> {
         self.0.read_u8(2, "proximity_domain_lo")
     }
 
     /// `apic_id` (offset 3).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn apic_id(&self) -> Result<u8, Error> {
         self.0.read_u8(3, "apic_id")
     }
 
     /// `local_sapic_eid` (offset 8).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn local_sapic_eid(&self) -> Result<u8, Error> {
         self.0.read_u8(8, "local_sapic_eid")
     }
@@ -140,6 +185,11 @@ impl<'a> LocalApicAffinityRef<'a> {
     /// The PXM as `acpi_numa_processor_affinity_init()` builds it: `proximity_domain_lo`, and for
     /// `acpi_srat_revision >= 2` also `*(unsigned int *)proximity_domain_hi << 8`. That is a 4-byte
     /// read at offset 9 (it touches the first byte of `clock_domain`, which the shift drops).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn proximity_domain(&self, srat_revision: u8) -> Result<u32, Error> {
         let lo = u32::from(self.proximity_domain_lo()?);
         if srat_revision >= 2 {
@@ -151,6 +201,11 @@ impl<'a> LocalApicAffinityRef<'a> {
     }
 
     /// Reads every field of the 16-byte structure.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when a field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn decode(&self) -> Result<LocalApicAffinity, Error> {
         let flags = self.flags()?;
         Ok(LocalApicAffinity {
@@ -213,21 +268,41 @@ impl<'a> X2ApicAffinityRef<'a> {
     }
 
     /// `flags` (offset 12).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn flags(&self) -> Result<CpuAffinityFlags, Error> {
         self.0.read_u32(12, "flags").map(CpuAffinityFlags::from_bits_retain)
     }
 
     /// `proximity_domain` (offset 4), always all 32 bits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn proximity_domain(&self) -> Result<u32, Error> {
         self.0.read_u32(4, "proximity_domain")
     }
 
     /// `apic_id` (offset 8).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when the field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn apic_id(&self) -> Result<u32, Error> {
         self.0.read_u32(8, "apic_id")
     }
 
     /// Reads every field of the 24-byte structure.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when a field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn decode(&self) -> Result<X2ApicAffinity, Error> {
         let flags = self.flags()?;
         Ok(X2ApicAffinity {

@@ -48,6 +48,11 @@ pub struct FirmwareWindow<'a> {
 impl<'a> FirmwareWindow<'a> {
     /// A window of `bytes` at physical address `base`. Fails if the window would wrap past
     /// the end of the 64-bit address space.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WindowOverflow`] when the window would wrap past the end of the 64-bit address
+    /// space.
     pub fn new(base: u64, bytes: &'a [u8]) -> Result<Self, Error> {
         u64::try_from(bytes.len())
             .ok()
@@ -280,6 +285,13 @@ fn plan(window: &FirmwareWindow<'_>, rsdp_address: u64) -> Result<RootPlan, Erro
 /// `acpi` chooses the root table by RSDP revision (0: RSDT, else XSDT); ACPICA also falls back to
 /// the RSDT when the XSDT address is 0 or an XSDT entry is null, which is not modelled. Errors:
 /// anything outside the window, an RSDP or root table that `acpi` rejects, no SRAT.
+///
+/// # Errors
+///
+/// [`Error::OutOfWindow`] for an RSDP, root table or SRAT outside the window,
+/// [`Error::RootTableTooShort`] for a root table shorter than its header says, [`Error::Acpi`] for
+/// an RSDP or root table that `acpi` rejects, [`Error::SratNotFound`] when the root table lists no
+/// SRAT.
 pub fn find_srat<'a>(window: &FirmwareWindow<'a>, rsdp_address: u64) -> Result<FoundSrat<'a>, Error> {
     let plan = plan(window, rsdp_address)?;
     let rsdp_usize = usize::try_from(rsdp_address).map_err(|_| Error::OutOfWindow {

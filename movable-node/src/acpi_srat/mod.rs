@@ -5,7 +5,8 @@
 //!   because acpi 6/7's SRAT parser misreads every subtable), its header, and the kernel's walk
 //!   over its subtables (`acpi_table_parse_entries`), with ACPICA's checksum warning (it warns
 //!   and uses the table, `ACPI_CHECKSUM_ABORT` being false).
-//! * [`affinity`]: the processor and memory affinity subtables, as typed, bounds-checked views.
+//! * [`affinity`]: the processor and memory affinity subtables, as typed, bounds-checked views;
+//!   `encode.rs` writes them and a whole table back (`to_bytes`, [`SratHeader::table_with`]).
 //! * [`messages`]: the lines the kernel prints while it reads the table and parses it.
 //! * [`firmware`]: finding the SRAT from the RSDP in simulated firmware memory with
 //!   `acpi::AcpiTables::from_rsdp` and a bounds-checked `acpi::AcpiHandler`.
@@ -18,6 +19,7 @@
 
 pub mod affinity;
 pub mod config;
+mod encode;
 pub mod firmware;
 pub mod messages;
 pub mod numa_parse;

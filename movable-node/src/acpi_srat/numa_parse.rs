@@ -63,6 +63,10 @@ pub struct AcpiNuma {
 
 impl AcpiNuma {
     /// Fresh boot state for `config`. Fails if `max_numnodes` is outside 1..=1024.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMaxNumnodes`] when `max_numnodes` is outside 1..=1024.
     pub fn new(config: NumaConfig) -> Result<Self, Error> {
         if !(1..=1024).contains(&config.max_numnodes) {
             return Err(Error::InvalidMaxNumnodes { value: config.max_numnodes });
@@ -194,6 +198,11 @@ impl AcpiNuma {
     /// `MAX_NUMNODES` ids are taken. A PXM outside `[0, MAX_PXM_DOMAINS)` is an out-of-bounds
     /// index in 3.12 ([`Error::PxmOutOfRange`]) or `NUMA_NO_NODE` with
     /// [`PxmRangeCheck::NoNode`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PxmOutOfRange`] for a PXM outside `[0, MAX_PXM_DOMAINS)` under 3.12's rule
+    /// ([`PxmRangeCheck::None`]).
     pub fn acpi_map_pxm_to_node(&mut self, pxm: i32) -> Result<i32, Error> {
         self.setup_node(pxm, None)
     }
@@ -247,6 +256,13 @@ impl AcpiNuma {
     /// node is assigned; then the PXM gets its node (`NUMA_NO_NODE`: "Too many proximity
     /// domains %x", `bad_srat()`); an id `>= MAX_LOCAL_APIC` is reported and skipped; otherwise
     /// `apicid -> node`, the node is marked parsed and `acpi_numa = 1`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] for a field past the end of the table's memory,
+    /// [`Error::ApicIdNegative`] for an x2APIC id that is a negative C `int` (3.12 indexes
+    /// `__apicid_to_node[]` out of bounds), [`Error::PxmOutOfRange`] for a PXM the 3.12 map would
+    /// index out of bounds.
     pub fn x2apic_affinity_init(&mut self, pa: X2ApicAffinityRef<'_>) -> Result<(), Error> {
         let sub = pa.subtable();
         if self.srat_disabled() {
@@ -294,6 +310,11 @@ impl AcpiNuma {
     /// APIC id is `apic_id` (UV x2APIC: `apic_id << 8 | local_sapic_eid`); an id
     /// `>= MAX_LOCAL_APIC` is reported and skipped; otherwise `apicid -> node`, node parsed,
     /// `acpi_numa = 1`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] for a field past the end of the table's memory,
+    /// [`Error::PxmOutOfRange`] for a PXM the 3.12 map would index out of bounds.
     pub fn processor_affinity_init(&mut self, pa: LocalApicAffinityRef<'_>) -> Result<(), Error> {
         let sub = pa.subtable();
         if self.srat_disabled() {
@@ -351,6 +372,11 @@ impl AcpiNuma {
     /// `end = base + length` (wrapping), PXM masked to 8 bits for revision ≤ 1; the PXM's node
     /// (`NUMA_NO_NODE`: "Too many proximity domains.", `bad_srat()`); `numa_add_memblk(node,
     /// start, end)` (`Err`: `bad_srat()`); node marked parsed; the `SRAT: Node ...` line.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] for a field past the end of the table's memory,
+    /// [`Error::PxmOutOfRange`] for a PXM the 3.12 map would index out of bounds.
     pub fn memory_affinity_init<M: NumaMemblks + ?Sized>(
         &mut self,
         ma: MemoryAffinityRef<'_>,
@@ -480,6 +506,11 @@ impl AcpiNuma {
     /// `x86_acpi_numa_init()` (3.12 `arch/x86/mm/srat.c`): [`AcpiNuma::acpi_numa_init`], and
     /// `-EINVAL` if that succeeded but the SRAT was marked bad. A negative result makes
     /// `numa_init()` return without resetting memblock's direction, and NUMA setup falls back.
+    ///
+    /// # Errors
+    ///
+    /// The errors of the subtable handlers ([`AcpiNuma::memory_affinity_init`] and the processor
+    /// ones): inputs the kernel does not survive. Its own failures are the inner `Err(Errno)`.
     pub fn x86_acpi_numa_init<M: NumaMemblks + ?Sized>(
         &mut self,
         srat: Option<&SratTable<'_>>,
@@ -501,6 +532,11 @@ fn bits(map: &[bool]) -> Vec<u32> {
 /// checked ([`SratTable::from_bytes`]; a zero length field means "no SRAT", as in the kernel),
 /// then parsed with `memblks` as `numa_add_memblk()`. Returns the state with
 /// [`AcpiNuma::x86_acpi_numa_init`]'s return value.
+///
+/// # Errors
+///
+/// The errors of [`SratTable::from_bytes`] but [`Error::ZeroLength`] (no SRAT), and those of
+/// [`AcpiNuma::x86_acpi_numa_init`]. The kernel's own failures are the inner `Err(Errno)`.
 pub fn x86_acpi_numa_init_bytes<M: NumaMemblks + ?Sized>(
     bytes: &[u8],
     config: NumaConfig,

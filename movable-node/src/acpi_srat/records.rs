@@ -12,6 +12,11 @@ pub trait NumaMemblks {
 
     /// Adds `[start, end)` to node `nid`. The kernel passes `end = base + length` as computed
     /// in `u64`, so `end` may have wrapped below `start`.
+    ///
+    /// # Errors
+    ///
+    /// `Self::Error` when the range is refused (too many blocks, for one); the entry then fails
+    /// with `bad_srat()`.
     fn numa_add_memblk(&mut self, nid: u32, start: u64, end: u64) -> Result<(), Self::Error>;
 }
 

@@ -193,6 +193,13 @@ impl<'a> SratTable<'a> {
     /// `acpi_tb_verify_table()` (maps `length` bytes, checksums them, warns). Errors: buffer shorter
     /// than the header, signature not `SRAT`, length 0 (the kernel treats the table as absent),
     /// length beyond the buffer. A bad checksum is not an error: see [`SratTable::checksum`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Truncated`] for a buffer shorter than the 36-byte header, [`Error::BadSignature`]
+    /// when the signature is not `SRAT`, [`Error::ZeroLength`] for a length field of 0 (the kernel
+    /// treats the table as absent), [`Error::LengthExceedsBuffer`] when the length field runs past
+    /// the buffer.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
         if bytes.len() < ACPI_TABLE_HEADER_LEN {
             return Err(Error::Truncated { len: bytes.len() });
@@ -271,6 +278,11 @@ impl<'a> SratTable<'a> {
     /// (the kernel's `count++` sits behind `!max_entries ||`). Handlers already run stay run.
     ///
     /// `Err` only when the handler returns one (a read past the buffer, an undefined index).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when a subtable's header lies past the end of the table's memory, and
+    /// any error of `handler`, which ends the pass.
     pub fn parse_entries<F>(&self, entry_id: u8, max_entries: u32, mut handler: F) -> Result<PassReport, Error>
     where
         F: FnMut(Subtable<'a>) -> Result<i32, Error>,
@@ -402,6 +414,10 @@ impl<'a> Subtable<'a> {
 
     /// Reads `N` bytes at `rel` from the subtable's start, or says which read would leave the
     /// buffer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`], naming `field`, when the bytes lie past the end of the buffer.
     pub fn read_bytes<const N: usize>(&self, rel: usize, field: &'static str) -> Result<[u8; N], Error> {
         let past_end = || Error::ReadPastEnd {
             field,
@@ -420,16 +436,28 @@ impl<'a> Subtable<'a> {
     }
 
     /// Reads a byte at `rel`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`], naming `field`, when the bytes lie past the end of the buffer.
     pub fn read_u8(&self, rel: usize, field: &'static str) -> Result<u8, Error> {
         Ok(self.read_bytes::<1>(rel, field)?[0])
     }
 
     /// Reads a little-endian `u32` at `rel`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`], naming `field`, when the bytes lie past the end of the buffer.
     pub fn read_u32(&self, rel: usize, field: &'static str) -> Result<u32, Error> {
         self.read_bytes(rel, field).map(u32::from_le_bytes)
     }
 
     /// Reads a little-endian `u64` at `rel`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`], naming `field`, when the bytes lie past the end of the buffer.
     pub fn read_u64(&self, rel: usize, field: &'static str) -> Result<u64, Error> {
         self.read_bytes(rel, field).map(u64::from_le_bytes)
     }
@@ -451,6 +479,11 @@ impl<'a> Subtable<'a> {
     }
 
     /// Decodes the subtable fully by its type (see [`SratEntry`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when a field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
     pub fn decode(&self) -> Result<SratEntry<'a>, Error> {
         Ok(match self.entry_type {
             ACPI_SRAT_TYPE_CPU_AFFINITY => SratEntry::LocalApic(LocalApicAffinityRef(*self).decode()?),

@@ -1,7 +1,7 @@
 //! The Debian 6.1 amd64 build profile (spec §H.9.1): every size of an early request that
 //! depends on how the kernel was configured and compiled, each with where it was read.
 
-use movable_node::BuildProfile;
+use movable_node::x86_mm_bottomup::BuildProfile;
 
 /// The percpu first chunk's geometry (`struct pcpu_alloc_info`): what
 /// `percpu: Embedded N pages/cpu s%zu r%zu d%zu u%zu` prints.

@@ -28,11 +28,11 @@ pub mod steps;
 
 use core::fmt;
 
-use movable_node::memblock_bottomup::{Label, Nid, SeriesMemblock};
+use movable_node::memblock_bottomup::{Nid, SeriesMemblock};
 use serde::Serialize;
 
-use crate::replay::modern::ModernAlloc;
 use crate::replay::trace::RequestKind;
+use movable_node::memblock_bottomup::ModernAlloc;
 
 pub use acpi::{acpi_reserve_initial_tables, acpi_table_upgrade};
 pub use build::{Build6_1, KernelSymbols, PercpuGeometry, Swiotlb};
@@ -71,7 +71,7 @@ pub struct PhaseRequest {
     pub kind: RequestKind,
     /// The `%pS` symbol the kernel prints (the caller after inlining, e.g. `start_kernel` for
     /// `setup_command_line()`), without its build-specific `+0xoff/0xsize`.
-    pub caller: Label,
+    pub caller: &'static str,
     /// Bytes asked for.
     pub size: u64,
     /// Alignment.
@@ -95,7 +95,7 @@ pub enum PhaseOp {
     /// A `memblock_reserve()` of a range the phase was given (`memblock_reserve:` line).
     Reserve {
         /// The `%pS` symbol.
-        caller: Label,
+        caller: &'static str,
         /// First byte.
         base: u64,
         /// Bytes.
@@ -104,7 +104,7 @@ pub enum PhaseOp {
     /// A `memblock_free()` / `memblock_phys_free()` (`memblock_phys_free:` line).
     Free {
         /// The `%pS` symbol.
-        caller: Label,
+        caller: &'static str,
         /// First byte.
         base: u64,
         /// Bytes.
@@ -249,7 +249,7 @@ impl<'a> Issuer<'a> {
     /// `memblock_phys_alloc_range(size, align, start, end)`.
     pub(crate) fn phys_alloc_range(
         &mut self,
-        caller: Label,
+        caller: &'static str,
         size: u64,
         align: u64,
         from: u64,
@@ -264,7 +264,7 @@ impl<'a> Issuer<'a> {
     /// `memblock_alloc`, `_node`, `_low` and `_from` print).
     pub(crate) fn try_nid(
         &mut self,
-        caller: Label,
+        caller: &'static str,
         size: u64,
         align: u64,
         from: u64,
@@ -278,7 +278,7 @@ impl<'a> Issuer<'a> {
     /// `memblock_alloc_try_nid_raw(size, align, min_addr, max_addr, nid)`.
     pub(crate) fn try_nid_raw(
         &mut self,
-        caller: Label,
+        caller: &'static str,
         size: u64,
         align: u64,
         from: u64,
@@ -292,7 +292,7 @@ impl<'a> Issuer<'a> {
     /// `memblock_alloc_exact_nid_raw(size, align, min_addr, max_addr, nid)`: no other node.
     pub(crate) fn exact_nid_raw(
         &mut self,
-        caller: Label,
+        caller: &'static str,
         size: u64,
         align: u64,
         from: u64,
@@ -306,7 +306,7 @@ impl<'a> Issuer<'a> {
     fn record_virt(
         &mut self,
         kind: RequestKind,
-        caller: Label,
+        caller: &'static str,
         args: [u64; 4],
         nid: Nid,
         answer: Option<u64>,
@@ -316,19 +316,19 @@ impl<'a> Issuer<'a> {
     }
 
     /// `memblock_alloc(size, align)`: any node, below `current_limit`.
-    pub(crate) fn memblock_alloc(&mut self, caller: Label, size: u64, align: u64) -> Option<u64> {
+    pub(crate) fn memblock_alloc(&mut self, caller: &'static str, size: u64, align: u64) -> Option<u64> {
         self.try_nid(caller, size, align, 0, ACCESSIBLE, NO_NODE)
     }
 
     /// `memblock_reserve(base, size)`.
-    pub(crate) fn reserve(&mut self, caller: Label, base: u64, size: u64) -> Result<(), PhaseError> {
+    pub(crate) fn reserve(&mut self, caller: &'static str, base: u64, size: u64) -> Result<(), PhaseError> {
         self.mb.reserve_as(base, size, caller).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
         self.push(PhaseOp::Reserve { caller, base, size });
         Ok(())
     }
 
     /// `memblock_free()` / `memblock_phys_free()`.
-    pub(crate) fn free(&mut self, caller: Label, base: u64, size: u64) -> Result<(), PhaseError> {
+    pub(crate) fn free(&mut self, caller: &'static str, base: u64, size: u64) -> Result<(), PhaseError> {
         self.mb.free_as(base, size, caller).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
         self.push(PhaseOp::Free { caller, base, size });
         Ok(())

@@ -171,12 +171,11 @@ mod tests {
     use super::*;
     use crate::phases::linux_6_1::PhaseOp;
     use movable_node::KernelProfile;
-    use movable_node::memblock_bottomup::Label;
 
     const MIB: u64 = 1 << 20;
 
     /// caller, size, nid, from, max_addr, answer.
-    type Row = (Label, u64, Option<i32>, u64, u64, Option<u64>);
+    type Row = (&'static str, u64, Option<i32>, u64, u64, Option<u64>);
 
     fn answers(ops: &[PhaseOp]) -> Vec<Row> {
         ops.iter()

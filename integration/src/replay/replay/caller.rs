@@ -2,33 +2,10 @@
 
 use super::*;
 
-/// A reservation's owner for the layers' labelled events: the caller's function. The layers
-/// label with `&'static str`; names are interned once per process (at most a few thousand
-/// kernel functions; past that, one shared label).
+/// A reservation's owner for the layers' labelled events: the caller's function, which the
+/// label owns (nothing leaked); a name longer than any kernel symbol is "(other caller)".
 pub(super) fn label(caller: &str) -> Label {
-    const MAX_LABELS: usize = 4096;
-    thread_local! {
-        static CACHE: RefCell<HashMap<String, Label>> = RefCell::new(HashMap::new());
-    }
-    static LABELS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let name = function_of(caller);
-    if let Some(l) = CACHE.with(|c| c.borrow().get(name).copied()) {
-        return l;
-    }
-    let l = {
-        let mut set = LABELS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
-        match set.get(name) {
-            Some(&l) => l,
-            None if set.len() >= MAX_LABELS => "(other caller)",
-            None => {
-                let l: &'static str = Box::leak(name.to_string().into_boxed_str());
-                set.insert(l);
-                l
-            }
-        }
-    };
-    CACHE.with(|c| c.borrow_mut().insert(name.to_string(), l));
-    l
+    Label::symbol(function_of(caller)).unwrap_or(Label::new("(other caller)"))
 }
 
 /// `symbol` of `symbol+0xoff/0xsize [module]`.

@@ -38,7 +38,7 @@ impl Engine<'_> {
     pub(super) fn search_end(&self, kind: RequestKind, max: u64) -> u64 {
         let limit = self.mb.current_limit();
         let end = if kind == RequestKind::PhysAllocRange { max } else { max.min(limit) };
-        if end == 0 || end == crate::replay::modern::MEMBLOCK_ALLOC_NOLEAKTRACE { limit } else { end }
+        if end == 0 || end == movable_node::memblock_bottomup::MEMBLOCK_ALLOC_NOLEAKTRACE { limit } else { end }
     }
 
     /// The rule the placement is about to follow for a window ending at `end`.

@@ -1,4 +1,5 @@
-//! The allocation entry points of Linux 6.1 (spec §H.3), composed on the layers' public API.
+//! The allocation API of Linux 6.1 (spec §H.3), a later kernel's entry points on this layer's
+//! memblock (any placement policy).
 //!
 //! In 6.1 every early allocation goes through `memblock_alloc_range_nid()`: find a block with
 //! `memblock_find_in_range_node()`, reserve it, and if nothing is found on the node asked for,
@@ -7,29 +8,26 @@
 //! the window at `current_limit` and, if nothing is found above `min_addr`, tries once more
 //! from 0. The size is never rounded and alignment 0 becomes `SMP_CACHE_BYTES`.
 //!
-//! Nothing here searches or reserves by itself: the search is the layers' (`Memblock::
-//! find_in_range_node` with the placement policy of `memblock-bottomup` and the skip rules of
-//! `movable-node`'s profile), the reservation is `Memblock::reserve_as`. What the profile's
-//! [`Config`](movable_node::memblock_bottomup::Config) says about rounding, alignment 0 and the
-//! "any node" value is honoured, so the same entry points replay a 6.1 request sequence under
-//! the rules of 3.12, 3.13 or 3.14 as well.
+//! Nothing here searches or reserves by itself: the search is `Memblock::find_in_range_node`
+//! with the memblock's placement policy ([`BottomUpPlacement`](crate::BottomUpPlacement) with
+//! [`Semantics::Modern`](crate::Semantics::Modern) for 6.1) and its skip rules, the reservation
+//! is `Memblock::reserve_as`. What the memblock's [`Config`](memblock_topdown::Config) says
+//! about rounding, alignment 0 and the "any node" value is honoured, so the same entry points
+//! replay a 6.1 request sequence under the rules of 3.12, 3.13 or 3.14 as well. The series
+//! itself has none of these functions; its `alloc_try_nid` is 3.12's.
 
-use movable_node::memblock_bottomup::{
+use memblock_topdown::{
     AlignZero, FreeRange, FreeRanges, Label, MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, Memblock, MemblockState,
-    NUMA_NO_NODE, Nid, PAGE_SIZE, Placement, RegionFilter, RegionFlags, Warning, round_up_checked,
+    NUMA_NO_NODE, Nid, NidWarnSite, PAGE_SIZE, Placement, RegionFilter, RegionFlags, Warning, round_up_checked,
 };
-use serde::Serialize;
-
-/// `SMP_CACHE_BYTES` on x86-64: the alignment used when a caller asks for 0.
-pub const SMP_CACHE_BYTES: u64 = 64;
 
 /// `MEMBLOCK_ALLOC_NOLEAKTRACE` (6.1): an end that means `current_limit`, like
 /// `MEMBLOCK_ALLOC_ACCESSIBLE`, and skips kmemleak.
 pub const MEMBLOCK_ALLOC_NOLEAKTRACE: u64 = 1;
 
 /// Which try found the block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Attempt {
     /// The first search, on the node asked for.
     First,
@@ -88,7 +86,7 @@ pub trait ModernAlloc {
         end: u64,
         nid: Nid,
         exact_nid: bool,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<Found>;
 
     /// `memblock_phys_alloc_range(size, align, start, end)`: any node; the explicit end is
@@ -99,14 +97,20 @@ pub trait ModernAlloc {
         align: u64,
         start: u64,
         end: u64,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<Found> {
         self.memblock_alloc_range_nid(size, align, start, end, NUMA_NO_NODE, false, caller)
     }
 
     /// `memblock_phys_alloc_try_nid(size, align, nid)`: below `current_limit`, on `nid`, else
     /// anywhere (how `alloc_node_data()` gets `NODE_DATA`; it prints no request line).
-    fn memblock_phys_alloc_try_nid(&mut self, size: u64, align: u64, nid: Nid, caller: Label) -> Option<Found> {
+    fn memblock_phys_alloc_try_nid(
+        &mut self,
+        size: u64,
+        align: u64,
+        nid: Nid,
+        caller: impl Into<Label>,
+    ) -> Option<Found> {
         self.memblock_alloc_range_nid(size, align, 0, MEMBLOCK_ALLOC_ACCESSIBLE, nid, false, caller)
     }
 
@@ -122,7 +126,7 @@ pub trait ModernAlloc {
         max_addr: u64,
         nid: Nid,
         exact_nid: bool,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<Found>;
 
     /// `memblock_alloc_try_nid(size, align, min_addr, max_addr, nid)` (zeroed; placement as
@@ -134,7 +138,7 @@ pub trait ModernAlloc {
         min: u64,
         max: u64,
         nid: Nid,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<Found> {
         self.memblock_alloc_internal(size, align, min, max, nid, false, caller)
     }
@@ -147,7 +151,7 @@ pub trait ModernAlloc {
         min: u64,
         max: u64,
         nid: Nid,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<Found> {
         self.memblock_alloc_internal(size, align, min, max, nid, false, caller)
     }
@@ -160,7 +164,7 @@ pub trait ModernAlloc {
         min: u64,
         max: u64,
         nid: Nid,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<Found> {
         self.memblock_alloc_internal(size, align, min, max, nid, true, caller)
     }
@@ -175,12 +179,13 @@ impl<P: Placement> ModernAlloc for Memblock<P> {
         end: u64,
         nid: Nid,
         exact_nid: bool,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<Found> {
+        let caller = caller.into();
         let config = *self.config();
         let any = config.any_node;
         let nid = if nid == MAX_NUMNODES && any != MAX_NUMNODES {
-            self.log_mut().warn_once(Warning::MaxNumnodesDeprecated);
+            self.log_mut().warn_max_numnodes(NidWarnSite::AllocRangeNid);
             any
         } else if nid == NUMA_NO_NODE {
             any
@@ -220,8 +225,9 @@ impl<P: Placement> ModernAlloc for Memblock<P> {
         max_addr: u64,
         nid: Nid,
         exact_nid: bool,
-        caller: Label,
+        caller: impl Into<Label>,
     ) -> Option<Found> {
+        let caller = caller.into();
         let max_addr = max_addr.min(self.current_limit());
         if let Some(f) = self.memblock_alloc_range_nid(size, align, min_addr, max_addr, nid, exact_nid, caller) {
             return Some(f);
@@ -252,44 +258,4 @@ pub fn free_range_at(state: &MemblockState, addr: u64) -> Option<FreeRange> {
     FreeRanges::starting_at(state.memory(), state.reserved(), filter, addr)
         .find(|r| r.end > addr)
         .filter(|r| r.start <= addr)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use movable_node::KernelProfile;
-
-    /// The 73-byte HPET request of pc-2n (§H.7 #16): unrounded, 64-byte aligned, at the top.
-    #[test]
-    fn size_is_not_rounded_in_6_1() {
-        let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
-        mb.add(0x10_0000, 0x1000_0000).unwrap();
-        let f = mb.memblock_alloc_try_nid(73, 64, 0, 0, NUMA_NO_NODE, "acpi_parse_hpet").unwrap();
-        assert_eq!(f.addr, 0x1010_0000 - 128);
-        assert_eq!(mb.reserved().regions()[0].size, 73);
-    }
-
-    /// A node with no memory yet (before NUMA init every region has MAX_NUMNODES): the
-    /// any-node retry finds the block; an exact request fails.
-    #[test]
-    fn node_fallback_and_exact() {
-        let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
-        mb.add(0x10_0000, 0x1000_0000).unwrap();
-        let f = mb.memblock_alloc_try_nid(0x1000, 0x1000, 0x100_0000, 0, 1, "x").unwrap();
-        assert_eq!(f.attempt, Attempt::AnyNode);
-        assert!(mb.memblock_alloc_exact_nid_raw(0x1000, 0x1000, 0x100_0000, 0, 1, "x").is_none());
-    }
-
-    /// `memblock_alloc_internal` caps at current_limit and drops min_addr when nothing fits
-    /// above it; `memblock_phys_alloc_range` is not capped.
-    #[test]
-    fn limit_cap_and_min_addr_retry() {
-        let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
-        mb.add(0x10_0000, 0x1000_0000).unwrap();
-        mb.set_current_limit(0x800_0000);
-        let f = mb.memblock_alloc_try_nid(0x1000, 0x1000, 0x900_0000, u64::MAX, NUMA_NO_NODE, "x").unwrap();
-        assert_eq!((f.addr, f.attempt), (0x7ff_f000, Attempt::NoMinAddr));
-        let f = mb.memblock_phys_alloc_range(0x1000, 0x1000, 0, 0x1000_0000, "x").unwrap();
-        assert_eq!(f.addr, 0xfff_f000);
-    }
 }
