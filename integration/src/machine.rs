@@ -4,6 +4,9 @@
 
 use movable_node::{CpuFeatures, E820Entry, E820Type};
 
+use crate::srat_builder::build_srat;
+pub use crate::srat_builder::{NodeMemory, NodeSpec};
+
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
 
@@ -68,28 +71,6 @@ impl BuildConfig {
     }
 }
 
-/// One memory range of a node in a described NUMA layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NodeMemory {
-    /// Start.
-    pub start: u64,
-    /// End (exclusive).
-    pub end: u64,
-    /// SRAT's `HOT_PLUGGABLE` flag.
-    pub hotpluggable: bool,
-}
-
-/// A node of a described NUMA layout (turned into SRAT bytes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeSpec {
-    /// Proximity domain.
-    pub pxm: u32,
-    /// Local APIC ids of its CPUs.
-    pub cpus: Vec<u32>,
-    /// Its memory ranges.
-    pub memory: Vec<NodeMemory>,
-}
-
 /// A machine to boot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Machine {
@@ -149,7 +130,7 @@ impl Machine {
                 e(0xfffc_0000, 4 * GIB, Reserved),
                 e(4 * GIB, 33 * GIB, Ram),
             ],
-            srat: Some(crate::srat_builder::build_srat(&nodes)),
+            srat: Some(build_srat(&nodes)),
             kernel: KernelImage { text: 0x100_0000, bss_stop: 0x440_0000, end: 0x443_0000 },
             initrd: Some((0xbe00_0000, 0xbfd9_a000)),
             cmdline: "ro quiet movable_node crashkernel=256M".into(),

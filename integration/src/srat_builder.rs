@@ -8,7 +8,27 @@ use movable_node::acpi_srat::{
     SRAT_MEM_AFFINITY_LEN, SratHeader,
 };
 
-use crate::machine::NodeSpec;
+/// One memory range of a node in a described NUMA layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeMemory {
+    /// Start.
+    pub start: u64,
+    /// End (exclusive).
+    pub end: u64,
+    /// SRAT's `HOT_PLUGGABLE` flag.
+    pub hotpluggable: bool,
+}
+
+/// A node of a described NUMA layout (turned into SRAT bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSpec {
+    /// Proximity domain.
+    pub pxm: u32,
+    /// Local APIC ids of its CPUs.
+    pub cpus: Vec<u32>,
+    /// Its memory ranges.
+    pub memory: Vec<NodeMemory>,
+}
 
 /// The header bootsim signs its tables with (OEM `BOOTSM`, table `MOVABLE `, compiler `BTSM`).
 const HEADER: SratHeader = SratHeader {

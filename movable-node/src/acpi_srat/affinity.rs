@@ -6,7 +6,9 @@ use bitflags::bitflags;
 
 use crate::error::Error;
 
-use super::table::Subtable;
+use super::table::{
+    ACPI_SRAT_TYPE_CPU_AFFINITY, ACPI_SRAT_TYPE_MEMORY_AFFINITY, ACPI_SRAT_TYPE_X2APIC_CPU_AFFINITY, Subtable,
+};
 
 bitflags! {
     /// `acpi_srat_mem_affinity.flags` (`ACPI_SRAT_MEM_*`). Unknown bits are kept.
@@ -344,4 +346,38 @@ pub enum SratEntry<'a> {
     X2Apic(X2ApicAffinity),
     /// Any other type (GICC, GIC ITS, generic initiator, reserved): not parsed on x86 in 3.12.
     Other(Subtable<'a>),
+}
+
+/// The typed views of a subtable: the kernel's casts by `header.type`.
+impl<'a> Subtable<'a> {
+    /// The kernel's cast to `struct acpi_srat_mem_affinity *`, if the type is 1 (the length is
+    /// not checked, as in the kernel).
+    pub fn as_memory_affinity(&self) -> Option<MemoryAffinityRef<'a>> {
+        (self.entry_type() == ACPI_SRAT_TYPE_MEMORY_AFFINITY).then_some(MemoryAffinityRef(*self))
+    }
+
+    /// The kernel's cast to `struct acpi_srat_cpu_affinity *`, if the type is 0.
+    pub fn as_local_apic_affinity(&self) -> Option<LocalApicAffinityRef<'a>> {
+        (self.entry_type() == ACPI_SRAT_TYPE_CPU_AFFINITY).then_some(LocalApicAffinityRef(*self))
+    }
+
+    /// The kernel's cast to `struct acpi_srat_x2apic_cpu_affinity *`, if the type is 2.
+    pub fn as_x2apic_affinity(&self) -> Option<X2ApicAffinityRef<'a>> {
+        (self.entry_type() == ACPI_SRAT_TYPE_X2APIC_CPU_AFFINITY).then_some(X2ApicAffinityRef(*self))
+    }
+
+    /// Decodes the subtable fully by its type (see [`SratEntry`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadPastEnd`] when a field lies past the end of the table's memory (the kernel
+    /// would read beyond it).
+    pub fn decode(&self) -> Result<SratEntry<'a>, Error> {
+        Ok(match self.entry_type() {
+            ACPI_SRAT_TYPE_CPU_AFFINITY => SratEntry::LocalApic(LocalApicAffinityRef(*self).decode()?),
+            ACPI_SRAT_TYPE_MEMORY_AFFINITY => SratEntry::Memory(MemoryAffinityRef(*self).decode()?),
+            ACPI_SRAT_TYPE_X2APIC_CPU_AFFINITY => SratEntry::X2Apic(X2ApicAffinityRef(*self).decode()?),
+            _ => SratEntry::Other(*self),
+        })
+    }
 }

@@ -13,16 +13,15 @@
 //!   (`ACPI_CHECKSUM_ABORT` is `FALSE` in 3.12 and 3.13), never a rejection; see [`Checksum`].
 //! * [`SratTable::parse_entries`] is `acpi_table_parse_entries()`: one pass over the subtables for
 //!   one type, with an optional limit, stopping at a zero-length subtable.
-//! * [`Subtable`] and the typed views ([`MemoryAffinityRef`], [`LocalApicAffinityRef`],
-//!   [`X2ApicAffinityRef`]) are the kernel's pointer casts, with every field read checked against the
-//!   buffer: where the kernel would read past the end, they return [`Error::ReadPastEnd`].
+//! * [`Subtable`] reads every field checked against the buffer: where the kernel would read past
+//!   the end, it returns [`Error::ReadPastEnd`]. Its typed views, the kernel's pointer casts, are
+//!   in [`super::affinity`].
 //!
 //! What the kernel checks and what it does not is kept as it is: no subtable is checked to fit in
 //! the table's length, and a subtable of length 1 moves the walk by one byte.
 
 use crate::error::{Errno, Error};
 
-use super::affinity::{LocalApicAffinityRef, MemoryAffinityRef, SratEntry, X2ApicAffinityRef};
 use super::messages::TableMessage;
 
 /// `sizeof(struct acpi_table_header)`: the common ACPI table header.
@@ -460,36 +459,5 @@ impl<'a> Subtable<'a> {
     /// [`Error::ReadPastEnd`], naming `field`, when the bytes lie past the end of the buffer.
     pub fn read_u64(&self, rel: usize, field: &'static str) -> Result<u64, Error> {
         self.read_bytes(rel, field).map(u64::from_le_bytes)
-    }
-
-    /// The kernel's cast to `struct acpi_srat_mem_affinity *`, if the type is 1 (the length is
-    /// not checked, as in the kernel).
-    pub fn as_memory_affinity(&self) -> Option<MemoryAffinityRef<'a>> {
-        (self.entry_type == ACPI_SRAT_TYPE_MEMORY_AFFINITY).then_some(MemoryAffinityRef(*self))
-    }
-
-    /// The kernel's cast to `struct acpi_srat_cpu_affinity *`, if the type is 0.
-    pub fn as_local_apic_affinity(&self) -> Option<LocalApicAffinityRef<'a>> {
-        (self.entry_type == ACPI_SRAT_TYPE_CPU_AFFINITY).then_some(LocalApicAffinityRef(*self))
-    }
-
-    /// The kernel's cast to `struct acpi_srat_x2apic_cpu_affinity *`, if the type is 2.
-    pub fn as_x2apic_affinity(&self) -> Option<X2ApicAffinityRef<'a>> {
-        (self.entry_type == ACPI_SRAT_TYPE_X2APIC_CPU_AFFINITY).then_some(X2ApicAffinityRef(*self))
-    }
-
-    /// Decodes the subtable fully by its type (see [`SratEntry`]).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::ReadPastEnd`] when a field lies past the end of the table's memory (the kernel
-    /// would read beyond it).
-    pub fn decode(&self) -> Result<SratEntry<'a>, Error> {
-        Ok(match self.entry_type {
-            ACPI_SRAT_TYPE_CPU_AFFINITY => SratEntry::LocalApic(LocalApicAffinityRef(*self).decode()?),
-            ACPI_SRAT_TYPE_MEMORY_AFFINITY => SratEntry::Memory(MemoryAffinityRef(*self).decode()?),
-            ACPI_SRAT_TYPE_X2APIC_CPU_AFFINITY => SratEntry::X2Apic(X2ApicAffinityRef(*self).decode()?),
-            _ => SratEntry::Other(*self),
-        })
     }
 }
