@@ -125,9 +125,18 @@ impl DirectMap {
     /// The state right after `early_alloc_pgt_buf()`: nothing mapped, an empty top-level
     /// table, the BRK buffer unused.
     pub fn new(setup: MappingSetup) -> Self {
+        Self::with_mem(setup, SimPhysMem::new())
+    }
+
+    /// [`DirectMap::new`] writing its tables into the memory of an earlier mapping (from
+    /// [`DirectMap::into_mem`]), which is cleared first ([`SimPhysMem::clear`]): every result is
+    /// the same, but the pages are already touched, so a batch of mappings does not fault in
+    /// fresh memory for each.
+    pub fn with_mem(setup: MappingSetup, mut mem: SimPhysMem) -> Self {
+        mem.clear();
         let base_pfn = setup.pgt_buf_base >> PAGE_SHIFT;
         DirectMap {
-            mem: SimPhysMem::new(),
+            mem,
             e820: setup.e820,
             cpu: setup.cpu,
             direct_gbpages: setup.direct_gbpages,
@@ -155,6 +164,11 @@ impl DirectMap {
     /// The simulated memory, for translation through the `x86_64` crate's walker.
     pub fn mem_mut(&mut self) -> &mut SimPhysMem {
         &mut self.mem
+    }
+
+    /// The simulated memory, to be reused by the next mapping ([`DirectMap::with_mem`]).
+    pub fn into_mem(self) -> SimPhysMem {
+        self.mem
     }
 
     /// The BIOS map the mapping was given.

@@ -29,18 +29,36 @@ pub struct SimPhysMem {
     frames: Frames,
 }
 
+/// Pages of one 2 MiB block: for each of its 512 pages, the [`Slot`] of the table stored
+/// there plus one, 0 where there is none.
+type BlockDir = [u32; 512];
+
+/// Where a table lives: slab `slot >> 9`, index `slot & 511`.
+type Slot = usize;
+
 /// The frames half of [`SimPhysMem`], kept apart so that the top-level table can be borrowed
 /// mutably while the walker reads the frames.
 ///
 /// Tables live in slabs of growing size (16, 32, ... up to 512 tables, 2 MiB), so that a
 /// mapping with thousands of tables makes a few large allocations rather than one per table.
+/// A table is found through the directory of its 2 MiB block: page tables are taken a few at a
+/// time from the same blocks, so the one-entry cache of the last block serves nearly every
+/// lookup of a mapping without searching the map of blocks.
 #[derive(Debug, Clone, Default)]
 struct Frames {
-    /// Physical address of each table -> (slab, index in the slab).
-    index: BTreeMap<u64, (u32, u32)>,
+    /// 2 MiB block number (`pa >> 21`) -> index of its directory in `dirs`, in address order.
+    blocks: BTreeMap<u64, u32>,
+    /// The block directories; those past `blocks.len()` are zeroed spares from a [`clear`].
+    ///
+    /// [`clear`]: Frames::clear
+    dirs: Vec<BlockDir>,
+    /// The last block looked up by [`Frames::get_or_insert`] and its directory.
+    last: Option<(u64, u32)>,
     /// Each slab is allocated at its full capacity and never grows past it, so tables do
     /// not move; a table is zeroed when it is handed out.
     slabs: Vec<Vec<PageTable>>,
+    /// The slab new tables go to (slabs after it are empty spares from a [`Frames::clear`]).
+    filling: usize,
     /// What a walker sees at an address that holds no table: an empty one.
     empty: Box<PageTable>,
 }
@@ -49,29 +67,96 @@ impl Frames {
     const FIRST_SLAB: usize = 16;
     const MAX_SLAB: usize = 512;
 
+    /// The number of tables slab `n` holds.
+    fn slab_len(n: usize) -> usize {
+        (Self::FIRST_SLAB << n.min(5)).min(Self::MAX_SLAB)
+    }
+
+    /// The block of `pa` and the page's index in it; `None` for an address no table can have.
+    fn split(pa: u64) -> Option<(u64, usize)> {
+        pa.is_multiple_of(4096).then_some((pa >> 21, ((pa >> 12) & 511) as usize))
+    }
+
+    fn table(&self, slot: Slot) -> &PageTable {
+        &self.slabs[slot >> 9][slot & 511]
+    }
+
     fn get(&self, pa: u64) -> Option<&PageTable> {
-        let &(slab, i) = self.index.get(&pa)?;
-        Some(&self.slabs[slab as usize][i as usize])
+        let (block, page) = Self::split(pa)?;
+        let &dir = self.blocks.get(&block)?;
+        let slot = self.dirs[dir as usize][page].checked_sub(1)?;
+        Some(self.table(slot as Slot))
+    }
+
+    /// The directory of `block`, a new (zeroed) one if the block had none.
+    fn dir_mut(&mut self, block: u64) -> &mut BlockDir {
+        let dir = match self.last {
+            Some((b, dir)) if b == block => dir,
+            _ => {
+                let used = self.blocks.len();
+                let dir = *self.blocks.entry(block).or_insert(used as u32);
+                if dir as usize == self.dirs.len() {
+                    self.dirs.push([0; 512]);
+                }
+                self.last = Some((block, dir));
+                dir
+            }
+        };
+        &mut self.dirs[dir as usize]
+    }
+
+    /// A new zeroed table in the slab being filled.
+    fn new_table(&mut self) -> Slot {
+        if self.filling == self.slabs.len() {
+            self.slabs.push(Vec::with_capacity(Self::slab_len(self.filling)));
+        }
+        let slab = &mut self.slabs[self.filling];
+        slab.push(PageTable::new());
+        let slot = (self.filling << 9) | (slab.len() - 1);
+        if slab.len() == Self::slab_len(self.filling) {
+            self.filling += 1;
+        }
+        slot
     }
 
     /// The table at `pa`, a new zeroed one if there was none; and whether it is new.
+    ///
+    /// `pa` is page aligned: it comes from `alloc_low_page()` or from a table entry.
     fn get_or_insert(&mut self, pa: u64) -> (&mut PageTable, bool) {
-        let (at, new) = match self.index.get(&pa) {
-            Some(&at) => (at, false),
+        let (block, page) = (pa >> 21, ((pa >> 12) & 511) as usize);
+        let (slot, new) = match self.dir_mut(block)[page].checked_sub(1) {
+            Some(slot) => (slot as Slot, false),
             None => {
-                if self.slabs.last().is_none_or(|s| s.len() == s.capacity()) {
-                    let len = (Self::FIRST_SLAB << self.slabs.len().min(5)).min(Self::MAX_SLAB);
-                    self.slabs.push(Vec::with_capacity(len));
-                }
-                let last = self.slabs.len() - 1;
-                let slab = &mut self.slabs[last];
-                slab.push(PageTable::new());
-                let at = (last as u32, (slab.len() - 1) as u32);
-                self.index.insert(pa, at);
-                (at, true)
+                let slot = self.new_table();
+                // A slot is below 2^32: it would take 16 TiB of tables to pass it.
+                self.dir_mut(block)[page] = (slot + 1) as u32;
+                (slot, true)
             }
         };
-        (&mut self.slabs[at.0 as usize][at.1 as usize], new)
+        (&mut self.slabs[slot >> 9][slot & 511], new)
+    }
+
+    /// Every page that holds a table, in address order.
+    fn pages(&self) -> impl Iterator<Item = u64> + '_ {
+        self.blocks.iter().flat_map(move |(&block, &dir)| {
+            let dir = &self.dirs[dir as usize];
+            (0..512u64).filter(move |&page| dir[page as usize] != 0).map(move |page| (block << 21) | (page << 12))
+        })
+    }
+
+    /// Forgets every table, keeping the slabs and the directories for the next tables.
+    fn clear(&mut self) {
+        for dir in &mut self.dirs[..self.blocks.len()] {
+            dir.fill(0);
+        }
+        self.blocks.clear();
+        self.last = None;
+        // Slabs past the one being filled were not used since the last clear.
+        let used = (self.filling + 1).min(self.slabs.len());
+        for slab in &mut self.slabs[..used] {
+            slab.clear();
+        }
+        self.filling = 0;
     }
 }
 
@@ -114,9 +199,18 @@ impl SimPhysMem {
         }
     }
 
-    /// Physical addresses of every page that ever held a table.
+    /// Physical addresses of every page that ever held a table, in address order.
     pub fn table_pages(&self) -> impl Iterator<Item = u64> + '_ {
-        self.frames.index.keys().copied()
+        self.frames.pages()
+    }
+
+    /// Forgets every table and empties the top-level table, keeping the memory that held
+    /// them: tables written after this reuse pages already touched, so a batch of mappings
+    /// (one machine after another, or a benchmark's runs) does not fault in fresh memory for
+    /// each. What is written afterwards is exactly what a [`SimPhysMem::new`] would hold.
+    pub fn clear(&mut self) {
+        self.pgd.zero();
+        self.frames.clear();
     }
 
     /// Translates a virtual address through the tables with the `x86_64` crate's walker.

@@ -16,7 +16,7 @@ use x86_64::PhysAddr;
 use x86_64::structures::paging::{PageTable, PageTableFlags as F};
 use x86_mm_mapping::{
     CpuFeatures, DirectMap, E820Entry, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, MAXMEM, MappingSetup,
-    MappingWalk,
+    MappingWalk, SimPhysMem,
 };
 
 #[path = "../../../memblock-topdown/benches/conditions/mod.rs"]
@@ -25,6 +25,8 @@ pub use conditions::conditions;
 
 pub const MIB: u64 = 1 << 20;
 pub const GIB: u64 = 1 << 30;
+/// The BRK buffer of the early page tables, right after the kernel image `[16M, 32M)`.
+const PGT_BUF_BASE: u64 = 32 * MIB;
 
 /// A benchmarked machine.
 #[derive(Debug, Clone)]
@@ -77,24 +79,37 @@ impl BenchMachine {
         placement: P,
         prepare: impl FnOnce(&mut Memblock<P>),
     ) -> (DirectMap, Memblock<P>) {
+        self.fresh_in(placement, prepare, SimPhysMem::new())
+    }
+
+    /// [`BenchMachine::fresh`] with the tables going into `mem`, the memory of an earlier run.
+    pub fn fresh_in<P: Placement>(
+        &self,
+        placement: P,
+        prepare: impl FnOnce(&mut Memblock<P>),
+        mem: SimPhysMem,
+    ) -> (DirectMap, Memblock<P>) {
         let mut mb = Memblock::with_placement(placement);
-        let pgt_buf_base = 32 * MIB;
         mb.reserve(0, 0x1_0000).unwrap();
-        mb.reserve(16 * MIB, pgt_buf_base + INIT_PGT_BUF_SIZE - 16 * MIB).unwrap();
+        mb.reserve(16 * MIB, PGT_BUF_BASE + INIT_PGT_BUF_SIZE - 16 * MIB).unwrap();
         mb.set_current_limit(ISA_END_ADDRESS);
         self.e820.fill_memblock(&mut mb).unwrap();
         prepare(&mut mb);
+        (DirectMap::with_mem(self.setup(), mem), mb)
+    }
+
+    /// What the boot code hands the mapping: the BRK buffer right after the kernel image.
+    pub fn setup(&self) -> MappingSetup {
         let (max_pfn, _) = self.e820.end_of_ram_pfn();
         let (max_low_pfn, _) = self.e820.end_of_low_ram_pfn();
-        let dm = DirectMap::new(MappingSetup {
+        MappingSetup {
             e820: self.e820.clone(),
             cpu: self.cpu,
             direct_gbpages: true,
-            pgt_buf_base,
+            pgt_buf_base: PGT_BUF_BASE,
             max_pfn,
             max_low_pfn,
-        });
-        (dm, mb)
+        }
     }
 }
 
@@ -149,24 +164,42 @@ pub fn median(label: &str) -> f64 {
 
 pub type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
-/// Times `init_mem_mapping()` with `walk` on fresh states (building the state is not timed,
-/// dropping it neither). Returns the page-table pages it took.
+/// Where a timed mapping writes its tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Memory {
+    /// Memory allocated anew for each run (its pages fault in as the tables are written): to
+    /// be laid beside the cold floor.
+    Fresh,
+    /// The memory of the run before, cleared ([`DirectMap::with_mem`]), as a batch of runs
+    /// uses it: to be laid beside the warm rewrite.
+    Recycled,
+}
+
+/// Times `init_mem_mapping()` with `walk` on fresh states built by `new` from the memory the
+/// tables go into (building the state is not timed, dropping it neither). Returns the
+/// page-table pages it took.
 pub fn bench_mapping<P: Placement, W: MappingWalk<P>>(
     g: &mut Group<'_>,
     label: &str,
     m: &BenchMachine,
-    mut new: impl FnMut() -> (DirectMap, Memblock<P>),
+    memory: Memory,
+    mut new: impl FnMut(SimPhysMem) -> (DirectMap, Memblock<P>),
     mut walk: impl FnMut() -> W,
 ) -> usize {
-    let (mut dm, mut mb) = new();
+    let (mut dm, mut mb) = new(SimPhysMem::new());
     dm.init_mem_mapping(&mut mb, &mut walk()).unwrap();
     let pages = dm.pgt_pages().len();
     eprintln!("{label}: {} -> {pages} page-table pages, max_pfn_mapped {:#x}", m.label, dm.max_pfn_mapped());
+    let mut spare = Some(dm.into_mem());
     g.bench_function(label, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let (mut dm, mut mb) = new();
+                let mem = match memory {
+                    Memory::Recycled => spare.take().unwrap_or_default(),
+                    Memory::Fresh => SimPhysMem::new(),
+                };
+                let (mut dm, mut mb) = new(mem);
                 let mut w = walk();
                 let t = Instant::now();
                 let r = dm.init_mem_mapping(black_box(&mut mb), &mut w);
@@ -174,7 +207,8 @@ pub fn bench_mapping<P: Placement, W: MappingWalk<P>>(
                 black_box(r).unwrap();
                 total += dt;
                 record(label, dt);
-                drop((dm, mb));
+                spare = Some(dm.into_mem());
+                drop(mb);
             }
             total
         })
