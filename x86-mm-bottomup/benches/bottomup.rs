@@ -9,7 +9,7 @@
 
 use criterion::Criterion;
 use memblock_bottomup::{BottomUp, BottomUpPlacement};
-use x86_mm_bottomup::{PgtSource, SeriesWalk, SimPhysMem};
+use x86_mm_bottomup::{PgtSource, SeriesWalk};
 
 #[path = "../../x86-mm-mapping/benches/machines/mod.rs"]
 mod machines;
@@ -31,7 +31,7 @@ fn main() {
             let recycled = format!("{label}, recycled memory");
             bench_mapping(&mut g, &recycled, &m, Memory::Recycled, new, || SeriesWalk);
             // Where the tables went, from one untimed run.
-            let (mut dm, mut mb) = new(SimPhysMem::new());
+            let (mut dm, mut mb) = new(None);
             dm.init_mem_mapping(&mut mb, &mut SeriesWalk).unwrap();
             let from_mb: Vec<u64> =
                 dm.pgt_pages().iter().filter(|p| p.source == PgtSource::Memblock).map(|p| p.pa).collect();

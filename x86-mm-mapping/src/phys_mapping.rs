@@ -162,8 +162,9 @@ impl DirectMap {
         while i < 512 {
             let below = i + slots_below(addr, end, PUD_SIZE, 512 - i);
             if mask.contains(PageSizeMask::SIZE_1G) {
-                let run =
-                    huge_run(self.mem.table_mut(pud_page), i, below, addr & !(PUD_SIZE - 1), PUD_SIZE, large, fresh);
+                let table =
+                    if fresh { self.mem.table_to_fill(pud_page, i, below) } else { self.mem.table_mut(pud_page) };
+                let run = huge_run(table, i, below, addr & !(PUD_SIZE - 1), PUD_SIZE, large, fresh);
                 if run > 0 {
                     i += run;
                     addr = (addr & !(PUD_SIZE - 1)) + run as u64 * PUD_SIZE;
@@ -219,8 +220,9 @@ impl DirectMap {
         while i < 512 {
             let below = i + slots_below(addr, end, PMD_SIZE, 512 - i);
             if mask.contains(PageSizeMask::SIZE_2M) {
-                let run =
-                    huge_run(self.mem.table_mut(pmd_page), i, below, addr & !(PMD_SIZE - 1), PMD_SIZE, large, fresh);
+                let table =
+                    if fresh { self.mem.table_to_fill(pmd_page, i, below) } else { self.mem.table_mut(pmd_page) };
+                let run = huge_run(table, i, below, addr & !(PMD_SIZE - 1), PMD_SIZE, large, fresh);
                 if run > 0 {
                     i += run;
                     addr = (addr & !(PMD_SIZE - 1)) + run as u64 * PMD_SIZE;
@@ -261,14 +263,14 @@ impl DirectMap {
         // Slots [first, below) lie below `end`, the rest of the table beyond it.
         let below = first + slots_below(addr, end, PAGE_SIZE, 512 - first);
         let base = addr & !(PAGE_SIZE - 1);
-        let table = self.mem.table_mut(pte_page);
         let mut last_map_addr = end;
         if fresh {
-            fill(table, first, below, base, PAGE_SIZE, prot);
+            fill(self.mem.table_to_fill(pte_page, first, below), first, below, base, PAGE_SIZE, prot);
             if below > first {
                 last_map_addr = base + (below - first) as u64 * PAGE_SIZE;
             }
         } else {
+            let table = self.mem.table_mut(pte_page);
             let mut page = base;
             for i in first..below {
                 let entry = &mut table[i];

@@ -39,11 +39,16 @@ type Slot = usize;
 /// The frames half of [`SimPhysMem`], kept apart so that the top-level table can be borrowed
 /// mutably while the walker reads the frames.
 ///
-/// Tables live in slabs of growing size (16, 32, ... up to 512 tables, 2 MiB), so that a
-/// mapping with thousands of tables makes a few large allocations rather than one per table.
-/// A table is found through the directory of its 2 MiB block: page tables are taken a few at a
-/// time from the same blocks, so the one-entry cache of the last block serves nearly every
-/// lookup of a mapping without searching the map of blocks.
+/// Tables live in slabs of growing size (16, 32, ... up to 512 tables, 2 MiB), allocated
+/// zeroed, so that a mapping with thousands of tables makes a few large allocations rather
+/// than one per table, and tables never move. A table is found through the directory of its
+/// 2 MiB block: page tables are taken a few at a time from the same blocks, so the one-entry
+/// cache of the last block serves nearly every lookup of a mapping without searching the map
+/// of blocks.
+///
+/// A page handed out again (after [`Frames::clear`], or taken twice) still holds an old table:
+/// it is marked stale, reads as zeroes, and is cleared at its first write, or not at all when
+/// that write covers every entry ([`Frames::fill_mut`]), so most tables are written once.
 #[derive(Debug, Clone, Default)]
 struct Frames {
     /// 2 MiB block number (`pa >> 21`) -> index of its directory in `dirs`, in address order.
@@ -52,13 +57,15 @@ struct Frames {
     ///
     /// [`clear`]: Frames::clear
     dirs: Vec<BlockDir>,
-    /// The last block looked up by [`Frames::get_or_insert`] and its directory.
+    /// The last block looked up by [`Frames::dir_mut`] and its directory.
     last: Option<(u64, u32)>,
-    /// Each slab is allocated at its full capacity and never grows past it, so tables do
-    /// not move; a table is zeroed when it is handed out.
-    slabs: Vec<Vec<PageTable>>,
-    /// The slab new tables go to (slabs after it are empty spares from a [`Frames::clear`]).
-    filling: usize,
+    slabs: Vec<Box<[PageTable]>>,
+    /// Tables handed out since the last clear, and the most ever handed out: slots below the
+    /// latter hold old tables.
+    handed: usize,
+    touched: usize,
+    /// The table that reads as zeroes but still holds an old one.
+    stale: Option<Slot>,
     /// What a walker sees at an address that holds no table: an empty one.
     empty: Box<PageTable>,
 }
@@ -66,6 +73,19 @@ struct Frames {
 impl Frames {
     const FIRST_SLAB: usize = 16;
     const MAX_SLAB: usize = 512;
+
+    /// The slot of the `n`th table handed out: slabs hold 16, 32, 64, 128, 256, then 512.
+    fn nth_slot(n: usize) -> Slot {
+        const SMALL: usize = Frames::MAX_SLAB - Frames::FIRST_SLAB; // 16 + 32 + ... + 256
+        if n < SMALL {
+            let slab = (n / Self::FIRST_SLAB + 1).ilog2() as usize;
+            let first = Self::FIRST_SLAB * ((1 << slab) - 1);
+            (slab << 9) | (n - first)
+        } else {
+            let big = n - SMALL;
+            ((5 + big / Self::MAX_SLAB) << 9) | (big % Self::MAX_SLAB)
+        }
+    }
 
     /// The number of tables slab `n` holds.
     fn slab_len(n: usize) -> usize {
@@ -77,15 +97,23 @@ impl Frames {
         pa.is_multiple_of(4096).then_some((pa >> 21, ((pa >> 12) & 511) as usize))
     }
 
+    fn slot_of(&self, pa: u64) -> Option<Slot> {
+        let (block, page) = Self::split(pa)?;
+        let &dir = self.blocks.get(&block)?;
+        self.dirs[dir as usize][page].checked_sub(1).map(|slot| slot as Slot)
+    }
+
     fn table(&self, slot: Slot) -> &PageTable {
         &self.slabs[slot >> 9][slot & 511]
     }
 
+    fn table_mut(&mut self, slot: Slot) -> &mut PageTable {
+        &mut self.slabs[slot >> 9][slot & 511]
+    }
+
     fn get(&self, pa: u64) -> Option<&PageTable> {
-        let (block, page) = Self::split(pa)?;
-        let &dir = self.blocks.get(&block)?;
-        let slot = self.dirs[dir as usize][page].checked_sub(1)?;
-        Some(self.table(slot as Slot))
+        let slot = self.slot_of(pa)?;
+        Some(if self.stale == Some(slot) { &self.empty } else { self.table(slot) })
     }
 
     /// The directory of `block`, a new (zeroed) one if the block had none.
@@ -105,35 +133,77 @@ impl Frames {
         &mut self.dirs[dir as usize]
     }
 
-    /// A new zeroed table in the slab being filled.
-    fn new_table(&mut self) -> Slot {
-        if self.filling == self.slabs.len() {
-            self.slabs.push(Vec::with_capacity(Self::slab_len(self.filling)));
-        }
-        let slab = &mut self.slabs[self.filling];
-        slab.push(PageTable::new());
-        let slot = (self.filling << 9) | (slab.len() - 1);
-        if slab.len() == Self::slab_len(self.filling) {
-            self.filling += 1;
-        }
-        slot
-    }
-
-    /// The table at `pa`, a new zeroed one if there was none; and whether it is new.
+    /// The slot of the table at `pa`, a new one if there was none (which reads as zeroes);
+    /// and whether it is new.
     ///
     /// `pa` is page aligned: it comes from `alloc_low_page()` or from a table entry.
-    fn get_or_insert(&mut self, pa: u64) -> (&mut PageTable, bool) {
+    fn slot_or_insert(&mut self, pa: u64) -> (Slot, bool) {
         let (block, page) = (pa >> 21, ((pa >> 12) & 511) as usize);
-        let (slot, new) = match self.dir_mut(block)[page].checked_sub(1) {
-            Some(slot) => (slot as Slot, false),
-            None => {
-                let slot = self.new_table();
-                // A slot is below 2^32: it would take 16 TiB of tables to pass it.
-                self.dir_mut(block)[page] = (slot + 1) as u32;
-                (slot, true)
+        if let Some(slot) = self.dir_mut(block)[page].checked_sub(1) {
+            return (slot as Slot, false);
+        }
+        let slot = Self::nth_slot(self.handed);
+        if slot >> 9 == self.slabs.len() {
+            let len = Self::slab_len(self.slabs.len());
+            // SAFETY: a page table of zeroes is a valid, empty one (512 `u64` entries).
+            self.slabs.push(unsafe { Box::<[PageTable]>::new_zeroed_slice(len).assume_init() });
+        }
+        let old = self.handed < self.touched;
+        self.handed += 1;
+        self.touched = self.touched.max(self.handed);
+        // A slot is below 2^32: it would take 16 TiB of tables to pass it.
+        self.dir_mut(block)[page] = (slot + 1) as u32;
+        if old {
+            self.make_stale(slot);
+        }
+        (slot, true)
+    }
+
+    /// Lets `slot` read as zeroes without clearing it yet (clearing the table that was stale
+    /// before).
+    fn make_stale(&mut self, slot: Slot) {
+        if self.stale != Some(slot) {
+            self.settle();
+            self.stale = Some(slot);
+        }
+    }
+
+    /// Clears the stale table now, if there is one.
+    fn settle(&mut self) {
+        if let Some(slot) = self.stale.take() {
+            self.table_mut(slot).zero();
+        }
+    }
+
+    /// `clear_page()` on the page at `pa`, which becomes (or stays) a table page.
+    fn clear_page(&mut self, pa: u64) {
+        // A new slot reads as zeroes already; an old table taken again must too.
+        if let (slot, false) = self.slot_or_insert(pa) {
+            self.make_stale(slot);
+        }
+    }
+
+    /// The table at `pa`, created empty if there was none, for writing.
+    fn get_or_insert(&mut self, pa: u64) -> &mut PageTable {
+        let (slot, _) = self.slot_or_insert(pa);
+        if self.stale == Some(slot) {
+            self.settle();
+        }
+        self.table_mut(slot)
+    }
+
+    /// The table at `pa`, created empty if there was none, for a write of entries
+    /// `from..below`: a stale table is cleared outside them only.
+    fn fill_mut(&mut self, pa: u64, from: usize, below: usize) -> &mut PageTable {
+        let (slot, _) = self.slot_or_insert(pa);
+        if self.stale == Some(slot) {
+            self.stale = None;
+            let table = self.table_mut(slot);
+            for i in (0..from).chain(below..512) {
+                table[i].set_unused();
             }
-        };
-        (&mut self.slabs[slot >> 9][slot & 511], new)
+        }
+        self.table_mut(slot)
     }
 
     /// Every page that holds a table, in address order.
@@ -151,12 +221,8 @@ impl Frames {
         }
         self.blocks.clear();
         self.last = None;
-        // Slabs past the one being filled were not used since the last clear.
-        let used = (self.filling + 1).min(self.slabs.len());
-        for slab in &mut self.slabs[..used] {
-            slab.clear();
-        }
-        self.filling = 0;
+        self.handed = 0;
+        self.stale = None;
     }
 }
 
@@ -188,15 +254,18 @@ impl SimPhysMem {
 
     /// The table at `pa`, created empty if nothing was there.
     pub(crate) fn table_mut(&mut self, pa: u64) -> &mut PageTable {
-        self.frames.get_or_insert(pa).0
+        self.frames.get_or_insert(pa)
+    }
+
+    /// The table at `pa` (created empty if nothing was there) for a caller that writes its
+    /// entries `from..below` at once: the others read as zeroes afterwards.
+    pub(crate) fn table_to_fill(&mut self, pa: u64, from: usize, below: usize) -> &mut PageTable {
+        self.frames.fill_mut(pa, from, below)
     }
 
     /// `clear_page()` on a freshly allocated table page.
     pub(crate) fn zero_page(&mut self, pa: u64) {
-        // A new table starts zeroed; only a page that held a table before needs clearing.
-        if let (table, false) = self.frames.get_or_insert(pa) {
-            table.zero();
-        }
+        self.frames.clear_page(pa);
     }
 
     /// Physical addresses of every page that ever held a table, in address order.

@@ -16,7 +16,7 @@ use x86_64::PhysAddr;
 use x86_64::structures::paging::{PageTable, PageTableFlags as F};
 use x86_mm_mapping::{
     CpuFeatures, DirectMap, E820Entry, E820Table, E820Type, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, MAXMEM, MappingSetup,
-    MappingWalk, SimPhysMem,
+    MappingWalk,
 };
 
 #[path = "../../../memblock-topdown/benches/conditions/mod.rs"]
@@ -79,15 +79,16 @@ impl BenchMachine {
         placement: P,
         prepare: impl FnOnce(&mut Memblock<P>),
     ) -> (DirectMap, Memblock<P>) {
-        self.fresh_in(placement, prepare, SimPhysMem::new())
+        self.fresh_in(placement, prepare, None)
     }
 
-    /// [`BenchMachine::fresh`] with the tables going into `mem`, the memory of an earlier run.
+    /// [`BenchMachine::fresh`] with the storage of an earlier run's map, if given
+    /// ([`DirectMap::recycle`]).
     pub fn fresh_in<P: Placement>(
         &self,
         placement: P,
         prepare: impl FnOnce(&mut Memblock<P>),
-        mem: SimPhysMem,
+        earlier: Option<DirectMap>,
     ) -> (DirectMap, Memblock<P>) {
         let mut mb = Memblock::with_placement(placement);
         mb.reserve(0, 0x1_0000).unwrap();
@@ -95,7 +96,11 @@ impl BenchMachine {
         mb.set_current_limit(ISA_END_ADDRESS);
         self.e820.fill_memblock(&mut mb).unwrap();
         prepare(&mut mb);
-        (DirectMap::with_mem(self.setup(), mem), mb)
+        let dm = match earlier {
+            Some(dm) => dm.recycle(self.setup()),
+            None => DirectMap::new(self.setup()),
+        };
+        (dm, mb)
     }
 
     /// What the boot code hands the mapping: the BRK buffer right after the kernel image.
@@ -170,36 +175,33 @@ pub enum Memory {
     /// Memory allocated anew for each run (its pages fault in as the tables are written): to
     /// be laid beside the cold floor.
     Fresh,
-    /// The memory of the run before, cleared ([`DirectMap::with_mem`]), as a batch of runs
+    /// The storage of the run before, emptied ([`DirectMap::recycle`]), as a batch of runs
     /// uses it: to be laid beside the warm rewrite.
     Recycled,
 }
 
-/// Times `init_mem_mapping()` with `walk` on fresh states built by `new` from the memory the
-/// tables go into (building the state is not timed, dropping it neither). Returns the
-/// page-table pages it took.
+/// Times `init_mem_mapping()` with `walk` on fresh states built by `new`, given the map of the
+/// run before to recycle or not (building the state is not timed, dropping it neither).
+/// Returns the page-table pages it took.
 pub fn bench_mapping<P: Placement, W: MappingWalk<P>>(
     g: &mut Group<'_>,
     label: &str,
     m: &BenchMachine,
     memory: Memory,
-    mut new: impl FnMut(SimPhysMem) -> (DirectMap, Memblock<P>),
+    mut new: impl FnMut(Option<DirectMap>) -> (DirectMap, Memblock<P>),
     mut walk: impl FnMut() -> W,
 ) -> usize {
-    let (mut dm, mut mb) = new(SimPhysMem::new());
+    let (mut dm, mut mb) = new(None);
     dm.init_mem_mapping(&mut mb, &mut walk()).unwrap();
     let pages = dm.pgt_pages().len();
     eprintln!("{label}: {} -> {pages} page-table pages, max_pfn_mapped {:#x}", m.label, dm.max_pfn_mapped());
-    let mut spare = Some(dm.into_mem());
+    let mut spare = Some(dm);
     g.bench_function(label, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let mem = match memory {
-                    Memory::Recycled => spare.take().unwrap_or_default(),
-                    Memory::Fresh => SimPhysMem::new(),
-                };
-                let (mut dm, mut mb) = new(mem);
+                let earlier = spare.take().filter(|_| memory == Memory::Recycled);
+                let (mut dm, mut mb) = new(earlier);
                 let mut w = walk();
                 let t = Instant::now();
                 let r = dm.init_mem_mapping(black_box(&mut mb), &mut w);
@@ -207,7 +209,7 @@ pub fn bench_mapping<P: Placement, W: MappingWalk<P>>(
                 black_box(r).unwrap();
                 total += dt;
                 record(label, dt);
-                spare = Some(dm.into_mem());
+                spare = Some(dm);
                 drop(mb);
             }
             total

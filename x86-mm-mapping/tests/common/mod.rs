@@ -16,7 +16,7 @@ use x86_64::VirtAddr;
 use x86_64::structures::paging::mapper::{MappedFrame, TranslateResult};
 use x86_mm_mapping::{
     CpuFeatures, DirectMap, E820Entry, E820Table, E820Type, Error, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, MapEvent,
-    MappingSetup, MappingWalk, PAGE_OFFSET, PageSize, PgtSource, SimPhysMem,
+    MappingSetup, MappingWalk, PAGE_OFFSET, PageSize, PgtSource,
 };
 
 pub const KIB: u64 = 1 << 10;
@@ -155,17 +155,16 @@ pub fn boot<P: Placement, W: MappingWalk<P>>(
     prepare: impl FnOnce(&mut Memblock<P>),
     walk: &mut W,
 ) -> Booted<P> {
-    boot_in(m, placement, prepare, walk, SimPhysMem::new())
+    boot_in(m, placement, prepare, walk, None)
 }
 
-/// [`boot`] with the tables written into `mem`, the memory of an earlier mapping
-/// (`DirectMap::with_mem`).
+/// [`boot`] in the storage of an earlier mapping, if given (`DirectMap::recycle`).
 pub fn boot_in<P: Placement, W: MappingWalk<P>>(
     m: &TestMachine,
     placement: P,
     prepare: impl FnOnce(&mut Memblock<P>),
     walk: &mut W,
-    mem: SimPhysMem,
+    earlier: Option<DirectMap>,
 ) -> Booted<P> {
     let mut mb = Memblock::with_placement(placement);
     for (s, e) in m.early_reserved() {
@@ -177,17 +176,18 @@ pub fn boot_in<P: Placement, W: MappingWalk<P>>(
     prepare(&mut mb);
     let (max_pfn, _) = e820.end_of_ram_pfn();
     let max_low_pfn = if max_pfn > 1 << 20 { e820.end_of_low_ram_pfn().0 } else { max_pfn };
-    let mut dm = DirectMap::with_mem(
-        MappingSetup {
-            e820,
-            cpu: m.cpu,
-            direct_gbpages: m.direct_gbpages,
-            pgt_buf_base: m.pgt_buf_base(),
-            max_pfn,
-            max_low_pfn,
-        },
-        mem,
-    );
+    let setup = MappingSetup {
+        e820,
+        cpu: m.cpu,
+        direct_gbpages: m.direct_gbpages,
+        pgt_buf_base: m.pgt_buf_base(),
+        max_pfn,
+        max_low_pfn,
+    };
+    let mut dm = match earlier {
+        Some(dm) => dm.recycle(setup),
+        None => DirectMap::new(setup),
+    };
     let result = dm.init_mem_mapping(&mut mb, walk);
     Booted { dm, mb, result }
 }
