@@ -83,14 +83,30 @@ fn fill(table: &mut PageTable, from: usize, below: usize, base: u64, size: u64, 
 /// end of the range being mapped: during boot each is cleared unless its block holds RAM (an
 /// empty slot needs no look at e820).
 fn clear_beyond_end(table: &mut PageTable, e820: &E820Table, from: usize, addr: u64, size: u64) {
-    let mut block = addr & !(size - 1);
+    let first = addr & !(size - 1);
+    // Blocks starting below `ram_until` overlap the RAM entry found for an earlier block: the
+    // blocks ascend, so each one overlaps it too, up to its end, without another look.
+    let mut ram_until = 0;
     for i in from..512 {
-        let entry = &mut table[i];
-        if !entry.is_unused() && !e820.any_ram(block, block + size) {
-            entry.set_unused();
+        if table[i].is_unused() {
+            continue;
         }
-        block += size;
+        let block = first + (i - from) as u64 * size;
+        if block < ram_until {
+            continue;
+        }
+        match ram_end_overlapping(e820, block, block + size) {
+            Some(end) => ram_until = end,
+            None => table[i].set_unused(),
+        }
     }
+}
+
+/// The furthest end of the e820 RAM entries (`E820_RAM` or `E820_RESERVED_KERN`) that overlap
+/// `[start, end)`: `None` where [`E820Table::any_ram`] is false.
+fn ram_end_overlapping(e820: &E820Table, start: u64, end: u64) -> Option<u64> {
+    let ram = e820.entries().iter().filter(|e| e.kind.is_memblock_memory() && e.addr < end && e.end() > start);
+    ram.map(|e| e.end()).max()
 }
 
 fn entry_addr(pa: u64) -> PhysAddr {
@@ -284,5 +300,66 @@ impl DirectMap {
         }
         self.direct_pages.k4 += (below - first) as u64;
         last_map_addr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::e820::{E820Entry, E820Type};
+
+    fn kind(k: u8) -> E820Type {
+        match k % 4 {
+            0 => E820Type::Ram,
+            1 => E820Type::ReservedKern,
+            2 => E820Type::Reserved,
+            _ => E820Type::Acpi,
+        }
+    }
+
+    proptest! {
+        /// The slots `clear_beyond_end` clears are exactly the kernel's: each present slot
+        /// whose block no RAM entry overlaps, asked of `E820Table::any_ram` slot by slot.
+        #[test]
+        fn clear_beyond_end_clears_what_the_slot_by_slot_rule_clears(
+            layout in prop::collection::vec((0u64..2048, 1u64..2048, any::<u8>()), 0..12),
+            present in prop::collection::vec(any::<bool>(), 512),
+            from in 0usize..512,
+            shift in prop::sample::select(alloc::vec![12u32, 21, 30]),
+        ) {
+            let size = 1u64 << shift;
+            // Entries one after another (gap, length, type) in units of size / 16, so that
+            // they start and end inside blocks too; and RAM past the table, which e820 needs.
+            let unit = size / 16;
+            let mut entries = Vec::new();
+            let mut at = 0;
+            for &(gap, len, k) in &layout {
+                entries.push(E820Entry { addr: (at + gap) * unit, size: len * unit, kind: kind(k) });
+                at += gap + len;
+            }
+            entries.push(E820Entry { addr: (at + 1) * unit + 1024 * size, size, kind: E820Type::Ram });
+            let e820 = E820Table::new(entries).unwrap();
+            let addr = from as u64 * size + unit;
+            let mut table = PageTable::new();
+            for (i, &p) in present.iter().enumerate() {
+                if p {
+                    table[i].set_addr(entry_addr(i as u64 * size), KERNPG_TABLE);
+                }
+            }
+            let mut expected = table.clone();
+            for i in from..512 {
+                let block = i as u64 * size;
+                if !expected[i].is_unused() && !e820.any_ram(block, block + size) {
+                    expected[i].set_unused();
+                }
+            }
+            clear_beyond_end(&mut table, &e820, from, addr, size);
+            let raw = |t: &PageTable| t.iter().map(|e| e.addr().as_u64() | e.flags().bits()).collect::<Vec<_>>();
+            prop_assert_eq!(raw(&table), raw(&expected));
+        }
     }
 }
