@@ -49,8 +49,8 @@ fn main() {
     c.final_summary();
     println!("\nmedians of the timed runs; {}", conditions());
     println!(
-        "| machine | direction | page-table pages | where memblock's went | init_mem_mapping, fresh memory | \
-         ratio | recycled memory | ratio | warm rewrite |"
+        "| machine | direction | page-table pages | where memblock's went | fresh memory | ratio to the rewrite | \
+         recycled memory | ratio to the rewrite | warm rewrite |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for (machine, placement, rewrite) in rows {

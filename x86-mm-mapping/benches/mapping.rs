@@ -36,8 +36,7 @@ fn main() {
     c.final_summary();
     println!("\nmedians of the timed runs; {}", conditions());
     println!(
-        "| machine | page-table pages | init_mem_mapping, fresh memory | cold floor | ratio | \
-         init_mem_mapping, recycled memory | warm rewrite | ratio |"
+        "| machine | page-table pages | fresh memory | cold floor | ratio | recycled memory | warm rewrite | ratio |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     for (machine, pages, fresh, floor, recycled, rewrite) in rows {
