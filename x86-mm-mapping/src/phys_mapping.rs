@@ -69,10 +69,13 @@ fn huge_run(table: &mut PageTable, from: usize, below: usize, base: u64, size: u
 /// Writes slots `from..below` of `table` for the blocks of `size` bytes from `base`.
 // Indexed loops: `PageTable::iter_mut()` walks an index range through a closure, which makes
 // `skip` linear and these loops several times slower.
+// The address steps by `size` rather than being `base + k * size`: a multiplication per
+// entry would cost more than the store.
 fn fill(table: &mut PageTable, from: usize, below: usize, base: u64, size: u64, flags: F) {
-    let below = below.min(512);
-    for i in from..below {
-        table[i].set_addr(entry_addr(base + (i - from) as u64 * size), flags);
+    let mut block = base;
+    for i in from..below.min(512) {
+        table[i].set_addr(entry_addr(block), flags);
+        block += size;
     }
 }
 
@@ -80,19 +83,43 @@ fn fill(table: &mut PageTable, from: usize, below: usize, base: u64, size: u64, 
 /// end of the range being mapped: during boot each is cleared unless its block holds RAM (an
 /// empty slot needs no look at e820).
 fn clear_beyond_end(table: &mut PageTable, e820: &E820Table, from: usize, addr: u64, size: u64) {
-    let mut block = addr & !(size - 1);
-    for i in from..512 {
-        let entry = &mut table[i];
-        if !entry.is_unused() && !e820.any_ram(block, block + size) {
-            entry.set_unused();
+    let first = addr & !(size - 1);
+    let mut i = from;
+    while i < 512 {
+        // Most slots past the end are empty: eight aligned ones are looked at in one go.
+        if i.is_multiple_of(8) && (i..i + 8).fold(true, |empty, k| empty & table[k].is_unused()) {
+            i += 8;
+            continue;
         }
-        block += size;
+        if table[i].is_unused() {
+            i += 1;
+            continue;
+        }
+        let block = first + (i - from) as u64 * size;
+        match ram_end_overlapping(e820, block, block + size) {
+            // The blocks ascend: every one that starts before the end of this RAM entry
+            // overlaps it too and keeps its slot, without another look at e820.
+            Some(end) => i = from + ((end - first).div_ceil(size)).min(512) as usize,
+            None => {
+                table[i].set_unused();
+                i += 1;
+            }
+        }
     }
 }
 
+/// The furthest end of the e820 RAM entries (`E820_RAM` or `E820_RESERVED_KERN`) that overlap
+/// `[start, end)`: `None` where [`E820Table::any_ram`] is false.
+fn ram_end_overlapping(e820: &E820Table, start: u64, end: u64) -> Option<u64> {
+    let ram = e820.entries().iter().filter(|e| e.kind.is_memblock_memory() && e.addr < end && e.end() > start);
+    ram.map(|e| e.end()).max()
+}
+
 fn entry_addr(pa: u64) -> PhysAddr {
-    // Table and page addresses stay below MAXMEM (checked by init_memory_mapping).
-    PhysAddr::new_truncate(pa)
+    // Table and page addresses stay below MAXMEM (checked by init_memory_mapping) and are page
+    // aligned; saying so lets `set_addr`'s alignment check fold away, and a run of entries be
+    // written with vector stores.
+    PhysAddr::new_truncate(pa & !(PAGE_SIZE - 1))
 }
 
 impl DirectMap {
@@ -161,8 +188,9 @@ impl DirectMap {
         while i < 512 {
             let below = i + slots_below(addr, end, PUD_SIZE, 512 - i);
             if mask.contains(PageSizeMask::SIZE_1G) {
-                let run =
-                    huge_run(self.mem.table_mut(pud_page), i, below, addr & !(PUD_SIZE - 1), PUD_SIZE, large, fresh);
+                let table =
+                    if fresh { self.mem.table_to_fill(pud_page, i, below) } else { self.mem.table_mut(pud_page) };
+                let run = huge_run(table, i, below, addr & !(PUD_SIZE - 1), PUD_SIZE, large, fresh);
                 if run > 0 {
                     i += run;
                     addr = (addr & !(PUD_SIZE - 1)) + run as u64 * PUD_SIZE;
@@ -218,8 +246,9 @@ impl DirectMap {
         while i < 512 {
             let below = i + slots_below(addr, end, PMD_SIZE, 512 - i);
             if mask.contains(PageSizeMask::SIZE_2M) {
-                let run =
-                    huge_run(self.mem.table_mut(pmd_page), i, below, addr & !(PMD_SIZE - 1), PMD_SIZE, large, fresh);
+                let table =
+                    if fresh { self.mem.table_to_fill(pmd_page, i, below) } else { self.mem.table_mut(pmd_page) };
+                let run = huge_run(table, i, below, addr & !(PMD_SIZE - 1), PMD_SIZE, large, fresh);
                 if run > 0 {
                     i += run;
                     addr = (addr & !(PMD_SIZE - 1)) + run as u64 * PMD_SIZE;
@@ -260,14 +289,14 @@ impl DirectMap {
         // Slots [first, below) lie below `end`, the rest of the table beyond it.
         let below = first + slots_below(addr, end, PAGE_SIZE, 512 - first);
         let base = addr & !(PAGE_SIZE - 1);
-        let table = self.mem.table_mut(pte_page);
         let mut last_map_addr = end;
         if fresh {
-            fill(table, first, below, base, PAGE_SIZE, prot);
+            fill(self.mem.table_to_fill(pte_page, first, below), first, below, base, PAGE_SIZE, prot);
             if below > first {
                 last_map_addr = base + (below - first) as u64 * PAGE_SIZE;
             }
         } else {
+            let table = self.mem.table_mut(pte_page);
             let mut page = base;
             for i in first..below {
                 let entry = &mut table[i];
@@ -281,5 +310,66 @@ impl DirectMap {
         }
         self.direct_pages.k4 += (below - first) as u64;
         last_map_addr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::e820::{E820Entry, E820Type};
+
+    fn kind(k: u8) -> E820Type {
+        match k % 4 {
+            0 => E820Type::Ram,
+            1 => E820Type::ReservedKern,
+            2 => E820Type::Reserved,
+            _ => E820Type::Acpi,
+        }
+    }
+
+    proptest! {
+        /// The slots `clear_beyond_end` clears are exactly the kernel's: each present slot
+        /// whose block no RAM entry overlaps, asked of `E820Table::any_ram` slot by slot.
+        #[test]
+        fn clear_beyond_end_clears_what_the_slot_by_slot_rule_clears(
+            layout in prop::collection::vec((0u64..2048, 1u64..2048, any::<u8>()), 0..12),
+            present in prop::collection::vec(any::<bool>(), 512),
+            from in 0usize..512,
+            shift in prop::sample::select(alloc::vec![12u32, 21, 30]),
+        ) {
+            let size = 1u64 << shift;
+            // Entries one after another (gap, length, type) in units of size / 16, so that
+            // they start and end inside blocks too; and RAM past the table, which e820 needs.
+            let unit = size / 16;
+            let mut entries = Vec::new();
+            let mut at = 0;
+            for &(gap, len, k) in &layout {
+                entries.push(E820Entry { addr: (at + gap) * unit, size: len * unit, kind: kind(k) });
+                at += gap + len;
+            }
+            entries.push(E820Entry { addr: (at + 1) * unit + 1024 * size, size, kind: E820Type::Ram });
+            let e820 = E820Table::new(entries).unwrap();
+            let addr = from as u64 * size + unit;
+            let mut table = PageTable::new();
+            for (i, &p) in present.iter().enumerate() {
+                if p {
+                    table[i].set_addr(entry_addr(i as u64 * size), KERNPG_TABLE);
+                }
+            }
+            let mut expected = table.clone();
+            for i in from..512 {
+                let block = i as u64 * size;
+                if !expected[i].is_unused() && !e820.any_ram(block, block + size) {
+                    expected[i].set_unused();
+                }
+            }
+            clear_beyond_end(&mut table, &e820, from, addr, size);
+            let raw = |t: &PageTable| t.iter().map(|e| e.addr().as_u64() | e.flags().bits()).collect::<Vec<_>>();
+            prop_assert_eq!(raw(&table), raw(&expected));
+        }
     }
 }

@@ -25,6 +25,8 @@ pub use conditions::conditions;
 
 pub const MIB: u64 = 1 << 20;
 pub const GIB: u64 = 1 << 30;
+/// The BRK buffer of the early page tables, right after the kernel image `[16M, 32M)`.
+const PGT_BUF_BASE: u64 = 32 * MIB;
 
 /// A benchmarked machine.
 #[derive(Debug, Clone)]
@@ -77,24 +79,42 @@ impl BenchMachine {
         placement: P,
         prepare: impl FnOnce(&mut Memblock<P>),
     ) -> (DirectMap, Memblock<P>) {
+        self.fresh_in(placement, prepare, None)
+    }
+
+    /// [`BenchMachine::fresh`] with the storage of an earlier run's map, if given
+    /// ([`DirectMap::recycle`]).
+    pub fn fresh_in<P: Placement>(
+        &self,
+        placement: P,
+        prepare: impl FnOnce(&mut Memblock<P>),
+        earlier: Option<DirectMap>,
+    ) -> (DirectMap, Memblock<P>) {
         let mut mb = Memblock::with_placement(placement);
-        let pgt_buf_base = 32 * MIB;
         mb.reserve(0, 0x1_0000).unwrap();
-        mb.reserve(16 * MIB, pgt_buf_base + INIT_PGT_BUF_SIZE - 16 * MIB).unwrap();
+        mb.reserve(16 * MIB, PGT_BUF_BASE + INIT_PGT_BUF_SIZE - 16 * MIB).unwrap();
         mb.set_current_limit(ISA_END_ADDRESS);
         self.e820.fill_memblock(&mut mb).unwrap();
         prepare(&mut mb);
+        let dm = match earlier {
+            Some(dm) => dm.recycle(self.setup()),
+            None => DirectMap::new(self.setup()),
+        };
+        (dm, mb)
+    }
+
+    /// What the boot code hands the mapping: the BRK buffer right after the kernel image.
+    pub fn setup(&self) -> MappingSetup {
         let (max_pfn, _) = self.e820.end_of_ram_pfn();
         let (max_low_pfn, _) = self.e820.end_of_low_ram_pfn();
-        let dm = DirectMap::new(MappingSetup {
+        MappingSetup {
             e820: self.e820.clone(),
             cpu: self.cpu,
             direct_gbpages: true,
-            pgt_buf_base,
+            pgt_buf_base: PGT_BUF_BASE,
             max_pfn,
             max_low_pfn,
-        });
-        (dm, mb)
+        }
     }
 }
 
@@ -149,24 +169,39 @@ pub fn median(label: &str) -> f64 {
 
 pub type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
-/// Times `init_mem_mapping()` with `walk` on fresh states (building the state is not timed,
-/// dropping it neither). Returns the page-table pages it took.
+/// Where a timed mapping writes its tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Memory {
+    /// Memory allocated anew for each run (its pages fault in as the tables are written): to
+    /// be laid beside the cold floor.
+    Fresh,
+    /// The storage of the run before, emptied ([`DirectMap::recycle`]), as a batch of runs
+    /// uses it: to be laid beside the warm rewrite.
+    Recycled,
+}
+
+/// Times `init_mem_mapping()` with `walk` on fresh states built by `new`, given the map of the
+/// run before to recycle or not (building the state is not timed, dropping it neither).
+/// Returns the page-table pages it took.
 pub fn bench_mapping<P: Placement, W: MappingWalk<P>>(
     g: &mut Group<'_>,
     label: &str,
     m: &BenchMachine,
-    mut new: impl FnMut() -> (DirectMap, Memblock<P>),
+    memory: Memory,
+    mut new: impl FnMut(Option<DirectMap>) -> (DirectMap, Memblock<P>),
     mut walk: impl FnMut() -> W,
 ) -> usize {
-    let (mut dm, mut mb) = new();
+    let (mut dm, mut mb) = new(None);
     dm.init_mem_mapping(&mut mb, &mut walk()).unwrap();
     let pages = dm.pgt_pages().len();
     eprintln!("{label}: {} -> {pages} page-table pages, max_pfn_mapped {:#x}", m.label, dm.max_pfn_mapped());
+    let mut spare = Some(dm);
     g.bench_function(label, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let (mut dm, mut mb) = new();
+                let earlier = spare.take().filter(|_| memory == Memory::Recycled);
+                let (mut dm, mut mb) = new(earlier);
                 let mut w = walk();
                 let t = Instant::now();
                 let r = dm.init_mem_mapping(black_box(&mut mb), &mut w);
@@ -174,7 +209,8 @@ pub fn bench_mapping<P: Placement, W: MappingWalk<P>>(
                 black_box(r).unwrap();
                 total += dt;
                 record(label, dt);
-                drop((dm, mb));
+                spare = Some(dm);
+                drop(mb);
             }
             total
         })

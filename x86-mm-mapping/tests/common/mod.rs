@@ -155,6 +155,17 @@ pub fn boot<P: Placement, W: MappingWalk<P>>(
     prepare: impl FnOnce(&mut Memblock<P>),
     walk: &mut W,
 ) -> Booted<P> {
+    boot_in(m, placement, prepare, walk, None)
+}
+
+/// [`boot`] in the storage of an earlier mapping, if given (`DirectMap::recycle`).
+pub fn boot_in<P: Placement, W: MappingWalk<P>>(
+    m: &TestMachine,
+    placement: P,
+    prepare: impl FnOnce(&mut Memblock<P>),
+    walk: &mut W,
+    earlier: Option<DirectMap>,
+) -> Booted<P> {
     let mut mb = Memblock::with_placement(placement);
     for (s, e) in m.early_reserved() {
         mb.reserve(s, e - s).unwrap();
@@ -165,14 +176,18 @@ pub fn boot<P: Placement, W: MappingWalk<P>>(
     prepare(&mut mb);
     let (max_pfn, _) = e820.end_of_ram_pfn();
     let max_low_pfn = if max_pfn > 1 << 20 { e820.end_of_low_ram_pfn().0 } else { max_pfn };
-    let mut dm = DirectMap::new(MappingSetup {
+    let setup = MappingSetup {
         e820,
         cpu: m.cpu,
         direct_gbpages: m.direct_gbpages,
         pgt_buf_base: m.pgt_buf_base(),
         max_pfn,
         max_low_pfn,
-    });
+    };
+    let mut dm = match earlier {
+        Some(dm) => dm.recycle(setup),
+        None => DirectMap::new(setup),
+    };
     let result = dm.init_mem_mapping(&mut mb, walk);
     Booted { dm, mb, result }
 }
