@@ -140,6 +140,7 @@ fn model_op(op: &PhaseOp) -> Op {
         },
         PhaseOp::Reserve { caller, base, size } => Op::Reserve { caller: caller.to_string(), base: *base, size: *size },
         PhaseOp::Free { caller, base, size } => Op::Free { caller: caller.to_string(), base: *base, size: *size },
+        other => Op::Other(format!("{other:?}")),
     }
 }
 

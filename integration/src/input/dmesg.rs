@@ -119,7 +119,8 @@ fn srat_cpu(s: &str) -> Option<Option<(u32, u64, u32)>> {
     Some(parse())
 }
 
-fn ramdisk(rest: &str) -> Option<(u64, u64)> {
+/// `RAMDISK: [mem a-b]` (or the old `a - b`) after `RAMDISK: `: the initrd `[start, end)`.
+pub(crate) fn ramdisk(rest: &str) -> Option<(u64, u64)> {
     let rest = rest.trim();
     if let Some(r) = rest.strip_prefix("[mem ") {
         let (a, b) = r.strip_suffix(']')?.split_once('-')?;

@@ -23,7 +23,7 @@ use movable_node::memblock_bottomup::{
     BottomUp, Label, MAX_NUMNODES, NUMA_NO_NODE, Nid, PAGE_SHIFT, PAGE_SIZE, RegionFlags, RegionKind, Semantics,
     SeriesMemblock, page_align, round_down,
 };
-use movable_node::numa::{NumaDiscovery, NumaEvent, NumaInitFn, NumaMeminfo, NumaParams, x86_numa_init};
+use movable_node::numa::{NumaEvent, NumaParams};
 use movable_node::param::last_param;
 use movable_node::verdict::{hotplug_verdicts, labelled_reservations};
 use movable_node::zones::{ZoneParams, free_area_init_nodes};
@@ -57,8 +57,8 @@ mod numa;
 mod outcome;
 mod requests;
 
+use crate::phases::linux_6_1::numa::SratBlock;
 use caller::{function_of, label, show_nid};
-use numa::SratBlock;
 use outcome::profile_line;
 pub use outcome::{
     Allocation, Answer, Check, CheckKind, How, Inference, Mode, Outcome, Replay, ReplayError, ReplayOptions, Stopped,

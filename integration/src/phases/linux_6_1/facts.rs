@@ -6,6 +6,7 @@
 use movable_node::{E820Entry, E820Type};
 
 use super::PercpuGeometry;
+use crate::input::dmesg::ramdisk;
 use crate::input::e820::{e820_type_from_kernel_name, parse_mem_entry};
 use crate::input::{log_lines, num};
 
@@ -93,6 +94,8 @@ pub struct PlainFacts {
     pub max_pfn: Option<u64>,
     /// `max_low_pfn`: the second `last_pfn =` line (printed only when `max_pfn` passes 4 GiB).
     pub max_low_pfn: Option<u64>,
+    /// The initrd `[start, end)` where the boot loader put it (`RAMDISK: [mem a-b]`).
+    pub initrd: Option<(u64, u64)>,
     /// `ACPI: … ACPI table found in initrd`.
     pub acpi_initrd_tables: Vec<AcpiTableInInitrd>,
     /// `ACPI: Reserving … table memory`.
@@ -170,6 +173,10 @@ impl PlainFacts {
                 f.e820_changes.push(parse_update(rest).ok_or_else(|| err(EXPECT_UPDATE))?);
             } else if let Some(rest) = msg.strip_prefix("e820: remove ") {
                 f.e820_changes.push(parse_remove(rest).ok_or_else(|| err(EXPECT_REMOVE))?);
+            } else if let Some(rest) = msg.strip_prefix("RAMDISK: ") {
+                if f.initrd.is_none() {
+                    f.initrd = Some(ramdisk(rest).ok_or_else(|| err(EXPECT_RAMDISK))?);
+                }
             } else if let Some(rest) = msg.strip_prefix("last_pfn = ") {
                 let pfn = rest.split_whitespace().next().and_then(num::hex).ok_or_else(|| err(EXPECT_LAST_PFN))?;
                 match f.max_pfn {
@@ -236,6 +243,44 @@ impl PlainFacts {
             table = apply(&table, *change);
         }
         sanitize(table)
+    }
+
+    /// The facts as they stand once `acpi_table_upgrade()` has put the initrd's tables at
+    /// `copy` (its answer): the kernel's e820 table gains the copy as ACPI NVS
+    /// (`arch_reserve_mem_area()`; the `modified:` map), and the `ACPI: Reserving` line of each
+    /// table from the initrd (same signature and length) names its place in the copy, the
+    /// tables lying back to back in the order they were found. So a boot whose copy lands
+    /// elsewhere than the log's (a what-if) reserves and counts it where the model put it.
+    pub fn after_acpi_upgrade(&self, copy: Option<u64>) -> PlainFacts {
+        let mut f = self.clone();
+        let Some(copy) = copy else { return f };
+        let total = self.acpi_initrd_tables.iter().fold(0u64, |t, x| t.saturating_add(x.size));
+        if total == 0 {
+            return f;
+        }
+        let nvs = E820Change::Update {
+            base: copy,
+            last: copy.saturating_add(total - 1),
+            from: E820Type::Ram,
+            to: E820Type::Nvs,
+        };
+        f.modified_e820 = Some(sanitize(apply(&self.e820_after_fixups(), nvs)));
+        let mut offset = 0u64;
+        let mut used = vec![false; f.acpi_reservations.len()];
+        for t in &self.acpi_initrd_tables {
+            let base = copy.saturating_add(offset);
+            offset = offset.saturating_add(t.size);
+            let found = f.acpi_reservations.iter().enumerate().position(|(i, r)| {
+                !used[i] && r.signature == t.signature && r.last.checked_sub(r.base).map(|d| d + 1) == Some(t.size)
+            });
+            if let Some(i) = found {
+                used[i] = true;
+                let r = &mut f.acpi_reservations[i];
+                r.base = base;
+                r.last = base.saturating_add(t.size.saturating_sub(1));
+            }
+        }
+        f
     }
 
     /// `max_low_pfn`: the second `last_pfn` line, else `max_pfn` (below 4 GiB they are one).
@@ -320,6 +365,7 @@ fn sanitize(mut table: Vec<E820Entry>) -> Vec<E820Entry> {
 const EXPECT_E820: &str = "[mem 0xSTART-0xLAST] TYPE";
 const EXPECT_UPDATE: &str = "e820: update [mem 0xSTART-0xLAST] TYPE ==> TYPE";
 const EXPECT_REMOVE: &str = "e820: remove [mem 0xSTART-0xLAST] TYPE";
+const EXPECT_RAMDISK: &str = "RAMDISK: [mem 0xSTART-0xLAST]";
 const EXPECT_LAST_PFN: &str = "last_pfn = 0xPFN max_arch_pfn = 0xPFN";
 const EXPECT_RESERVING: &str = "ACPI: Reserving SIG table memory at [mem 0xSTART-0xLAST]";
 const EXPECT_INITRD_TABLE: &str = "ACPI: SIG ACPI table found in initrd [PATH][0xSIZE]";

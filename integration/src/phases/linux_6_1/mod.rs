@@ -19,9 +19,14 @@
 //! rules: `KernelProfile::Modern`) and leaves it as the kernel does.
 
 pub mod acpi;
+pub mod boot;
 pub mod build;
+pub mod crash;
+pub mod early;
 pub mod facts;
 pub mod late_setup_arch;
+pub mod mapping;
+pub mod numa;
 pub mod sparse;
 pub mod start_kernel;
 pub mod steps;
@@ -101,6 +106,24 @@ pub enum PhaseOp {
         /// Bytes.
         size: u64,
     },
+    /// A `memblock_add()` (`memblock_add:` line).
+    Add {
+        /// The `%pS` symbol.
+        caller: Label,
+        /// First byte.
+        base: u64,
+        /// Bytes.
+        size: u64,
+    },
+    /// A reservation made before `memblock=debug` is parsed (spec §H.4): no line.
+    Silent {
+        /// What it reserves (the kernel image, the initrd...).
+        what: Label,
+        /// First byte.
+        base: u64,
+        /// Bytes.
+        size: u64,
+    },
     /// A `memblock_free()` / `memblock_phys_free()` (`memblock_phys_free:` line).
     Free {
         /// The `%pS` symbol.
@@ -134,7 +157,8 @@ impl PhaseOp {
             |base: u64, size: u64| format!("[{base:#018x}-{:#018x}]", base.saturating_add(size.saturating_sub(1)));
         match self {
             PhaseOp::Request(r) => {
-                let mut lines = vec![r.to_string()];
+                // memblock_phys_alloc_try_nid() (NODE_DATA) prints no request line.
+                let mut lines = if r.kind == RequestKind::PhysAllocTryNid { Vec::new() } else { vec![r.to_string()] };
                 if let Some(at) = r.answer {
                     lines.push(format!("memblock_reserve: {} memblock_alloc_range_nid", range(at, r.size)));
                 }
@@ -146,6 +170,8 @@ impl PhaseOp {
             PhaseOp::Free { caller, base, size } => {
                 vec![format!("memblock_phys_free: {} {caller}", range(*base, *size))]
             }
+            PhaseOp::Add { caller, base, size } => vec![format!("memblock_add: {} {caller}", range(*base, *size))],
+            PhaseOp::Silent { .. } => Vec::new(),
         }
     }
 }
@@ -325,6 +351,27 @@ impl<'a> Issuer<'a> {
         self.mb.reserve_as(base, size, caller).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
         self.push(PhaseOp::Reserve { caller, base, size });
         Ok(())
+    }
+
+    /// `memblock_add()`.
+    pub(crate) fn add(&mut self, caller: Label, base: u64, size: u64) -> Result<(), PhaseError> {
+        self.mb.add(base, size).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
+        self.push(PhaseOp::Add { caller, base, size });
+        Ok(())
+    }
+
+    /// A reservation before `memblock=debug` is on: no line.
+    pub(crate) fn silent(&mut self, what: Label, base: u64, size: u64) -> Result<(), PhaseError> {
+        self.mb.reserve_as(base, size, what).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
+        self.ops.push(PhaseOp::Silent { what, base, size });
+        Ok(())
+    }
+
+    /// Keeps operations another layer made (the mapping walk's, the crash kernel's).
+    pub(crate) fn extend(&mut self, ops: impl IntoIterator<Item = PhaseOp>) {
+        for op in ops {
+            self.push(op);
+        }
     }
 
     /// `memblock_free()` / `memblock_phys_free()`.

@@ -1,0 +1,131 @@
+//! Spec §H.9.2 steps 1–4, and `reserve_initrd()`: what `setup_arch()` of 6.1 does to memblock
+//! before and around `init_mem_mapping()`, from the boot's plain dmesg and the kernel's
+//! symbols.
+//!
+//! | step | kernel function | here |
+//! |---|---|---|
+//! | 1 | `early_reserve_memory()` (silent) | [`early_reserve_memory`] |
+//! | 2 | `reserve_brk()` | [`reserve_brk`] |
+//! | 3 | `e820__memblock_setup()` and `memblock_trim_memory()` | [`e820_memblock_setup`] |
+//! | 4 | `reserve_real_mode()` | [`reserve_real_mode`] |
+//! | — | `reserve_initrd()` | [`reserve_initrd`] |
+
+use movable_node::E820Type;
+use movable_node::memblock_bottomup::{PAGE_SIZE, SeriesMemblock, page_align, round_down};
+
+use super::{Build6_1, Issuer, KernelSymbols, PhaseError, PhaseResult, PlainFacts};
+
+/// `ISA_END_ADDRESS`: the end of low memory, `current_limit` while memblock is filled.
+pub const ISA_END_ADDRESS: u64 = 0x10_0000;
+/// `BIOS_START_MIN` of `reserve_bios_regions()`.
+pub const BIOS_START_MIN: u64 = 0x2_0000;
+/// `BIOS_START_MAX` of `reserve_bios_regions()`.
+pub const BIOS_START_MAX: u64 = 0x9_f000;
+/// `early_reserve_memory()`'s first 64 KiB (`SZ_64K`, for BIOS corruption).
+pub const LOW_RESERVE: u64 = 0x1_0000;
+
+/// `reserve_bios_regions()`'s `bios_start`: the end of the first `usable` `BIOS-e820` entry
+/// (the BIOS RAM size word on these machines) rounded down to 1 KiB and clamped to
+/// [`BIOS_START_MIN`, `BIOS_START_MAX`] (spec §H.9.2 step 1). The EBDA is assumed to start
+/// there.
+pub fn bios_start(facts: &PlainFacts) -> u64 {
+    let low_ram_end = facts.bios_e820.iter().find(|e| e.kind == E820Type::Ram).map(|e| e.addr.saturating_add(e.size));
+    round_down(low_ram_end.unwrap_or(BIOS_START_MAX), 0x400).clamp(BIOS_START_MIN, BIOS_START_MAX)
+}
+
+/// Step 1, the silent reservations before `memblock=debug` is parsed: the kernel image
+/// [`_text`, `__end_of_kernel_reserve`), [0, 64 KiB), the initrd where the boot loader put it
+/// (`RAMDISK:`, end page-aligned) and the BIOS area [`bios_start`, 1 MiB). The MP table's
+/// reservations lie inside the BIOS area and are not repeated.
+///
+/// # Errors
+/// [`PhaseError::Invalid`] for a kernel image that ends before it starts; memblock's errors.
+pub fn early_reserve_memory(mb: &mut SeriesMemblock, kernel: &KernelSymbols, facts: &PlainFacts) -> PhaseResult {
+    const PHASE: &str = "early_reserve_memory";
+    let image = kernel.end_of_kernel_reserve.checked_sub(kernel.text).ok_or_else(|| PhaseError::Invalid {
+        phase: PHASE,
+        what: format!(
+            "the kernel image ends at {:#x}, before its start {:#x}",
+            kernel.end_of_kernel_reserve, kernel.text
+        ),
+    })?;
+    let mut mb = Issuer::new(mb, PHASE);
+    mb.silent("kernel image", kernel.text, image)?;
+    mb.silent("first 64 KiB", 0, LOW_RESERVE)?;
+    if let Some((start, end)) = facts.initrd {
+        let end = page_align(end);
+        mb.silent("initrd", start, end.saturating_sub(start))?;
+    }
+    let bios = bios_start(facts);
+    mb.silent("BIOS regions", bios, ISA_END_ADDRESS - bios)?;
+    Ok(mb.finish())
+}
+
+/// Step 2, `reserve_brk()`: `memblock_reserve(__brk_base, used brk)` (the build's used brk;
+/// only the overlap test of the page-table buffer depends on it).
+///
+/// # Errors
+/// memblock's errors.
+pub fn reserve_brk(mb: &mut SeriesMemblock, build: &Build6_1, kernel: &KernelSymbols) -> PhaseResult {
+    let mut mb = Issuer::new(mb, "reserve_brk");
+    mb.reserve("setup_arch", kernel.brk_base, build.used_brk_bytes)?;
+    Ok(mb.finish())
+}
+
+/// Step 3, `e820__memblock_setup()`: `current_limit` = 1 MiB, resizing allowed, one
+/// `memblock_add` per `usable` entry of the kernel's e820 table after the `e820: update` and
+/// `e820: remove` fix-ups, then `memblock_trim_memory(PAGE_SIZE)` (which leaves `total_size` as
+/// it was, as the kernel does).
+///
+/// # Errors
+/// memblock's errors.
+pub fn e820_memblock_setup(mb: &mut SeriesMemblock, facts: &PlainFacts) -> PhaseResult {
+    mb.set_current_limit(ISA_END_ADDRESS);
+    mb.allow_resize();
+    let mut issuer = Issuer::new(mb, "e820__memblock_setup");
+    for e in facts.e820_after_fixups().iter().filter(|e| e.kind == E820Type::Ram) {
+        issuer.add("e820__memblock_setup", e.addr, e.size)?;
+    }
+    let ops = issuer.finish();
+    mb.trim_memory(PAGE_SIZE);
+    Ok(ops)
+}
+
+/// Step 4, `reserve_real_mode()`: the trampoline below 1 MiB (the build's size, page-aligned),
+/// then `memblock_reserve(0, 1 MiB)` whether or not it was found.
+///
+/// # Errors
+/// memblock's errors.
+pub fn reserve_real_mode(mb: &mut SeriesMemblock, build: &Build6_1) -> PhaseResult {
+    let mut mb = Issuer::new(mb, "reserve_real_mode");
+    let size = page_align(build.trampoline_bytes);
+    if mb.phys_alloc_range("reserve_real_mode", size, PAGE_SIZE, 0, ISA_END_ADDRESS).is_none() {
+        log::warn!("No sub-1M memory is available for the trampoline");
+    }
+    mb.reserve("setup_arch", 0, ISA_END_ADDRESS)?;
+    Ok(mb.finish())
+}
+
+/// `reserve_initrd()`: an initrd inside mapped RAM stays where it is (it was reserved in step
+/// 1). Moving one (`relocate_initrd()`) was never seen, so it is refused (spec §H.9.3).
+///
+/// # Errors
+/// [`PhaseError::NotDerived`] for an initrd outside RAM mapped below `max_pfn_mapped`.
+pub fn reserve_initrd(mb: &mut SeriesMemblock, facts: &PlainFacts, max_pfn_mapped: u64) -> PhaseResult {
+    let Some((start, end)) = facts.initrd else { return Ok(Vec::new()) };
+    let end = page_align(end);
+    let mapped_end = max_pfn_mapped.saturating_mul(PAGE_SIZE);
+    let in_ram = end <= mapped_end
+        && mb.memory().regions().iter().any(|r| r.base <= start && end <= r.base.saturating_add(r.size));
+    if in_ram {
+        return Ok(Vec::new());
+    }
+    Err(PhaseError::NotDerived {
+        phase: "reserve_initrd",
+        what: format!(
+            "the initrd [mem {start:#010x}-{:#010x}] is not in mapped RAM, so the kernel moves it (relocate_initrd), \
+             which the spec does not derive (§H.9.3)",
+            end.saturating_sub(1)
+        ),
+    })
+}
