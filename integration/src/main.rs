@@ -98,6 +98,9 @@ enum Command {
     /// Replay a real kernel's `memblock=debug` boot log, check the model against every
     /// allocation, or ask what another policy would have done.
     Replay(integration::replay::ReplayArgs),
+    /// Predict Linux 6.1's early boot from a plain boot log (its memblock=debug lines hidden
+    /// from the model) and lay the prediction beside the log's own trace.
+    Predict(integration::predict::PredictArgs),
 }
 
 /// A failure and its exit status.
@@ -246,8 +249,10 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    if let Some(Command::Replay(args)) = &cli.command {
-        return integration::replay::run(args);
+    match &cli.command {
+        Some(Command::Replay(args)) => return integration::replay::run(args),
+        Some(Command::Predict(args)) => return integration::predict::run(args),
+        None => {}
     }
     match run(&cli) {
         Ok(code) => code,
