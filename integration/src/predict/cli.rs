@@ -213,7 +213,10 @@ fn run_predict(args: &PredictArgs) -> Result<u8, String> {
         Err(s) => return Err(format!("{name}: {} (after {} phases)", s.error, s.phases.len())),
     };
     if args.log_trace {
-        emit(&format!("{}\n{}", o.profile, trace_lines(p).join("\n") + "\n"))?;
+        // Like `bootsim --log`: stdout is the kernel's lines only (diffable against a real
+        // trace); the profile is named on stderr.
+        say(&o.profile);
+        emit(&(trace_lines(p).join("\n") + "\n"))?;
     } else if args.json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&json_of(&o, p, &build)).unwrap_or_default()))?;
     } else {

@@ -167,6 +167,8 @@ fn predict(
     let command_line = facts.command_line.as_deref().unwrap_or("");
     let movable_node = last_param(command_line.as_bytes(), "movable_node").is_some();
     let mut mb = KernelProfile::Modern.memblock(kernel.end, movable_node);
+    // memblock=debug: the mapping walk reads the probe's free from memblock's own lines.
+    mb.log_mut().set_trace(true);
     run.keep("early_reserve_memory", early_reserve_memory(&mut mb, kernel, facts))?;
     // parse_early_param(): memblock=debug from here, and movable_node turns bottom-up on.
     mb.set_bottom_up(movable_node);
