@@ -401,6 +401,8 @@ mod no_panic {
             let _ = p61::acpi_early(&mut mb, &facts, facts.max_low_pfn().unwrap_or(0));
             let _ = p61::paging_init_to_setup_arch_end(&mut mb, &BUILD, &facts, &[(0, pgdat)]);
             let _ = p61::start_kernel_early(&mut mb, &BUILD, &facts, &[0]);
+            // The whole boot from the same facts: a prediction or a typed refusal.
+            let _ = p61::boot::boot_6_1(&facts, &BUILD, &BUILD.kernel);
         }
     }
 }

@@ -173,7 +173,7 @@ fn predict(
     // parse_early_param(): memblock=debug from here, and movable_node turns bottom-up on.
     mb.set_bottom_up(movable_node);
     run.keep("reserve_brk", reserve_brk(&mut mb, build, kernel))?;
-    run.keep("e820__memblock_setup", e820_memblock_setup(&mut mb, facts))?;
+    run.keep("e820__memblock_setup", e820_memblock_setup(&mut mb, build, facts))?;
     let mut dumps = vec![Dump::of(&mb, "e820__memblock_setup")];
     run.keep("reserve_real_mode", reserve_real_mode(&mut mb, build))?;
     let mapped = mapping::init_mem_mapping(&mut mb, build, kernel, facts)?;

@@ -78,13 +78,28 @@ pub fn reserve_brk(mb: &mut SeriesMemblock, build: &Build6_1, kernel: &KernelSym
 /// it was, as the kernel does).
 ///
 /// # Errors
-/// memblock's errors.
-pub fn e820_memblock_setup(mb: &mut SeriesMemblock, facts: &PlainFacts) -> PhaseResult {
+/// [`PhaseError::NotDerived`] for RAM past the build's `MAX_PHYSMEM_BITS` (the model does not
+/// follow a kernel that cannot map it); memblock's errors.
+pub fn e820_memblock_setup(mb: &mut SeriesMemblock, build: &Build6_1, facts: &PlainFacts) -> PhaseResult {
+    const PHASE: &str = "e820__memblock_setup";
+    let ram: Vec<_> = facts.e820_after_fixups().into_iter().filter(|e| e.kind == E820Type::Ram).collect();
+    let max_phys = 1u64 << build.max_physmem_bits;
+    if let Some(e) = ram.iter().find(|e| e.addr.saturating_add(e.size) > max_phys) {
+        return Err(PhaseError::NotDerived {
+            phase: PHASE,
+            what: format!(
+                "usable RAM [mem {:#018x}-{:#018x}] reaches past this build's {}-bit physical address space",
+                e.addr,
+                e.addr.saturating_add(e.size).saturating_sub(1),
+                build.max_physmem_bits
+            ),
+        });
+    }
     mb.set_current_limit(ISA_END_ADDRESS);
     mb.allow_resize();
-    let mut issuer = Issuer::new(mb, "e820__memblock_setup");
-    for e in facts.e820_after_fixups().iter().filter(|e| e.kind == E820Type::Ram) {
-        issuer.add("e820__memblock_setup", e.addr, e.size)?;
+    let mut issuer = Issuer::new(mb, PHASE);
+    for e in &ram {
+        issuer.add(PHASE, e.addr, e.size)?;
     }
     let ops = issuer.finish();
     mb.trim_memory(PAGE_SIZE);

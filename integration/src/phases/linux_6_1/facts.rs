@@ -6,9 +6,16 @@
 use movable_node::{E820Entry, E820Type};
 
 use super::PercpuGeometry;
-use crate::input::dmesg::ramdisk;
+use crate::input::dmesg::{command_line, ramdisk, srat_cpu, srat_node_head, srat_node_range};
 use crate::input::e820::{e820_type_from_kernel_name, parse_mem_entry};
 use crate::input::{log_lines, num};
+
+impl SratCpu {
+    /// From the `(pxm, apic, node)` the boot log reader gives ([`crate::input::dmesg`]).
+    fn from_line((pxm, apic, node): (u32, u64, u32)) -> Option<SratCpu> {
+        Some(SratCpu { pxm, apic: u32::try_from(apic).ok()?, node: i32::try_from(node).ok()? })
+    }
+}
 
 /// `ACPI: %4.4s ACPI table found in initrd [%s%s][0x%x]` (`acpi_table_initrd_init()`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,8 +165,10 @@ impl PlainFacts {
             let was_modified = in_modified;
             in_modified = false;
             let err = |expected| FactsError { line: n, text: msg.chars().take(200).collect(), expected };
-            if let Some(rest) = msg.strip_prefix("Command line: ") {
-                f.command_line = Some(rest.to_string());
+            if msg.starts_with("Command line:") {
+                if f.command_line.is_none() {
+                    f.command_line = command_line(msg).map(str::to_string);
+                }
             } else if let Some(rest) = msg.strip_prefix("BIOS-e820: ") {
                 f.bios_e820.push(parse_mem_entry(rest).ok_or_else(|| err(EXPECT_E820))?);
             } else if let Some(rest) = msg.strip_prefix("modified: ") {
@@ -186,8 +195,13 @@ impl PlainFacts {
                 }
             } else if let Some(rest) = msg.strip_prefix("ACPI: ") {
                 f.read_acpi(rest).map_err(err)?;
-            } else if let Some(rest) = msg.strip_prefix("SRAT: PXM ") {
-                f.srat_cpus.push(parse_srat_cpu(rest).ok_or_else(|| err(EXPECT_SRAT_CPU))?);
+            } else if let Some(rest) = msg.strip_prefix("SRAT: ")
+                && let Some(cpu) = srat_cpu(rest)
+            {
+                // A CPU the kernel skipped (an APIC id too big) is not a possible CPU.
+                if !rest.contains("skipped") {
+                    f.srat_cpus.push(cpu.and_then(SratCpu::from_line).ok_or_else(|| err(EXPECT_SRAT_CPU))?);
+                }
             } else if msg.starts_with("IOAPIC[") {
                 f.ioapics += 1;
             } else if let Some(rest) = msg.strip_prefix("smpboot: Allowing ") {
@@ -216,8 +230,17 @@ impl PlainFacts {
             let size = r.rsplit_once("][").and_then(|(_, s)| s.strip_suffix(']')).and_then(num::hex);
             let size = size.ok_or(EXPECT_INITRD_TABLE)?;
             self.acpi_initrd_tables.push(AcpiTableInInitrd { signature: sig.to_string(), size });
-        } else if let Some(r) = rest.strip_prefix("SRAT: Node ") {
-            self.srat_memory.push(parse_srat_memory(r).ok_or(EXPECT_SRAT_NODE)?);
+        } else if let Some(r) = rest.strip_prefix("SRAT: ")
+            && let Some((node, _pxm, tail)) = srat_node_head(r)
+        {
+            let (base, end, hotplug, _) = srat_node_range(tail).ok_or(EXPECT_SRAT_NODE)?;
+            let node = i32::try_from(node).map_err(|_| EXPECT_SRAT_NODE)?;
+            self.srat_memory.push(SratMemory {
+                node,
+                base,
+                last: end.checked_sub(1).ok_or(EXPECT_SRAT_NODE)?,
+                hotplug,
+            });
         } else if rest.starts_with("HPET id:") {
             self.hpet = true;
         }
@@ -410,23 +433,6 @@ fn parse_remove(s: &str) -> Option<E820Change> {
     let (base, last) = mem_range(s)?;
     let kind = e820_type_from_kernel_name(s.split_once(']')?.1)?;
     Some(E820Change::Remove { base, last, kind })
-}
-
-fn parse_srat_cpu(s: &str) -> Option<SratCpu> {
-    let mut parts = s.split(" -> ");
-    let pxm = u32::try_from(num::dec(parts.next()?.trim())?).ok()?;
-    let apic = u32::try_from(num::hex(parts.next()?.strip_prefix("APIC ")?.trim())?).ok()?;
-    let node = i32::try_from(num::dec(parts.next()?.strip_prefix("Node ")?.trim())?).ok()?;
-    Some(SratCpu { pxm, apic, node })
-}
-
-fn parse_srat_memory(s: &str) -> Option<SratMemory> {
-    let (node, rest) = s.split_once(" PXM ")?;
-    let node = i32::try_from(num::dec(node)?).ok()?;
-    let (_, rest) = rest.split_once(' ')?;
-    let (base, last) = mem_range(rest)?;
-    let tail = rest.split_once(']')?.1;
-    Some(SratMemory { node, base, last, hotplug: tail.contains(" hotplug") })
 }
 
 fn parse_percpu(s: &str) -> Option<(u64, u64, u64, u64)> {

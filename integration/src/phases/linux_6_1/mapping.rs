@@ -37,6 +37,12 @@ pub fn init_mem_mapping(
     let (Some(max_pfn), Some(max_low_pfn)) = (facts.max_pfn, facts.max_low_pfn()) else {
         return Err(PhaseError::Missing { phase: PHASE, what: "the log has no `last_pfn =` line".into() });
     };
+    let max_arch_pfn = 1u64 << build.max_physmem_bits.saturating_sub(12);
+    if max_pfn > max_arch_pfn || max_low_pfn > max_pfn {
+        return Err(invalid(format!(
+            "last_pfn {max_pfn:#x} (max_low_pfn {max_low_pfn:#x}) cannot come from this build (max_arch_pfn {max_arch_pfn:#x})"
+        )));
+    }
     let e820 = E820Table::new(facts.e820_after_fixups()).map_err(|e| invalid(format!("the e820 table: {e}")))?;
     let buffer = build.mapping.pgt_buf_pages().saturating_mul(4096);
     let pgt_buf_base = kernel

@@ -2,6 +2,7 @@
 //! `NODE_DATA`, the movable zone starts, the crash kernel.
 
 use super::*;
+use crate::input::dmesg::{ramdisk, srat_node_head, srat_node_range};
 
 pub(super) fn parse_e820(m: &str) -> Result<Option<TraceEvent>, &'static str> {
     let mut c = Cur::new(&m["BIOS-e820: ".len()..]);
@@ -24,8 +25,8 @@ pub(super) fn parse_last_pfn(m: &str) -> Result<Option<TraceEvent>, &'static str
 }
 
 pub(super) fn parse_ramdisk(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["RAMDISK: ".len()..]);
-    let (base, last) = c.mem_range().ok_or("bad RAMDISK range")?;
+    let range = ramdisk(&m["RAMDISK: ".len()..]).and_then(|(base, end)| Some((base, end.checked_sub(1)?)));
+    let (base, last) = range.ok_or("bad RAMDISK range")?;
     Ok(Some(TraceEvent::Ramdisk { base, last }))
 }
 
@@ -40,23 +41,13 @@ pub(super) fn parse_ramdisk_move(m: &str) -> Result<Option<TraceEvent>, &'static
     f().map(Some).ok_or("bad 'Move RAMDISK' line")
 }
 
+/// `ACPI: SRAT: Node …`, read by the boot log reader's SRAT readers ([`crate::input::dmesg`]).
 pub(super) fn parse_srat_node(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["ACPI: SRAT: Node ".len()..]);
-    let mut f = || -> Option<TraceEvent> {
-        let node = c.nid()?;
-        c.lit(" PXM ")?;
-        let pxm = u32::try_from(c.dec()?).ok()?;
-        c.spaces();
-        let (base, last) = c.mem_range()?;
-        let tail = c.rest();
-        Some(TraceEvent::SratNode {
-            node,
-            pxm,
-            base,
-            last,
-            hotplug: tail.contains(" hotplug"),
-            non_volatile: tail.contains(" non-volatile"),
-        })
+    let f = || -> Option<TraceEvent> {
+        let (node, pxm, tail) = srat_node_head(m.strip_prefix("ACPI: SRAT: ")?)?;
+        let (base, end, hotplug, non_volatile) = srat_node_range(tail)?;
+        let (node, last) = (i32::try_from(node).ok()?, end.checked_sub(1)?);
+        Some(TraceEvent::SratNode { node, pxm, base, last, hotplug, non_volatile })
     };
     f().map(Some).ok_or("bad 'ACPI: SRAT: Node' line")
 }
