@@ -31,7 +31,7 @@ pub struct PredictArgs {
     #[arg(long, value_name = "FILE")]
     pub iomem: Option<PathBuf>,
     /// Print the predicted `memblock=debug` trace, in the kernel's format, instead of the report.
-    #[arg(long = "log", conflicts_with = "json")]
+    #[arg(long = "log", conflicts_with_all = ["json", "batch"])]
     pub log_trace: bool,
     /// Print the prediction and the comparison as JSON.
     #[arg(long)]
@@ -149,6 +149,8 @@ pub struct Outcome {
     pub prediction: Result<Prediction, Stopped>,
     /// The comparison, when the log (or `--against`) has a trace.
     pub comparison: Option<Comparison>,
+    /// What the user should know (a file holding several boots).
+    pub notes: Vec<String>,
 }
 
 /// Predicts the boot of `text` and compares it with `against` (its own text by default).
@@ -161,6 +163,15 @@ pub fn predict_log(
 ) -> Result<Outcome, String> {
     let boots = split_boots(text);
     let text = boots.first().map_or(text, |b| b.text);
+    let mut notes = Vec::new();
+    if boots.len() > 1 {
+        let starts: Vec<String> = boots.iter().map(|b| b.first_line.to_string()).collect();
+        notes.push(format!(
+            "note: {name} holds {} boots (Linux version lines at lines {}): predicting the first",
+            boots.len(),
+            starts.join(", ")
+        ));
+    }
     let choice = match Release::from_log(text) {
         Some(r) => ProfileChoice::detected(r, Source::Log),
         None => ProfileChoice::flag(KernelProfile::Modern, "bootsim predict models Linux 6.1; the log names no kernel"),
@@ -186,7 +197,7 @@ pub fn predict_log(
         _ => None,
     };
     let hidden = trace.events.iter().filter(|l| l.event.is_memblock()).count() + trace.garbled.len();
-    Ok(Outcome { profile: choice.to_string(), symbols_from: symbols.1, hidden, prediction, comparison })
+    Ok(Outcome { profile: choice.to_string(), symbols_from: symbols.1, hidden, prediction, comparison, notes })
 }
 
 fn run_predict(args: &PredictArgs) -> Result<u8, String> {
@@ -208,6 +219,9 @@ fn run_predict(args: &PredictArgs) -> Result<u8, String> {
     let symbols = kernel_symbols(&build, args.iomem.as_deref())?;
     let name = path.display().to_string();
     let o = predict_log(&name, &text, symbols, movable_node, against.as_deref())?;
+    for n in &o.notes {
+        say(n);
+    }
     let p = match &o.prediction {
         Ok(p) => p,
         Err(s) => return Err(format!("{name}: {} (after {} phases)", s.error, s.phases.len())),
@@ -235,6 +249,7 @@ fn run_batch(args: &PredictArgs, dir: &Path, movable_node: Option<bool>) -> Resu
         return Err(format!("no logs (*dmesg*, *.log) under {}", dir.display()));
     }
     let mut out = String::new();
+    let mut entries = Vec::new();
     let mut any_bad = false;
     let (mut matched, mut logged) = (0, 0);
     let mut first_profile = None;
@@ -271,15 +286,17 @@ fn run_batch(args: &PredictArgs, dir: &Path, movable_node: Option<bool>) -> Resu
             }
         };
         let _ = writeln!(out, "{name}: {line}");
+        entries.push(json!({ "name": name, "result": line }));
     }
     let head =
         first_profile.unwrap_or_else(|| ProfileChoice::flag(KernelProfile::Modern, "bootsim predict").to_string());
-    let _ = writeln!(
-        out,
-        "total: {matched} of {logged} allocations predicted at the kernel's address in {} logs",
-        logs.len()
-    );
-    emit(&format!("{head}\n{out}"))?;
+    let total = format!("{matched} of {logged} allocations predicted at the kernel's address in {} logs", logs.len());
+    if args.json {
+        let v = json!({ "profile": head, "logs": entries, "total": total });
+        emit(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default()))?;
+    } else {
+        emit(&format!("{head}\n{out}total: {total}\n"))?;
+    }
     Ok(if any_bad { EXIT_DIFFERENT } else { EXIT_DONE })
 }
 
