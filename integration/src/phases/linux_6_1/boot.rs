@@ -37,6 +37,8 @@ pub struct Dump {
     pub memory_size: u64,
     /// `reserved size`.
     pub reserved_size: u64,
+    /// `memory.cnt` and `reserved.cnt` (1 for an empty array: memblock keeps one empty entry).
+    pub cnt: [usize; 2],
     /// `memory[…]` rows.
     pub memory: Vec<DumpRow>,
     /// `reserved[…]` rows.
@@ -62,6 +64,7 @@ impl Dump {
             after,
             memory_size: st.memory().total_size(),
             reserved_size: st.reserved().total_size(),
+            cnt: [st.memory().cnt(), st.reserved().cnt()],
             memory: rows(RegionKind::Memory),
             reserved: rows(RegionKind::Reserved),
         }
@@ -73,14 +76,17 @@ impl Dump {
             "MEMBLOCK configuration:".to_string(),
             format!(" memory size = {:#018x} reserved size = {:#018x}", self.memory_size, self.reserved_size),
         ];
-        for (name, rows) in [("memory", &self.memory), ("reserved", &self.reserved)] {
-            out.push(format!(" {name}.cnt  = {:#x}", rows.len().max(1)));
+        // An empty array still holds its one zero-sized entry, printed as ending at 2^64 - 1.
+        let dummy = [DumpRow { base: 0, size: 0, nid: None, flags: 0 }];
+        for (k, (name, rows)) in [("memory", &self.memory), ("reserved", &self.reserved)].into_iter().enumerate() {
+            out.push(format!(" {name}.cnt  = {:#x}", self.cnt[k]));
+            let rows: &[DumpRow] = if rows.is_empty() { &dummy } else { rows };
             for (i, r) in rows.iter().enumerate() {
                 let node = r.nid.map_or(String::new(), |n| format!(" on node {n}"));
                 out.push(format!(
                     " {name}[{i:#x}]\t[{:#018x}-{:#018x}], {:#018x} bytes{node} flags: {:#x}",
                     r.base,
-                    r.base.saturating_add(r.size).saturating_sub(1),
+                    r.base.wrapping_add(r.size).wrapping_sub(1),
                     r.size,
                     r.flags
                 ));

@@ -125,8 +125,17 @@ pub fn reserve_real_mode(mb: &mut SeriesMemblock, build: &Build6_1) -> PhaseResu
 /// 1). Moving one (`relocate_initrd()`) was never seen, so it is refused (spec §H.9.3).
 ///
 /// # Errors
-/// [`PhaseError::NotDerived`] for an initrd outside RAM mapped below `max_pfn_mapped`.
+/// [`PhaseError::NotDerived`] for an initrd outside RAM mapped below `max_pfn_mapped`, or a
+/// log that shows the move.
 pub fn reserve_initrd(mb: &mut SeriesMemblock, facts: &PlainFacts, max_pfn_mapped: u64) -> PhaseResult {
+    if facts.initrd_moved {
+        return Err(PhaseError::NotDerived {
+            phase: "reserve_initrd",
+            what: "the log shows the kernel moving the initrd (relocate_initrd), which the spec does not derive \
+                   (§H.9.3)"
+                .into(),
+        });
+    }
     let Some((start, end)) = facts.initrd else { return Ok(Vec::new()) };
     let end = page_align(end);
     let mapped_end = max_pfn_mapped.saturating_mul(PAGE_SIZE);
@@ -143,4 +152,57 @@ pub fn reserve_initrd(mb: &mut SeriesMemblock, facts: &PlainFacts, max_pfn_mappe
             end.saturating_sub(1)
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use movable_node::KernelProfile;
+
+    fn facts(log: &str) -> PlainFacts {
+        PlainFacts::parse(log).unwrap()
+    }
+
+    /// `reserve_bios_regions()` by hand: QEMU's 0x9fc00 rounds to 0x9fc00 and is clamped to
+    /// 0x9f000; 0x9e7ff rounds down to 0x9e400; 64 KiB is raised to 0x20000.
+    #[test]
+    fn bios_start_is_rounded_and_clamped() {
+        let one = |end: u64| facts(&format!("BIOS-e820: [mem 0x0000000000000000-{:#018x}] usable\n", end - 1));
+        assert_eq!(bios_start(&one(0x9_fc00)), 0x9_f000);
+        assert_eq!(bios_start(&one(0x9_e7ff)), 0x9_e400);
+        assert_eq!(bios_start(&one(0x1_0000)), 0x2_0000);
+        assert_eq!(bios_start(&PlainFacts::default()), BIOS_START_MAX, "no e820 line: the maximum");
+    }
+
+    /// The trampoline: top-down it lands right below the BIOS area (0x9f000 - 0x7000 = 0x98000),
+    /// bottom-up at the first free page above the reserved first 64 KiB; then [0, 1 MiB).
+    #[test]
+    fn real_mode_both_ways() {
+        let build = Build6_1::DEBIAN_6_1_AMD64;
+        let f = facts(
+            "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n\
+             BIOS-e820: [mem 0x0000000000100000-0x000000003fffffff] usable\n",
+        );
+        for (bottom_up, at) in [(false, 0x9_8000), (true, 0x1_0000)] {
+            let mut mb = KernelProfile::Modern.memblock(build.kernel.end, bottom_up);
+            early_reserve_memory(&mut mb, &build.kernel, &f).unwrap();
+            movable_node::memblock_bottomup::BottomUp::set_bottom_up(&mut mb, bottom_up);
+            e820_memblock_setup(&mut mb, &build, &f).unwrap();
+            let ops = reserve_real_mode(&mut mb, &build).unwrap();
+            let lines: Vec<String> = ops.iter().flat_map(|o| o.kernel_lines()).collect();
+            assert_eq!(
+                lines[1],
+                format!("memblock_reserve: [{at:#018x}-{:#018x}] memblock_alloc_range_nid", at + 0x6fff)
+            );
+            assert_eq!(lines[2], "memblock_reserve: [0x0000000000000000-0x00000000000fffff] setup_arch");
+        }
+    }
+
+    #[test]
+    fn a_moved_initrd_is_refused() {
+        let f = facts("Move RAMDISK from [mem 0x7fdea000-0x7ffcffff] to [mem 0x3fdea000-0x3ffcffff]\n");
+        let mut mb = KernelProfile::Modern.memblock(0x443_0000, false);
+        let e = reserve_initrd(&mut mb, &f, 0x8_0000).unwrap_err();
+        assert!(matches!(e, PhaseError::NotDerived { phase: "reserve_initrd", .. }), "{e}");
+    }
 }

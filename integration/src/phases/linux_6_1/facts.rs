@@ -103,6 +103,9 @@ pub struct PlainFacts {
     pub max_low_pfn: Option<u64>,
     /// The initrd `[start, end)` where the boot loader put it (`RAMDISK: [mem a-b]`).
     pub initrd: Option<(u64, u64)>,
+    /// `Move RAMDISK from …`: the kernel moved the initrd (`relocate_initrd()`), so no
+    /// `RAMDISK:` line says where the boot loader put it.
+    pub initrd_moved: bool,
     /// `ACPI: … ACPI table found in initrd`.
     pub acpi_initrd_tables: Vec<AcpiTableInInitrd>,
     /// `ACPI: Reserving … table memory`.
@@ -186,6 +189,8 @@ impl PlainFacts {
                 if f.initrd.is_none() {
                     f.initrd = Some(ramdisk(rest).ok_or_else(|| err(EXPECT_RAMDISK))?);
                 }
+            } else if msg.starts_with("Move RAMDISK from ") {
+                f.initrd_moved = true;
             } else if let Some(rest) = msg.strip_prefix("last_pfn = ") {
                 let pfn = rest.split_whitespace().next().and_then(num::hex).ok_or_else(|| err(EXPECT_LAST_PFN))?;
                 match f.max_pfn {
@@ -468,6 +473,33 @@ mod tests {
                 (0x10_0000, 0xbfee_0000, E820Type::Ram),
             ]
         );
+    }
+
+    /// c1's ACPI upgrade (its log's `modified:` map): the 0x160-byte SRAT from the initrd,
+    /// copied to 1 MiB, becomes ACPI NVS there and its `ACPI: Reserving` line names the copy;
+    /// a copy at 0x7ffde000 instead (c2's) moves both.
+    #[test]
+    fn the_acpi_copy_moves_the_table_and_the_e820_entry() {
+        let log = "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n\
+                   BIOS-e820: [mem 0x0000000000100000-0x000000007ffdefff] usable\n\
+                   e820: update [mem 0x00000000-0x00000fff] usable ==> reserved\n\
+                   ACPI: SRAT ACPI table found in initrd [kernel/firmware/acpi/srat.aml][0x160]\n\
+                   ACPI: Reserving FACP table memory at [mem 0x7ffe17ca-0x7ffe183d]\n\
+                   ACPI: Reserving SRAT table memory at [mem 0x7ffde000-0x7ffde15f]\n";
+        let f = PlainFacts::parse(log).unwrap().after_acpi_upgrade(Some(0x10_0000));
+        let table: Vec<_> = f.kernel_e820().iter().map(|e| (e.addr, e.size, e.kind)).collect();
+        assert_eq!(
+            table,
+            [
+                (0, 0x1000, E820Type::Reserved),
+                (0x1000, 0x9ec00, E820Type::Ram),
+                (0x10_0000, 0x160, E820Type::Nvs),
+                (0x10_0160, 0x7fed_eea0, E820Type::Ram),
+            ]
+        );
+        let srat = &f.acpi_reservations[1];
+        assert_eq!((srat.base, srat.last), (0x10_0000, 0x10_015f));
+        assert_eq!((f.acpi_reservations[0].base, f.acpi_reservations[0].last), (0x7ffe_17ca, 0x7ffe_183d));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Linux 6.1's early boot after `init_mem_mapping()`, as request generators (spec §H.9.2):
+//! Linux 6.1's early boot, as request generators (spec §H.9.2):
 //! each phase works out, from the Debian build profile ([`Build6_1`]) and what a plain dmesg
 //! says ([`PlainFacts`]), which requests the kernel makes, asks the model memblock through
 //! 6.1's allocation API ([`ModernAlloc`]), and returns every request with its answer
@@ -6,14 +6,20 @@
 //!
 //! | step (§H.9.2) | kernel function | here |
 //! |---|---|---|
+//! | 1–4 | `early_reserve_memory()`, `reserve_brk()`, `e820__memblock_setup()`, `reserve_real_mode()`, and `reserve_initrd()` | [`early`] |
+//! | 5 | `init_mem_mapping()` (the 6.1 walk of `x86-mm-bottomup`) | [`mapping`] |
 //! | 6 | `acpi_table_upgrade()` | [`acpi_table_upgrade`] |
 //! | 7 | `acpi_reserve_initial_tables()` | [`acpi_reserve_initial_tables`] |
+//! | 8 | `initmem_init()`: NUMA from the SRAT lines, `NODE_DATA` | [`numa`] |
+//! | 9 | `reserve_crashkernel()` | [`crash`] |
 //! | 10 | `sparse_init()` and the vmemmap | [`sparse_init`] |
 //! | 11 | `acpi_parse_hpet()`, `io_apic_init_mappings()`, `e820__reserve_resources()`, `firmware_map_add_early()`, `e820__register_nosave_regions()` | [`acpi_parse_hpet`], [`io_apic_init_mappings`], [`e820_reserve_resources`], [`firmware_map_add_early`], [`e820_register_nosave_regions`] |
 //! | 12 | `setup_command_line()`, `setup_per_cpu_areas()`, the boot cpumasks, `print_unknown_bootoptions()`, `spp_getpage()`, `swiotlb_init()` | [`setup_command_line`], [`setup_per_cpu_areas`], [`alloc_bootmem_cpumask_var`], [`print_unknown_bootoptions`], [`spp_getpage`], [`swiotlb_init`] |
 //!
-//! [`acpi_early`], [`paging_init_to_setup_arch_end`] and [`start_kernel_early`] run them in
-//! the kernel's order from a [`PlainFacts`], each phase's operations under its name.
+//! [`acpi_early`], [`paging_init_to_setup_arch_end`] and [`start_kernel_early`] run steps of
+//! them in the kernel's order from a [`PlainFacts`], each phase's operations under its name;
+//! [`boot::boot_6_1`] runs the whole boot, with the dumps, `NODE_DATA`, the crash kernel and
+//! the zones.
 //!
 //! Every phase takes the model memblock as the kernel has it when the phase starts (6.1's
 //! rules: `KernelProfile::Modern`) and leaves it as the kernel does.
