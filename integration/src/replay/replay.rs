@@ -19,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Mutex, OnceLock};
 
+use movable_node::KernelProfile;
 use movable_node::memblock_bottomup::{
     BottomUp, Label, MAX_NUMNODES, NUMA_NO_NODE, Nid, PAGE_SHIFT, PAGE_SIZE, RegionFlags, RegionKind, Semantics,
     SeriesMemblock, page_align, round_down,
@@ -27,7 +28,6 @@ use movable_node::numa::{NumaEvent, NumaParams};
 use movable_node::param::last_param;
 use movable_node::verdict::{hotplug_verdicts, labelled_reservations};
 use movable_node::zones::{ZoneParams, free_area_init_nodes};
-use movable_node::{KernelProfile, memparse};
 use serde::Serialize;
 
 use super::modern::{Attempt, Found, ModernAlloc, SMP_CACHE_BYTES};
