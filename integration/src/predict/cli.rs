@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::compare::{Comparison, compare, has_trace, model_allocations};
-use super::facts::{movable_starts, node_data_lines, zone_ranges};
+use super::facts::{early_node_ranges, movable_starts, node_data_lines, node_spans, zone_ranges};
 use crate::input::boots::split_boots;
 use crate::input::read_text;
 use crate::out::{EXIT_BAD_INPUT, EXIT_DIFFERENT, EXIT_DONE, print, say};
@@ -362,6 +362,8 @@ fn render(name: &str, o: &Outcome, p: &Prediction, build: &Build6_1, movable_nod
             ("crash kernel", p.crash_messages.clone()),
             ("zone ranges", zone_ranges(&p.zones)),
             ("movable zone starts", movable_starts(&p.zones)),
+            ("early memory node ranges", early_node_ranges(&p.zones)),
+            ("node spans", node_spans(&p.zones)),
         ] {
             let _ = writeln!(s, "{what}:{}", if lines.is_empty() { " none" } else { "" });
             for l in lines {

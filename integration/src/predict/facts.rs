@@ -35,8 +35,20 @@ pub fn fact_checks(p: &Prediction, text: &str, trace: &Trace) -> Vec<FactCheck> 
         FactCheck {
             what: "zone ranges",
             phase: "zone_sizes_init",
-            kernel: zone_lines(&messages),
+            kernel: lines_after(&messages, "Zone ranges:", "  "),
             model: zone_ranges(&p.zones),
+        },
+        FactCheck {
+            what: "early memory node ranges",
+            phase: "free_area_init",
+            kernel: lines_after(&messages, "Early memory node ranges", "  node "),
+            model: early_node_ranges(&p.zones),
+        },
+        FactCheck {
+            what: "node spans",
+            phase: "free_area_init",
+            kernel: messages.iter().filter(|m| m.starts_with("Initmem setup node ")).map(|m| m.to_string()).collect(),
+            model: node_spans(&p.zones),
         },
         FactCheck {
             what: "movable zone starts",
@@ -67,10 +79,32 @@ pub fn node_data_lines(p: &Prediction) -> Vec<String> {
     out
 }
 
-/// The lines under `Zone ranges:` (up to `Movable zone start for each node`).
-fn zone_lines(messages: &[&str]) -> Vec<String> {
-    let Some(at) = messages.iter().position(|m| *m == "Zone ranges:") else { return Vec::new() };
-    messages[at + 1..].iter().take_while(|m| m.starts_with("  ")).map(|m| m.to_string()).collect()
+/// The lines right after the line `head` that start with `prefix`.
+fn lines_after(messages: &[&str], head: &str, prefix: &str) -> Vec<String> {
+    let Some(at) = messages.iter().position(|m| *m == head) else { return Vec::new() };
+    messages[at + 1..].iter().take_while(|m| m.starts_with(prefix)).map(|m| m.to_string()).collect()
+}
+
+/// `free_area_init()`'s `Early memory node ranges` lines: `  node %3d: [mem …]` per range.
+pub fn early_node_ranges(z: &ZoneLayout) -> Vec<String> {
+    let mem = |pfn: u64| pfn << 12;
+    z.early_node_ranges
+        .iter()
+        .map(|&(nid, start, end)| {
+            format!("  node {nid:>3}: [mem {:#018x}-{:#018x}]", mem(start), mem(end).saturating_sub(1))
+        })
+        .collect()
+}
+
+/// `free_area_init_node()`'s `Initmem setup node %d [mem …]` per node with memory.
+pub fn node_spans(z: &ZoneLayout) -> Vec<String> {
+    z.nodes
+        .iter()
+        .map(|n| {
+            let (start, end) = (n.start_pfn << 12, (n.end_pfn << 12).saturating_sub(1));
+            format!("Initmem setup node {} [mem {start:#018x}-{end:#018x}]", n.nid)
+        })
+        .collect()
 }
 
 /// `zone_sizes_init()`'s `Zone ranges:` lines: `  %-8s [mem %#018Lx-%#018Lx]` or `  %-8s empty`,
