@@ -2,14 +2,23 @@
 //! `NODE_DATA`, the movable zone starts, the crash kernel.
 
 use super::*;
-use crate::input::dmesg::{ramdisk, srat_node_head, srat_node_range};
+use crate::input::dmesg::{command_line, ramdisk, srat_node_head, srat_node_range};
+use crate::input::e820::parse_mem_entry;
 
+/// `BIOS-e820: [mem a-b] type`, read by the e820 reader of the inputs
+/// ([`crate::input::e820`]); the type is kept as printed.
 pub(super) fn parse_e820(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["BIOS-e820: ".len()..]);
-    let (base, last) = c.mem_range().ok_or("bad BIOS-e820 range")?;
-    c.spaces();
-    let kind = c.rest().trim_end().to_string();
-    Ok(Some(TraceEvent::E820 { base, last, kind }))
+    let rest = &m["BIOS-e820: ".len()..];
+    let entry = parse_mem_entry(rest).ok_or("bad BIOS-e820 line")?;
+    let last =
+        entry.addr.checked_add(entry.size.checked_sub(1).ok_or("bad BIOS-e820 range")?).ok_or("bad BIOS-e820 range")?;
+    let kind = rest.split_once(']').map_or("", |(_, k)| k).trim().to_string();
+    Ok(Some(TraceEvent::E820 { base: entry.addr, last, kind }))
+}
+
+/// `Command line: …`, read by the boot log reader ([`crate::input::dmesg`]).
+pub(super) fn parse_command_line(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    Ok(command_line(m).map(|c| TraceEvent::CommandLine(c.to_string())))
 }
 
 pub(super) fn parse_last_pfn(m: &str) -> Result<Option<TraceEvent>, &'static str> {
