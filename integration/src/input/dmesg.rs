@@ -127,6 +127,12 @@ pub(crate) fn command_line(line: &str) -> Option<&str> {
     Some(value.strip_prefix(' ').unwrap_or(value).trim_end())
 }
 
+/// `last_pfn = 0x%lx max_arch_pfn = 0x%lx` after `last_pfn = `: `(last_pfn, max_arch_pfn)`.
+pub(crate) fn last_pfn(rest: &str) -> Option<(u64, u64)> {
+    let (pfn, arch) = rest.split_once(" max_arch_pfn = ")?;
+    Some((num::hex(pfn.trim())?, num::hex(arch.trim())?))
+}
+
 /// `RAMDISK: [mem a-b]` (or the old `a - b`) after `RAMDISK: `: the initrd `[start, end)`.
 pub(crate) fn ramdisk(rest: &str) -> Option<(u64, u64)> {
     let rest = rest.trim();

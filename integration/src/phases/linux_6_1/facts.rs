@@ -6,7 +6,7 @@
 use movable_node::{E820Entry, E820Type};
 
 use super::PercpuGeometry;
-use crate::input::dmesg::{command_line, ramdisk, srat_cpu, srat_node_head, srat_node_range};
+use crate::input::dmesg::{command_line, last_pfn, ramdisk, srat_cpu, srat_node_head, srat_node_range};
 use crate::input::e820::{e820_type_from_kernel_name, parse_mem_entry};
 use crate::input::{log_lines, num};
 
@@ -192,7 +192,7 @@ impl PlainFacts {
             } else if msg.starts_with("Move RAMDISK from ") {
                 f.initrd_moved = true;
             } else if let Some(rest) = msg.strip_prefix("last_pfn = ") {
-                let pfn = rest.split_whitespace().next().and_then(num::hex).ok_or_else(|| err(EXPECT_LAST_PFN))?;
+                let (pfn, _) = last_pfn(rest).ok_or_else(|| err(EXPECT_LAST_PFN))?;
                 match f.max_pfn {
                     None => f.max_pfn = Some(pfn),
                     Some(_) if f.max_low_pfn.is_none() => f.max_low_pfn = Some(pfn),

@@ -2,7 +2,7 @@
 //! `NODE_DATA`, the movable zone starts, the crash kernel.
 
 use super::*;
-use crate::input::dmesg::{command_line, ramdisk, srat_node_head, srat_node_range};
+use crate::input::dmesg::{command_line, last_pfn, ramdisk, srat_node_head, srat_node_range};
 use crate::input::e820::parse_mem_entry;
 
 /// `BIOS-e820: [mem a-b] type`, read by the e820 reader of the inputs
@@ -22,15 +22,8 @@ pub(super) fn parse_command_line(m: &str) -> Result<Option<TraceEvent>, &'static
 }
 
 pub(super) fn parse_last_pfn(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["last_pfn = ".len()..]);
-    let mut f = || -> Option<TraceEvent> {
-        let last_pfn = c.hex()?;
-        c.spaces();
-        c.lit("max_arch_pfn = ")?;
-        let max_arch_pfn = c.hex()?;
-        Some(TraceEvent::LastPfn { last_pfn, max_arch_pfn })
-    };
-    f().map(Some).ok_or("bad last_pfn line")
+    let (last_pfn, max_arch_pfn) = last_pfn(&m["last_pfn = ".len()..]).ok_or("bad last_pfn line")?;
+    Ok(Some(TraceEvent::LastPfn { last_pfn, max_arch_pfn }))
 }
 
 pub(super) fn parse_ramdisk(m: &str) -> Result<Option<TraceEvent>, &'static str> {
