@@ -13,6 +13,8 @@
 use movable_node::E820Type;
 use movable_node::memblock_bottomup::{PAGE_SIZE, SeriesMemblock, page_align, round_down};
 
+use crate::input::e820::SOFT_RESERVED;
+
 use super::{Build6_1, Issuer, KernelSymbols, PhaseError, PhaseResult, PlainFacts};
 
 /// `ISA_END_ADDRESS`: the end of low memory, `current_limit` while memblock is filled.
@@ -73,7 +75,8 @@ pub fn reserve_brk(mb: &mut SeriesMemblock, build: &Build6_1, kernel: &KernelSym
 }
 
 /// Step 3, `e820__memblock_setup()`: `current_limit` = 1 MiB, resizing allowed, one
-/// `memblock_add` per `usable` entry of the kernel's e820 table after the `e820: update` and
+/// `memblock_reserve` per soft-reserved entry and one `memblock_add` per `usable` (or
+/// `RESERVED_KERN`) entry of the kernel's e820 table after the `e820: update` and
 /// `e820: remove` fix-ups, then `memblock_trim_memory(PAGE_SIZE)` (which leaves `total_size` as
 /// it was, as the kernel does).
 ///
@@ -82,7 +85,9 @@ pub fn reserve_brk(mb: &mut SeriesMemblock, build: &Build6_1, kernel: &KernelSym
 /// follow a kernel that cannot map it); memblock's errors.
 pub fn e820_memblock_setup(mb: &mut SeriesMemblock, build: &Build6_1, facts: &PlainFacts) -> PhaseResult {
     const PHASE: &str = "e820__memblock_setup";
-    let ram: Vec<_> = facts.e820_after_fixups().into_iter().filter(|e| e.kind == E820Type::Ram).collect();
+    let table = facts.e820_after_fixups();
+    let is_ram = |k: E820Type| matches!(k, E820Type::Ram | E820Type::ReservedKern);
+    let ram: Vec<_> = table.iter().filter(|e| is_ram(e.kind)).collect();
     let max_phys = 1u64 << build.max_physmem_bits;
     if let Some(e) = ram.iter().find(|e| e.addr.saturating_add(e.size) > max_phys) {
         return Err(PhaseError::NotDerived {
@@ -98,8 +103,13 @@ pub fn e820_memblock_setup(mb: &mut SeriesMemblock, build: &Build6_1, facts: &Pl
     mb.set_current_limit(ISA_END_ADDRESS);
     mb.allow_resize();
     let mut issuer = Issuer::new(mb, PHASE);
-    for e in &ram {
-        issuer.add(PHASE, e.addr, e.size)?;
+    // In table order: soft-reserved memory is reserved, RAM (and RESERVED_KERN) added.
+    for e in &table {
+        if e.kind == E820Type::Other(SOFT_RESERVED) {
+            issuer.reserve(PHASE, e.addr, e.size)?;
+        } else if is_ram(e.kind) {
+            issuer.add(PHASE, e.addr, e.size)?;
+        }
     }
     let ops = issuer.finish();
     mb.trim_memory(PAGE_SIZE);
