@@ -19,6 +19,7 @@ pub mod machine;
 pub mod out;
 pub mod params;
 pub mod phases;
+pub mod predict;
 pub mod profile_choice;
 pub mod replay;
 pub mod report;

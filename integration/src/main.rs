@@ -28,6 +28,8 @@ use integration::{html, json, report, svg};
         "  bootsim --dmesg dmesg.txt --iomem iomem.txt\n",
         "  bootsim --e820 /sys/firmware/memmap --srat SRAT --cmdline \"movable_node\" --profile 6.1\n",
         "  bootsim --from-host --html report.html\n",
+        "  bootsim replay dmesg.txt --iomem iomem.txt\n",
+        "  bootsim predict dmesg.txt --iomem iomem.txt\n",
         "\n",
         "The first line of every output names the kernel profile and why: the kernel a boot log\n",
         "(Linux version ...) or --from-host names, mapped to the nearest modelled one; --profile;\n",
@@ -36,7 +38,7 @@ use integration::{html, json, report, svg};
         "Results go to stdout; errors and notes to stderr, prefixed \"bootsim:\". Every input file\n",
         "is read up to 64 MiB; a larger one is refused.\n",
         "\n",
-        "Exit status: 0 done; 1 a difference found (replay: the model and the log differ);\n",
+        "Exit status: 0 done; 1 a difference found (replay, predict: the model and the log differ);\n",
         "2 bad input or flags; 3 the modelled kernel panicked (the report says where)."
     )
 )]
@@ -98,6 +100,9 @@ enum Command {
     /// Replay a real kernel's `memblock=debug` boot log, check the model against every
     /// allocation, or ask what another policy would have done.
     Replay(integration::replay::ReplayArgs),
+    /// Predict Linux 6.1's early boot from a plain boot log (its memblock=debug lines hidden
+    /// from the model) and lay the prediction beside the log's own trace.
+    Predict(integration::predict::PredictArgs),
 }
 
 /// A failure and its exit status.
@@ -246,8 +251,10 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    if let Some(Command::Replay(args)) = &cli.command {
-        return integration::replay::run(args);
+    match &cli.command {
+        Some(Command::Replay(args)) => return integration::replay::run(args),
+        Some(Command::Predict(args)) => return integration::predict::run(args),
+        None => {}
     }
     match run(&cli) {
         Ok(code) => code,

@@ -141,6 +141,7 @@ fn model_op(op: &PhaseOp) -> Op {
         },
         PhaseOp::Reserve { caller, base, size } => Op::Reserve { caller: caller.to_string(), base: *base, size: *size },
         PhaseOp::Free { caller, base, size } => Op::Free { caller: caller.to_string(), base: *base, size: *size },
+        other => Op::Other(format!("{other:?}")),
     }
 }
 
@@ -401,6 +402,8 @@ mod no_panic {
             let _ = p61::acpi_early(&mut mb, &facts, facts.max_low_pfn().unwrap_or(0));
             let _ = p61::paging_init_to_setup_arch_end(&mut mb, &BUILD, &facts, &[(0, pgdat)]);
             let _ = p61::start_kernel_early(&mut mb, &BUILD, &facts, &[0]);
+            // The whole boot from the same facts: a prediction or a typed refusal.
+            let _ = p61::boot::boot_6_1(&facts, &BUILD, &BUILD.kernel);
         }
     }
 }

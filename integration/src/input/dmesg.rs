@@ -72,7 +72,7 @@ fn pxm_node(file: &str, n: usize, map: &mut Vec<(u32, u32, usize)>, pxm: u32, no
 }
 
 /// `Node N PXM P ...` after `SRAT: `: `Some((node, pxm, rest))` if the line is one.
-fn srat_node_head(s: &str) -> Option<(u32, u32, &str)> {
+pub(crate) fn srat_node_head(s: &str) -> Option<(u32, u32, &str)> {
     let r = s.strip_prefix("Node ")?;
     let (node, r) = r.split_once(' ')?;
     let r = r.strip_prefix("PXM ")?;
@@ -82,7 +82,7 @@ fn srat_node_head(s: &str) -> Option<(u32, u32, &str)> {
 }
 
 /// The range and flags after the PXM: `(start, end exclusive, hotplug, non_volatile)`.
-fn srat_node_range(rest: &str) -> Option<(u64, u64, bool, bool)> {
+pub(crate) fn srat_node_range(rest: &str) -> Option<(u64, u64, bool, bool)> {
     let rest = rest.trim();
     if let Some(r) = rest.strip_prefix("[mem ") {
         let (range, flags) = r.split_once(']')?;
@@ -106,7 +106,7 @@ fn srat_node_range(rest: &str) -> Option<(u64, u64, bool, bool)> {
 /// `PXM P -> APIC ID -> Node N` after `SRAT: `: `Some(Some(..))` when the line is one and
 /// reads, `Some(None)` when it is one but does not, `None` when it is another line.
 #[allow(clippy::option_option)]
-fn srat_cpu(s: &str) -> Option<Option<(u32, u64, u32)>> {
+pub(crate) fn srat_cpu(s: &str) -> Option<Option<(u32, u64, u32)>> {
     let r = s.strip_prefix("PXM ")?;
     let (pxm, r) = r.split_once(' ')?;
     let r = r.strip_prefix("-> APIC ")?;
@@ -119,7 +119,22 @@ fn srat_cpu(s: &str) -> Option<Option<(u32, u64, u32)>> {
     Some(parse())
 }
 
-fn ramdisk(rest: &str) -> Option<(u64, u64)> {
+/// The value of x86 `setup_arch()`'s `Command line: ...` (not `Kernel command line:`),
+/// wherever the message starts in the line (a syslog header may precede it).
+pub(crate) fn command_line(line: &str) -> Option<&str> {
+    let i = line.find("Command line:")?;
+    let value = line.get(i + "Command line:".len()..).unwrap_or("");
+    Some(value.strip_prefix(' ').unwrap_or(value).trim_end())
+}
+
+/// `last_pfn = 0x%lx max_arch_pfn = 0x%lx` after `last_pfn = `: `(last_pfn, max_arch_pfn)`.
+pub(crate) fn last_pfn(rest: &str) -> Option<(u64, u64)> {
+    let (pfn, arch) = rest.split_once(" max_arch_pfn = ")?;
+    Some((num::hex(pfn.trim())?, num::hex(arch.trim())?))
+}
+
+/// `RAMDISK: [mem a-b]` (or the old `a - b`) after `RAMDISK: `: the initrd `[start, end)`.
+pub(crate) fn ramdisk(rest: &str) -> Option<(u64, u64)> {
     let rest = rest.trim();
     if let Some(r) = rest.strip_prefix("[mem ") {
         let (a, b) = r.strip_suffix(']')?.split_once('-')?;
@@ -151,10 +166,9 @@ pub fn parse_dmesg(file: &str, text: &str) -> Result<Dmesg, InputError> {
     let mut cpus: Vec<(u32, u32)> = Vec::new();
     for (n, line, terminated) in log_lines(text) {
         if d.cmdline.is_none()
-            && let Some(i) = line.find("Command line:")
+            && let Some(value) = command_line(line)
         {
-            let value = line.get(i + "Command line:".len()..).unwrap_or("");
-            d.cmdline = Some(value.strip_prefix(' ').unwrap_or(value).trim_end().to_string());
+            d.cmdline = Some(value.to_string());
             if !terminated {
                 d.notes.push(format!("{file}:{n}: the log ends in its Command line: line, which may be cut short"));
             }

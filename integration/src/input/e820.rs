@@ -37,7 +37,7 @@ pub fn kernel_type_name(kind: E820Type) -> String {
 }
 
 /// `E820_TYPE_SOFT_RESERVED`.
-const SOFT_RESERVED: u32 = 0xefff_ffff;
+pub(crate) const SOFT_RESERVED: u32 = 0xefff_ffff;
 
 /// The e820 type for a word the kernel prints in `BIOS-e820:` lines (ASCII case ignored, with
 /// or without the parentheses of old kernels); `None` for any other word.

@@ -16,15 +16,15 @@
 
 use std::collections::HashMap;
 
+use movable_node::KernelProfile;
 use movable_node::memblock_bottomup::{
     Attempt, BottomUp, Found, Label, MAX_NUMNODES, ModernAlloc, NUMA_NO_NODE, Nid, PAGE_SHIFT, PAGE_SIZE, RegionFlags,
     RegionKind, SMP_CACHE_BYTES, Semantics, SeriesMemblock, page_align, round_down,
 };
-use movable_node::numa::{NumaDiscovery, NumaEvent, NumaInitFn, NumaMeminfo, NumaParams, x86_numa_init};
+use movable_node::numa::{NumaEvent, NumaParams};
 use movable_node::param::last_param;
 use movable_node::verdict::{hotplug_verdicts, labelled_reservations};
 use movable_node::zones::{ZoneParams, free_area_init_nodes};
-use movable_node::{KernelProfile, memparse};
 use serde::Serialize;
 
 use super::place::KernelPlace;
@@ -53,8 +53,8 @@ mod numa;
 mod outcome;
 mod requests;
 
+use crate::phases::linux_6_1::numa::SratBlock;
 use caller::{function_of, label, show_nid};
-use numa::SratBlock;
 use outcome::profile_line;
 pub use outcome::{
     Allocation, Answer, Check, CheckKind, How, Inference, Mode, Outcome, Replay, ReplayError, ReplayOptions, Stopped,

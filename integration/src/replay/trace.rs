@@ -429,9 +429,7 @@ fn classify(m: &str) -> Kind {
             Kind::Other(|_| Ok(Some(TraceEvent::MovableZoneStart)))
         }
         Some(b'M') if m.starts_with("Move RAMDISK from") => Kind::Other(parse_ramdisk_move),
-        Some(b'C') if m.starts_with("Command line: ") => {
-            Kind::Other(|m| Ok(Some(TraceEvent::CommandLine(m["Command line: ".len()..].to_string()))))
-        }
+        Some(b'C') if m.starts_with("Command line: ") => Kind::Other(parse_command_line),
         Some(b'B') if m.starts_with("BIOS-e820: ") => Kind::Other(parse_e820),
         Some(b'l') if m.starts_with("last_pfn = ") => Kind::Other(parse_last_pfn),
         Some(b'R') if m.starts_with("RAMDISK: ") => Kind::Other(parse_ramdisk),
@@ -456,8 +454,8 @@ mod cursor;
 mod memblock_lines;
 
 use boot_lines::{
-    parse_crash, parse_e820, parse_faking, parse_last_pfn, parse_movable_node, parse_node_data, parse_numa_merge,
-    parse_ramdisk, parse_ramdisk_move, parse_srat_node,
+    parse_command_line, parse_crash, parse_e820, parse_faking, parse_last_pfn, parse_movable_node, parse_node_data,
+    parse_numa_merge, parse_ramdisk, parse_ramdisk_move, parse_srat_node,
 };
 use cursor::{Cur, clip};
 use memblock_lines::{parse_dump_line, parse_memblock};

@@ -6,8 +6,16 @@
 use movable_node::{E820Entry, E820Type};
 
 use super::PercpuGeometry;
+use crate::input::dmesg::{command_line, last_pfn, ramdisk, srat_cpu, srat_node_head, srat_node_range};
 use crate::input::e820::{e820_type_from_kernel_name, parse_mem_entry};
 use crate::input::{log_lines, num};
+
+impl SratCpu {
+    /// From the `(pxm, apic, node)` the boot log reader gives ([`crate::input::dmesg`]).
+    fn from_line((pxm, apic, node): (u32, u64, u32)) -> Option<SratCpu> {
+        Some(SratCpu { pxm, apic: u32::try_from(apic).ok()?, node: i32::try_from(node).ok()? })
+    }
+}
 
 /// `ACPI: %4.4s ACPI table found in initrd [%s%s][0x%x]` (`acpi_table_initrd_init()`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +101,11 @@ pub struct PlainFacts {
     pub max_pfn: Option<u64>,
     /// `max_low_pfn`: the second `last_pfn =` line (printed only when `max_pfn` passes 4 GiB).
     pub max_low_pfn: Option<u64>,
+    /// The initrd `[start, end)` where the boot loader put it (`RAMDISK: [mem a-b]`).
+    pub initrd: Option<(u64, u64)>,
+    /// `Move RAMDISK from …`: the kernel moved the initrd (`relocate_initrd()`), so no
+    /// `RAMDISK:` line says where the boot loader put it.
+    pub initrd_moved: bool,
     /// `ACPI: … ACPI table found in initrd`.
     pub acpi_initrd_tables: Vec<AcpiTableInInitrd>,
     /// `ACPI: Reserving … table memory`.
@@ -155,8 +168,10 @@ impl PlainFacts {
             let was_modified = in_modified;
             in_modified = false;
             let err = |expected| FactsError { line: n, text: msg.chars().take(200).collect(), expected };
-            if let Some(rest) = msg.strip_prefix("Command line: ") {
-                f.command_line = Some(rest.to_string());
+            if msg.starts_with("Command line:") {
+                if f.command_line.is_none() {
+                    f.command_line = command_line(msg).map(str::to_string);
+                }
             } else if let Some(rest) = msg.strip_prefix("BIOS-e820: ") {
                 f.bios_e820.push(parse_mem_entry(rest).ok_or_else(|| err(EXPECT_E820))?);
             } else if let Some(rest) = msg.strip_prefix("modified: ") {
@@ -170,8 +185,14 @@ impl PlainFacts {
                 f.e820_changes.push(parse_update(rest).ok_or_else(|| err(EXPECT_UPDATE))?);
             } else if let Some(rest) = msg.strip_prefix("e820: remove ") {
                 f.e820_changes.push(parse_remove(rest).ok_or_else(|| err(EXPECT_REMOVE))?);
+            } else if let Some(rest) = msg.strip_prefix("RAMDISK: ") {
+                if f.initrd.is_none() {
+                    f.initrd = Some(ramdisk(rest).ok_or_else(|| err(EXPECT_RAMDISK))?);
+                }
+            } else if msg.starts_with("Move RAMDISK from ") {
+                f.initrd_moved = true;
             } else if let Some(rest) = msg.strip_prefix("last_pfn = ") {
-                let pfn = rest.split_whitespace().next().and_then(num::hex).ok_or_else(|| err(EXPECT_LAST_PFN))?;
+                let (pfn, _) = last_pfn(rest).ok_or_else(|| err(EXPECT_LAST_PFN))?;
                 match f.max_pfn {
                     None => f.max_pfn = Some(pfn),
                     Some(_) if f.max_low_pfn.is_none() => f.max_low_pfn = Some(pfn),
@@ -179,8 +200,13 @@ impl PlainFacts {
                 }
             } else if let Some(rest) = msg.strip_prefix("ACPI: ") {
                 f.read_acpi(rest).map_err(err)?;
-            } else if let Some(rest) = msg.strip_prefix("SRAT: PXM ") {
-                f.srat_cpus.push(parse_srat_cpu(rest).ok_or_else(|| err(EXPECT_SRAT_CPU))?);
+            } else if let Some(rest) = msg.strip_prefix("SRAT: ")
+                && let Some(cpu) = srat_cpu(rest)
+            {
+                // A CPU the kernel skipped (an APIC id too big) is not a possible CPU.
+                if !rest.contains("skipped") {
+                    f.srat_cpus.push(cpu.and_then(SratCpu::from_line).ok_or_else(|| err(EXPECT_SRAT_CPU))?);
+                }
             } else if msg.starts_with("IOAPIC[") {
                 f.ioapics += 1;
             } else if let Some(rest) = msg.strip_prefix("smpboot: Allowing ") {
@@ -209,8 +235,17 @@ impl PlainFacts {
             let size = r.rsplit_once("][").and_then(|(_, s)| s.strip_suffix(']')).and_then(num::hex);
             let size = size.ok_or(EXPECT_INITRD_TABLE)?;
             self.acpi_initrd_tables.push(AcpiTableInInitrd { signature: sig.to_string(), size });
-        } else if let Some(r) = rest.strip_prefix("SRAT: Node ") {
-            self.srat_memory.push(parse_srat_memory(r).ok_or(EXPECT_SRAT_NODE)?);
+        } else if let Some(r) = rest.strip_prefix("SRAT: ")
+            && let Some((node, _pxm, tail)) = srat_node_head(r)
+        {
+            let (base, end, hotplug, _) = srat_node_range(tail).ok_or(EXPECT_SRAT_NODE)?;
+            let node = i32::try_from(node).map_err(|_| EXPECT_SRAT_NODE)?;
+            self.srat_memory.push(SratMemory {
+                node,
+                base,
+                last: end.checked_sub(1).ok_or(EXPECT_SRAT_NODE)?,
+                hotplug,
+            });
         } else if rest.starts_with("HPET id:") {
             self.hpet = true;
         }
@@ -236,6 +271,44 @@ impl PlainFacts {
             table = apply(&table, *change);
         }
         sanitize(table)
+    }
+
+    /// The facts as they stand once `acpi_table_upgrade()` has put the initrd's tables at
+    /// `copy` (its answer): the kernel's e820 table gains the copy as ACPI NVS
+    /// (`arch_reserve_mem_area()`; the `modified:` map), and the `ACPI: Reserving` line of each
+    /// table from the initrd (same signature and length) names its place in the copy, the
+    /// tables lying back to back in the order they were found. So a boot whose copy lands
+    /// elsewhere than the log's (a what-if) reserves and counts it where the model put it.
+    pub fn after_acpi_upgrade(&self, copy: Option<u64>) -> PlainFacts {
+        let mut f = self.clone();
+        let Some(copy) = copy else { return f };
+        let total = self.acpi_initrd_tables.iter().fold(0u64, |t, x| t.saturating_add(x.size));
+        if total == 0 {
+            return f;
+        }
+        let nvs = E820Change::Update {
+            base: copy,
+            last: copy.saturating_add(total - 1),
+            from: E820Type::Ram,
+            to: E820Type::Nvs,
+        };
+        f.modified_e820 = Some(sanitize(apply(&self.e820_after_fixups(), nvs)));
+        let mut offset = 0u64;
+        let mut used = vec![false; f.acpi_reservations.len()];
+        for t in &self.acpi_initrd_tables {
+            let base = copy.saturating_add(offset);
+            offset = offset.saturating_add(t.size);
+            let found = f.acpi_reservations.iter().enumerate().position(|(i, r)| {
+                !used[i] && r.signature == t.signature && r.last.checked_sub(r.base).map(|d| d + 1) == Some(t.size)
+            });
+            if let Some(i) = found {
+                used[i] = true;
+                let r = &mut f.acpi_reservations[i];
+                r.base = base;
+                r.last = base.saturating_add(t.size.saturating_sub(1));
+            }
+        }
+        f
     }
 
     /// `max_low_pfn`: the second `last_pfn` line, else `max_pfn` (below 4 GiB they are one).
@@ -320,6 +393,7 @@ fn sanitize(mut table: Vec<E820Entry>) -> Vec<E820Entry> {
 const EXPECT_E820: &str = "[mem 0xSTART-0xLAST] TYPE";
 const EXPECT_UPDATE: &str = "e820: update [mem 0xSTART-0xLAST] TYPE ==> TYPE";
 const EXPECT_REMOVE: &str = "e820: remove [mem 0xSTART-0xLAST] TYPE";
+const EXPECT_RAMDISK: &str = "RAMDISK: [mem 0xSTART-0xLAST]";
 const EXPECT_LAST_PFN: &str = "last_pfn = 0xPFN max_arch_pfn = 0xPFN";
 const EXPECT_RESERVING: &str = "ACPI: Reserving SIG table memory at [mem 0xSTART-0xLAST]";
 const EXPECT_INITRD_TABLE: &str = "ACPI: SIG ACPI table found in initrd [PATH][0xSIZE]";
@@ -366,23 +440,6 @@ fn parse_remove(s: &str) -> Option<E820Change> {
     Some(E820Change::Remove { base, last, kind })
 }
 
-fn parse_srat_cpu(s: &str) -> Option<SratCpu> {
-    let mut parts = s.split(" -> ");
-    let pxm = u32::try_from(num::dec(parts.next()?.trim())?).ok()?;
-    let apic = u32::try_from(num::hex(parts.next()?.strip_prefix("APIC ")?.trim())?).ok()?;
-    let node = i32::try_from(num::dec(parts.next()?.strip_prefix("Node ")?.trim())?).ok()?;
-    Some(SratCpu { pxm, apic, node })
-}
-
-fn parse_srat_memory(s: &str) -> Option<SratMemory> {
-    let (node, rest) = s.split_once(" PXM ")?;
-    let node = i32::try_from(num::dec(node)?).ok()?;
-    let (_, rest) = rest.split_once(' ')?;
-    let (base, last) = mem_range(rest)?;
-    let tail = rest.split_once(']')?.1;
-    Some(SratMemory { node, base, last, hotplug: tail.contains(" hotplug") })
-}
-
 fn parse_percpu(s: &str) -> Option<(u64, u64, u64, u64)> {
     let get = |p: char| s.split_whitespace().find_map(|w| w.strip_prefix(p)).and_then(num::dec);
     Some((get('s')?, get('r')?, get('d')?, get('u')?))
@@ -416,6 +473,33 @@ mod tests {
                 (0x10_0000, 0xbfee_0000, E820Type::Ram),
             ]
         );
+    }
+
+    /// c1's ACPI upgrade (its log's `modified:` map): the 0x160-byte SRAT from the initrd,
+    /// copied to 1 MiB, becomes ACPI NVS there and its `ACPI: Reserving` line names the copy;
+    /// a copy at 0x7ffde000 instead (c2's) moves both.
+    #[test]
+    fn the_acpi_copy_moves_the_table_and_the_e820_entry() {
+        let log = "BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n\
+                   BIOS-e820: [mem 0x0000000000100000-0x000000007ffdefff] usable\n\
+                   e820: update [mem 0x00000000-0x00000fff] usable ==> reserved\n\
+                   ACPI: SRAT ACPI table found in initrd [kernel/firmware/acpi/srat.aml][0x160]\n\
+                   ACPI: Reserving FACP table memory at [mem 0x7ffe17ca-0x7ffe183d]\n\
+                   ACPI: Reserving SRAT table memory at [mem 0x7ffde000-0x7ffde15f]\n";
+        let f = PlainFacts::parse(log).unwrap().after_acpi_upgrade(Some(0x10_0000));
+        let table: Vec<_> = f.kernel_e820().iter().map(|e| (e.addr, e.size, e.kind)).collect();
+        assert_eq!(
+            table,
+            [
+                (0, 0x1000, E820Type::Reserved),
+                (0x1000, 0x9ec00, E820Type::Ram),
+                (0x10_0000, 0x160, E820Type::Nvs),
+                (0x10_0160, 0x7fed_eea0, E820Type::Ram),
+            ]
+        );
+        let srat = &f.acpi_reservations[1];
+        assert_eq!((srat.base, srat.last), (0x10_0000, 0x10_015f));
+        assert_eq!((f.acpi_reservations[0].base, f.acpi_reservations[0].last), (0x7ffe_17ca, 0x7ffe_183d));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Linux 6.1's early boot after `init_mem_mapping()`, as request generators (spec §H.9.2):
+//! Linux 6.1's early boot, as request generators (spec §H.9.2):
 //! each phase works out, from the Debian build profile ([`Build6_1`]) and what a plain dmesg
 //! says ([`PlainFacts`]), which requests the kernel makes, asks the model memblock through
 //! 6.1's allocation API ([`ModernAlloc`]), and returns every request with its answer
@@ -6,22 +6,33 @@
 //!
 //! | step (§H.9.2) | kernel function | here |
 //! |---|---|---|
+//! | 1–4 | `early_reserve_memory()`, `reserve_brk()`, `e820__memblock_setup()`, `reserve_real_mode()`, and `reserve_initrd()` | [`early`] |
+//! | 5 | `init_mem_mapping()` (the 6.1 walk of `x86-mm-bottomup`) | [`mapping`] |
 //! | 6 | `acpi_table_upgrade()` | [`acpi_table_upgrade`] |
 //! | 7 | `acpi_reserve_initial_tables()` | [`acpi_reserve_initial_tables`] |
+//! | 8 | `initmem_init()`: NUMA from the SRAT lines, `NODE_DATA` | [`numa`] |
+//! | 9 | `reserve_crashkernel()` | [`crash`] |
 //! | 10 | `sparse_init()` and the vmemmap | [`sparse_init`] |
 //! | 11 | `acpi_parse_hpet()`, `io_apic_init_mappings()`, `e820__reserve_resources()`, `firmware_map_add_early()`, `e820__register_nosave_regions()` | [`acpi_parse_hpet`], [`io_apic_init_mappings`], [`e820_reserve_resources`], [`firmware_map_add_early`], [`e820_register_nosave_regions`] |
 //! | 12 | `setup_command_line()`, `setup_per_cpu_areas()`, the boot cpumasks, `print_unknown_bootoptions()`, `spp_getpage()`, `swiotlb_init()` | [`setup_command_line`], [`setup_per_cpu_areas`], [`alloc_bootmem_cpumask_var`], [`print_unknown_bootoptions`], [`spp_getpage`], [`swiotlb_init`] |
 //!
-//! [`acpi_early`], [`paging_init_to_setup_arch_end`] and [`start_kernel_early`] run them in
-//! the kernel's order from a [`PlainFacts`], each phase's operations under its name.
+//! [`acpi_early`], [`paging_init_to_setup_arch_end`] and [`start_kernel_early`] run steps of
+//! them in the kernel's order from a [`PlainFacts`], each phase's operations under its name;
+//! [`boot::boot_6_1`] runs the whole boot, with the dumps, `NODE_DATA`, the crash kernel and
+//! the zones.
 //!
 //! Every phase takes the model memblock as the kernel has it when the phase starts (6.1's
 //! rules: `KernelProfile::Modern`) and leaves it as the kernel does.
 
 pub mod acpi;
+pub mod boot;
 pub mod build;
+pub mod crash;
+pub mod early;
 pub mod facts;
 pub mod late_setup_arch;
+pub mod mapping;
+pub mod numa;
 pub mod sparse;
 pub mod start_kernel;
 pub mod steps;
@@ -101,6 +112,24 @@ pub enum PhaseOp {
         /// Bytes.
         size: u64,
     },
+    /// A `memblock_add()` (`memblock_add:` line).
+    Add {
+        /// The `%pS` symbol.
+        caller: Label,
+        /// First byte.
+        base: u64,
+        /// Bytes.
+        size: u64,
+    },
+    /// A reservation made before `memblock=debug` is parsed (spec §H.4): no line.
+    Silent {
+        /// What it reserves (the kernel image, the initrd...).
+        what: Label,
+        /// First byte.
+        base: u64,
+        /// Bytes.
+        size: u64,
+    },
     /// A `memblock_free()` / `memblock_phys_free()` (`memblock_phys_free:` line).
     Free {
         /// The `%pS` symbol.
@@ -134,7 +163,8 @@ impl PhaseOp {
             |base: u64, size: u64| format!("[{base:#018x}-{:#018x}]", base.saturating_add(size.saturating_sub(1)));
         match self {
             PhaseOp::Request(r) => {
-                let mut lines = vec![r.to_string()];
+                // memblock_phys_alloc_try_nid() (NODE_DATA) prints no request line.
+                let mut lines = if r.kind == RequestKind::PhysAllocTryNid { Vec::new() } else { vec![r.to_string()] };
                 if let Some(at) = r.answer {
                     lines.push(format!("memblock_reserve: {} memblock_alloc_range_nid", range(at, r.size)));
                 }
@@ -146,6 +176,8 @@ impl PhaseOp {
             PhaseOp::Free { caller, base, size } => {
                 vec![format!("memblock_phys_free: {} {caller}", range(*base, *size))]
             }
+            PhaseOp::Add { caller, base, size } => vec![format!("memblock_add: {} {caller}", range(*base, *size))],
+            PhaseOp::Silent { .. } => Vec::new(),
         }
     }
 }
@@ -325,6 +357,27 @@ impl<'a> Issuer<'a> {
         self.mb.reserve_as(base, size, caller).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
         self.push(PhaseOp::Reserve { caller, base, size });
         Ok(())
+    }
+
+    /// `memblock_add()`.
+    pub(crate) fn add(&mut self, caller: Label, base: u64, size: u64) -> Result<(), PhaseError> {
+        self.mb.add(base, size).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
+        self.push(PhaseOp::Add { caller, base, size });
+        Ok(())
+    }
+
+    /// A reservation before `memblock=debug` is on: no line.
+    pub(crate) fn silent(&mut self, what: Label, base: u64, size: u64) -> Result<(), PhaseError> {
+        self.mb.reserve_as(base, size, what).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
+        self.ops.push(PhaseOp::Silent { what, base, size });
+        Ok(())
+    }
+
+    /// Keeps operations another layer made (the mapping walk's, the crash kernel's).
+    pub(crate) fn extend(&mut self, ops: impl IntoIterator<Item = PhaseOp>) {
+        for op in ops {
+            self.push(op);
+        }
     }
 
     /// `memblock_free()` / `memblock_phys_free()`.

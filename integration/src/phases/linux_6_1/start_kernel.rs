@@ -278,6 +278,8 @@ mod tests {
                 PhaseOp::Request(r) => (r.caller, r.size, r.align),
                 PhaseOp::Free { caller, size, .. } => (*caller, *size, 0),
                 PhaseOp::Reserve { caller, size, .. } => (*caller, *size, 1),
+                PhaseOp::Add { caller, size, .. } => (*caller, *size, 2),
+                PhaseOp::Silent { what, size, .. } => (*what, *size, 3),
             })
             .collect()
     }

@@ -61,12 +61,6 @@ impl Engine<'_> {
     }
 
     pub(super) fn zone_params(&self) -> ZoneParams {
-        let size = |name: &str| -> u64 {
-            match last_param(self.cmdline.as_bytes(), name).flatten() {
-                Some(v) if v != b"mirror" && !v.ends_with(b"%") => memparse(v).0,
-                _ => 0,
-            }
-        };
-        ZoneParams { kernelcore: size("kernelcore"), movablecore: size("movablecore"), movable_node: self.movable_node }
+        crate::phases::linux_6_1::boot::zone_params(&self.cmdline, self.movable_node)
     }
 }

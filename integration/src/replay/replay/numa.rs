@@ -1,54 +1,7 @@
 //! NUMA init as the log's SRAT lines tell it, run silently at the first `NODE_DATA`.
 
 use super::*;
-
-/// The first `numa_init()` source: the log's SRAT lines, with declared nodes marked as if the
-/// firmware had set the Hot Pluggable bit.
-#[derive(Debug)]
-pub(super) struct LogNuma<'a> {
-    pub(super) blocks: &'a [SratBlock],
-    pub(super) declared: &'a [i32],
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(super) struct SratBlock {
-    pub(super) nid: Nid,
-    pub(super) start: u64,
-    pub(super) end: u64,
-    pub(super) hotplug: bool,
-}
-
-impl NumaInitFn for LogNuma<'_> {
-    fn name(&self) -> &'static str {
-        "acpi"
-    }
-
-    /// `x86_acpi_numa_init()` as the `ACPI: SRAT: Node` lines tell it: each range is a node
-    /// block and, from 3.14 on, hotpluggable ones are marked in memblock (6.1 marks them with
-    /// or without `movable_node`). Blocks that overlap no memory go to 6.1's
-    /// `numa_reserved_meminfo` (3.12 drops them in `numa_cleanup_meminfo()`): either way they
-    /// are not node blocks.
-    fn init(&mut self, mb: &mut SeriesMemblock, params: &NumaParams, events: &mut Vec<NumaEvent>) -> NumaDiscovery {
-        let mut meminfo = NumaMeminfo::default();
-        let mut nodes = Vec::new();
-        let mut ret = Ok(());
-        for b in self.blocks {
-            nodes.push(b.nid);
-            if params.profile.has_hotplug_flags() && (b.hotplug || self.declared.contains(&b.nid)) {
-                let _ = mb.set_flags(b.start, b.end - b.start, RegionFlags::HOTPLUG, true);
-            }
-            if mb.memory().overlaps(b.start, b.end - b.start).is_none() {
-                continue;
-            }
-            if let Err(e) = meminfo.add_memblk(b.nid, b.start, b.end, events) {
-                ret = Err(e.init_ret());
-            }
-        }
-        nodes.sort_unstable();
-        nodes.dedup();
-        NumaDiscovery { ret, meminfo, nodes_parsed: nodes }
-    }
-}
+use crate::phases::linux_6_1::numa::numa_from_srat_lines;
 
 impl Engine<'_> {
     /// `x86_numa_init()` at the first `NODE_DATA`: everything `numa_init()` does silently.
@@ -58,12 +11,7 @@ impl Engine<'_> {
         let numa_off = last_param(self.cmdline.as_bytes(), "numa").flatten() == Some(&b"off"[..]);
         let params = NumaParams { max_pfn, numa_off, node_data_size, profile: self.profile };
         let srat = std::mem::take(&mut self.srat);
-        let mut log_numa = LogNuma { blocks: &srat, declared: &self.opts.hotplug };
-        let state = if srat.is_empty() {
-            x86_numa_init(&mut self.mb, &params, &mut [])
-        } else {
-            x86_numa_init(&mut self.mb, &params, &mut [&mut log_numa])
-        };
+        let state = numa_from_srat_lines(&mut self.mb, &params, &srat, &self.opts.hotplug);
         let blocks: Vec<String> = state
             .meminfo
             .blks()

@@ -2,30 +2,33 @@
 //! `NODE_DATA`, the movable zone starts, the crash kernel.
 
 use super::*;
+use crate::input::dmesg::{command_line, last_pfn, ramdisk, srat_node_head, srat_node_range};
+use crate::input::e820::parse_mem_entry;
 
+/// `BIOS-e820: [mem a-b] type`, read by the e820 reader of the inputs
+/// ([`crate::input::e820`]); the type is kept as printed.
 pub(super) fn parse_e820(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["BIOS-e820: ".len()..]);
-    let (base, last) = c.mem_range().ok_or("bad BIOS-e820 range")?;
-    c.spaces();
-    let kind = c.rest().trim_end().to_string();
-    Ok(Some(TraceEvent::E820 { base, last, kind }))
+    let rest = &m["BIOS-e820: ".len()..];
+    let entry = parse_mem_entry(rest).ok_or("bad BIOS-e820 line")?;
+    let last =
+        entry.addr.checked_add(entry.size.checked_sub(1).ok_or("bad BIOS-e820 range")?).ok_or("bad BIOS-e820 range")?;
+    let kind = rest.split_once(']').map_or("", |(_, k)| k).trim().to_string();
+    Ok(Some(TraceEvent::E820 { base: entry.addr, last, kind }))
+}
+
+/// `Command line: …`, read by the boot log reader ([`crate::input::dmesg`]).
+pub(super) fn parse_command_line(m: &str) -> Result<Option<TraceEvent>, &'static str> {
+    Ok(command_line(m).map(|c| TraceEvent::CommandLine(c.to_string())))
 }
 
 pub(super) fn parse_last_pfn(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["last_pfn = ".len()..]);
-    let mut f = || -> Option<TraceEvent> {
-        let last_pfn = c.hex()?;
-        c.spaces();
-        c.lit("max_arch_pfn = ")?;
-        let max_arch_pfn = c.hex()?;
-        Some(TraceEvent::LastPfn { last_pfn, max_arch_pfn })
-    };
-    f().map(Some).ok_or("bad last_pfn line")
+    let (last_pfn, max_arch_pfn) = last_pfn(&m["last_pfn = ".len()..]).ok_or("bad last_pfn line")?;
+    Ok(Some(TraceEvent::LastPfn { last_pfn, max_arch_pfn }))
 }
 
 pub(super) fn parse_ramdisk(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["RAMDISK: ".len()..]);
-    let (base, last) = c.mem_range().ok_or("bad RAMDISK range")?;
+    let range = ramdisk(&m["RAMDISK: ".len()..]).and_then(|(base, end)| Some((base, end.checked_sub(1)?)));
+    let (base, last) = range.ok_or("bad RAMDISK range")?;
     Ok(Some(TraceEvent::Ramdisk { base, last }))
 }
 
@@ -40,23 +43,13 @@ pub(super) fn parse_ramdisk_move(m: &str) -> Result<Option<TraceEvent>, &'static
     f().map(Some).ok_or("bad 'Move RAMDISK' line")
 }
 
+/// `ACPI: SRAT: Node …`, read by the boot log reader's SRAT readers ([`crate::input::dmesg`]).
 pub(super) fn parse_srat_node(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["ACPI: SRAT: Node ".len()..]);
-    let mut f = || -> Option<TraceEvent> {
-        let node = c.nid()?;
-        c.lit(" PXM ")?;
-        let pxm = u32::try_from(c.dec()?).ok()?;
-        c.spaces();
-        let (base, last) = c.mem_range()?;
-        let tail = c.rest();
-        Some(TraceEvent::SratNode {
-            node,
-            pxm,
-            base,
-            last,
-            hotplug: tail.contains(" hotplug"),
-            non_volatile: tail.contains(" non-volatile"),
-        })
+    let f = || -> Option<TraceEvent> {
+        let (node, pxm, tail) = srat_node_head(m.strip_prefix("ACPI: SRAT: ")?)?;
+        let (base, end, hotplug, non_volatile) = srat_node_range(tail)?;
+        let (node, last) = (i32::try_from(node).ok()?, end.checked_sub(1)?);
+        Some(TraceEvent::SratNode { node, pxm, base, last, hotplug, non_volatile })
     };
     f().map(Some).ok_or("bad 'ACPI: SRAT: Node' line")
 }

@@ -1,0 +1,426 @@
+//! `bootsim predict`: the command line.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::compare::{Comparison, compare, has_trace, model_allocations};
+use super::facts::{early_node_ranges, movable_starts, node_data_lines, node_spans, zone_ranges};
+use crate::input::boots::split_boots;
+use crate::input::read_text;
+use crate::out::{EXIT_BAD_INPUT, EXIT_DIFFERENT, EXIT_DONE, print, say};
+use crate::phases::linux_6_1::boot::{Prediction, Stopped, boot_6_1};
+use crate::phases::linux_6_1::{Build6_1, KernelSymbols, PlainFacts};
+use crate::profile_choice::{ProfileChoice, Release, Source};
+use crate::replay::batch::find_logs;
+use crate::replay::place::kernel_place_from_iomem;
+use crate::replay::trace::Trace;
+use movable_node::KernelProfile;
+
+/// Predict Linux 6.1's early boot from a plain boot log (every `memblock=debug` line hidden
+/// from the model), and lay the prediction beside the log's own trace when it has one.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PredictArgs {
+    /// The boot log (`dmesg` of Linux 6.1; with `memblock=debug` the prediction is checked).
+    #[arg(value_name = "DMESG", required_unless_present = "batch")]
+    pub log: Option<PathBuf>,
+    /// `/proc/iomem` of the same boot, read as root: the kernel image's place (default: the
+    /// build profile's symbols).
+    #[arg(long, value_name = "FILE")]
+    pub iomem: Option<PathBuf>,
+    /// Print the predicted `memblock=debug` trace, in the kernel's format, instead of the report.
+    #[arg(long = "log", conflicts_with_all = ["json", "batch"])]
+    pub log_trace: bool,
+    /// Print the prediction and the comparison as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Predict every log under DIR (files named `*dmesg*` or `*.log`; `iomem.txt` beside one is used).
+    #[arg(long, value_name = "DIR", conflicts_with = "log")]
+    pub batch: Option<PathBuf>,
+    /// What-if: boot with `movable_node` (added to the log's command line).
+    #[arg(long, conflicts_with = "no_movable_node")]
+    pub movable_node: bool,
+    /// What-if: boot without `movable_node` (removed from the log's command line).
+    #[arg(long)]
+    pub no_movable_node: bool,
+    /// Compare with this log instead (e.g. the same machine's boot with the other `movable_node`).
+    #[arg(long, value_name = "DMESG", conflicts_with = "batch")]
+    pub against: Option<PathBuf>,
+}
+
+/// Runs `bootsim predict`: the report to stdout, errors to stderr (`bootsim: predict: ...`).
+/// Exit status: 0 when the prediction is the log's (or there is nothing to compare), 1 at the
+/// first difference, 2 for bad input or a boot the model cannot derive.
+pub fn run(args: &PredictArgs) -> ExitCode {
+    match run_predict(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            say(format!("predict: {e}"));
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn emit(text: &str) -> Result<(), String> {
+    print(text).map_err(|e| format!("stdout: {e}"))
+}
+
+/// The kernel image's symbols: from `/proc/iomem` (`_text` and `__end_of_kernel_reserve`;
+/// `__brk_base` follows the latter, `_end` is the build's brk size above it), else the build's.
+pub fn kernel_symbols(build: &Build6_1, iomem: Option<&Path>) -> Result<(KernelSymbols, String), String> {
+    let Some(path) = iomem else {
+        return Ok((build.kernel, "the build profile (no --iomem)".to_string()));
+    };
+    let text = read_text(path).map_err(|e| e.to_string())?;
+    let place =
+        kernel_place_from_iomem(&text, &path.display().to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
+    let brk = build.kernel.end - build.kernel.brk_base;
+    let end =
+        place.end.checked_add(brk).ok_or_else(|| format!("{}: the kernel image ends past 2^64", path.display()))?;
+    let symbols = KernelSymbols { text: place.start, end_of_kernel_reserve: place.end, brk_base: place.end, end };
+    Ok((symbols, format!("{} (_end = __brk_base + the build's brk, {brk:#x})", path.display())))
+}
+
+/// What the build profile makes the model assume, one line each (spec §H.9.1).
+pub fn assumptions(build: &Build6_1) -> Vec<String> {
+    vec![
+        format!("trampoline {:#x} bytes (reserve_real_mode)", build.trampoline_bytes),
+        format!(
+            "used brk {:#x} bytes; page-table brk buffer {} pages",
+            build.used_brk_bytes,
+            build.mapping.pgt_buf_pages()
+        ),
+        "direct map with 4 KiB and 2 MiB pages (qemu64: no 1 GiB pages), 4-level paging".to_string(),
+        format!("sizeof(pg_data_t) {:#x}; NODE_MIN_SIZE {:#x}", build.pg_data_bytes, build.node_min_size),
+        format!(
+            "mem_section roots {:#x} bytes, one root per {} sections; usemap {:#x} per section; struct page {} bytes",
+            build.section_roots_bytes, build.sections_per_root, build.usemap_bytes_per_section, build.struct_page_bytes
+        ),
+        format!(
+            "percpu s{} r{} d{} u{} (when the log has no `percpu: Embedded` line)",
+            build.percpu.static_size, build.percpu.reserved_size, build.percpu.dyn_size, build.percpu.unit_size
+        ),
+        format!("spp_getpage {} pages; swiotlb {} MiB", build.spp_getpage_pages, build.swiotlb.buffer_bytes >> 20),
+    ]
+}
+
+/// The log's command line with `movable_node` added or removed (a what-if).
+fn toggled(facts: &mut PlainFacts, on: bool) {
+    let words: Vec<&str> =
+        facts.command_line.as_deref().unwrap_or("").split_whitespace().filter(|w| *w != "movable_node").collect();
+    let mut line = words.join(" ");
+    if on {
+        line.push_str(" movable_node");
+    }
+    facts.command_line = Some(line);
+}
+
+/// The log's text with every `memblock=debug` line taken out: what the model may read.
+pub fn plain_text(text: &str, trace: &Trace) -> String {
+    let hidden: std::collections::HashSet<usize> = trace
+        .events
+        .iter()
+        .filter(|l| l.event.is_memblock())
+        .map(|l| l.number)
+        .chain(trace.garbled.iter().map(|g| g.line))
+        .collect();
+    let mut out = String::with_capacity(text.len() / 2);
+    for (n, line, _) in crate::input::log_line::lines(text) {
+        if !hidden.contains(&n) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// One log predicted (and compared, when it has a trace).
+#[derive(Debug)]
+pub struct Outcome {
+    /// The profile line.
+    pub profile: String,
+    /// Where the kernel symbols came from.
+    pub symbols_from: String,
+    /// Memblock lines hidden from the model.
+    pub hidden: usize,
+    /// The prediction.
+    pub prediction: Result<Prediction, Stopped>,
+    /// The comparison, when the log (or `--against`) has a trace.
+    pub comparison: Option<Comparison>,
+    /// What the user should know (a file holding several boots).
+    pub notes: Vec<String>,
+}
+
+/// Predicts the boot of `text` and compares it with `against` (its own text by default).
+pub fn predict_log(
+    name: &str,
+    text: &str,
+    symbols: (KernelSymbols, String),
+    movable_node: Option<bool>,
+    against: Option<&str>,
+) -> Result<Outcome, String> {
+    let boots = split_boots(text);
+    let text = boots.first().map_or(text, |b| b.text);
+    let mut notes = Vec::new();
+    if boots.len() > 1 {
+        let starts: Vec<String> = boots.iter().map(|b| b.first_line.to_string()).collect();
+        notes.push(format!(
+            "note: {name} holds {} boots (Linux version lines at lines {}): predicting the first",
+            boots.len(),
+            starts.join(", ")
+        ));
+    }
+    let choice = match Release::from_log(text) {
+        Some(r) => ProfileChoice::detected(r, Source::Log),
+        None => ProfileChoice::flag(KernelProfile::Modern, "bootsim predict models Linux 6.1; the log names no kernel"),
+    };
+    if choice.profile != KernelProfile::Modern {
+        return Err(format!("{name}: {choice}: bootsim predict models Linux 6.1 only"));
+    }
+    let trace = Trace::parse(text);
+    let plain = plain_text(text, &trace);
+    let mut facts = PlainFacts::parse(&plain).map_err(|e| format!("{name}: {e}"))?;
+    if let Some(on) = movable_node {
+        toggled(&mut facts, on);
+    }
+    let build = Build6_1::DEBIAN_6_1_AMD64;
+    let prediction = boot_6_1(&facts, &build, &symbols.0);
+    let (cmp_text, cmp_trace) = match against {
+        Some(t) => (t, Trace::parse(t)),
+        None if movable_node.is_none() => (text, trace.clone()),
+        None => ("", Trace::default()),
+    };
+    let comparison = match &prediction {
+        Ok(p) if has_trace(&cmp_trace) => Some(compare(p, cmp_text, &cmp_trace)),
+        _ => None,
+    };
+    let hidden = trace.events.iter().filter(|l| l.event.is_memblock()).count() + trace.garbled.len();
+    Ok(Outcome { profile: choice.to_string(), symbols_from: symbols.1, hidden, prediction, comparison, notes })
+}
+
+fn run_predict(args: &PredictArgs) -> Result<u8, String> {
+    let build = Build6_1::DEBIAN_6_1_AMD64;
+    let movable_node = match (args.movable_node, args.no_movable_node) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    if let Some(dir) = &args.batch {
+        return run_batch(args, dir, movable_node);
+    }
+    let path = args.log.as_ref().ok_or("give a log (DMESG) or --batch DIR")?;
+    let text = read_text(path).map_err(|e| e.to_string())?;
+    let against = match &args.against {
+        Some(p) => Some(read_text(p).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let symbols = kernel_symbols(&build, args.iomem.as_deref())?;
+    let name = path.display().to_string();
+    let o = predict_log(&name, &text, symbols, movable_node, against.as_deref())?;
+    for n in &o.notes {
+        say(n);
+    }
+    let p = match &o.prediction {
+        Ok(p) => p,
+        Err(s) => return Err(format!("{name}: {} (after {} phases)", s.error, s.phases.len())),
+    };
+    if args.log_trace {
+        // Like `bootsim --log`: stdout is the kernel's lines only (diffable against a real
+        // trace); the profile is named on stderr.
+        say(&o.profile);
+        emit(&(trace_lines(p).join("\n") + "\n"))?;
+    } else if args.json {
+        emit(&format!("{}\n", serde_json::to_string_pretty(&json_of(&o, p, &build)).unwrap_or_default()))?;
+    } else {
+        emit(&render(&name, &o, p, &build, movable_node))?;
+    }
+    Ok(match &o.comparison {
+        Some(c) if !c.identical() => EXIT_DIFFERENT,
+        _ => EXIT_DONE,
+    })
+}
+
+fn run_batch(args: &PredictArgs, dir: &Path, movable_node: Option<bool>) -> Result<u8, String> {
+    let build = Build6_1::DEBIAN_6_1_AMD64;
+    let logs = find_logs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if logs.is_empty() {
+        return Err(format!("no logs (*dmesg*, *.log) under {}", dir.display()));
+    }
+    let mut out = String::new();
+    let mut entries = Vec::new();
+    let mut any_bad = false;
+    let (mut matched, mut logged) = (0, 0);
+    let mut first_profile = None;
+    for log in &logs {
+        let name = log.path.strip_prefix(dir).unwrap_or(&log.path).display().to_string();
+        let iomem = args.iomem.as_deref().or(log.iomem.as_deref());
+        let result = read_text(&log.path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Ok((text, kernel_symbols(&build, iomem)?)))
+            .and_then(|(text, symbols)| predict_log(&name, &text, symbols, movable_node, None));
+        let line = match result {
+            Ok(o) => {
+                first_profile.get_or_insert_with(|| o.profile.clone());
+                match (&o.prediction, &o.comparison) {
+                    (Err(s), _) => {
+                        any_bad = true;
+                        format!("not predicted: {}", s.error)
+                    }
+                    (Ok(_), Some(c)) => {
+                        matched += c.matched;
+                        logged += c.logged;
+                        any_bad |= !c.identical();
+                        summary(c)
+                    }
+                    (Ok(p), None) => format!(
+                        "{} allocations predicted (no memblock=debug lines to compare)",
+                        model_allocations(p).len()
+                    ),
+                }
+            }
+            Err(e) => {
+                any_bad = true;
+                format!("not predicted: {e}")
+            }
+        };
+        let _ = writeln!(out, "{name}: {line}");
+        entries.push(json!({ "name": name, "result": line }));
+    }
+    let head =
+        first_profile.unwrap_or_else(|| ProfileChoice::flag(KernelProfile::Modern, "bootsim predict").to_string());
+    let total = format!("{matched} of {logged} allocations predicted at the kernel's address in {} logs", logs.len());
+    if args.json {
+        let v = json!({ "profile": head, "logs": entries, "total": total });
+        emit(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default()))?;
+    } else {
+        emit(&format!("{head}\n{out}total: {total}\n"))?;
+    }
+    Ok(if any_bad { EXIT_DIFFERENT } else { EXIT_DONE })
+}
+
+fn summary(c: &Comparison) -> String {
+    let mut s = format!(
+        "{} of {} allocations predicted at the kernel's address; dumps {} of {}; facts {} of {}",
+        c.matched,
+        c.logged,
+        c.dumps_matched,
+        c.dumps_logged,
+        c.facts.iter().filter(|f| f.identical()).count(),
+        c.facts.len()
+    );
+    if let Some(d) = &c.first_difference {
+        let _ = write!(s, "; first difference: {} from {}", d.what, d.phase);
+    }
+    s
+}
+
+/// The predicted `memblock=debug` trace: each operation's lines, with the dumps where the
+/// kernel prints them.
+pub fn trace_lines(p: &Prediction) -> Vec<String> {
+    let mut out = Vec::new();
+    for ph in &p.phases {
+        out.extend(ph.ops.iter().flat_map(|op| op.kernel_lines()));
+        for d in p.dumps.iter().filter(|d| d.after == ph.phase) {
+            out.extend(d.kernel_lines());
+        }
+    }
+    out
+}
+
+fn render(name: &str, o: &Outcome, p: &Prediction, build: &Build6_1, movable_node: Option<bool>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", o.profile);
+    let _ = writeln!(
+        s,
+        "{name}: Linux 6.1's early boot predicted from the plain log ({} memblock=debug lines hidden from the model)",
+        o.hidden
+    );
+    if let Some(on) = movable_node {
+        let _ = writeln!(s, "what-if: the command line {} movable_node", if on { "with" } else { "without" });
+    }
+    let _ = writeln!(s, "build profile Debian 6.1 amd64 (spec §H.9.1), assumed:");
+    for a in assumptions(build) {
+        let _ = writeln!(s, "  {a}");
+    }
+    let _ = writeln!(s, "kernel symbols from {}", o.symbols_from);
+    let Some(c) = &o.comparison else {
+        let _ = writeln!(
+            s,
+            "no memblock=debug lines to compare with: the prediction alone ({} allocations)",
+            model_allocations(p).len()
+        );
+        for ph in &p.phases {
+            let n = ph.ops.len();
+            if n > 0 {
+                let _ = writeln!(s, "  {:<32} {n} operations", ph.phase);
+            }
+        }
+        for (what, lines) in [
+            ("NODE_DATA", node_data_lines(p)),
+            ("crash kernel", p.crash_messages.clone()),
+            ("zone ranges", zone_ranges(&p.zones)),
+            ("movable zone starts", movable_starts(&p.zones)),
+            ("early memory node ranges", early_node_ranges(&p.zones)),
+            ("node spans", node_spans(&p.zones)),
+        ] {
+            let _ = writeln!(s, "{what}:{}", if lines.is_empty() { " none" } else { "" });
+            for l in lines {
+                let _ = writeln!(s, "  {l}");
+            }
+        }
+        return s;
+    };
+    let _ = writeln!(s, "{} of {} allocations predicted at the kernel's address", c.matched, c.logged);
+    if c.predicted != c.logged {
+        let _ = writeln!(s, "  (the model made {})", c.predicted);
+    }
+    let _ = writeln!(s, "dumps: {} of {} identical", c.dumps_matched, c.dumps_logged);
+    for f in &c.facts {
+        let verdict = if f.identical() { "identical" } else { "DIFFERENT" };
+        let _ = writeln!(
+            s,
+            "{}: {verdict}{}",
+            f.what,
+            if f.kernel.is_empty() && f.model.is_empty() { " (none)" } else { "" }
+        );
+        for l in &f.model {
+            let _ = writeln!(s, "  model  {l}");
+        }
+        if !f.identical() {
+            for l in &f.kernel {
+                let _ = writeln!(s, "  kernel {l}");
+            }
+        }
+    }
+    match &c.first_difference {
+        None => {
+            let _ = writeln!(s, "the prediction is the log's: every allocation, dump and fact");
+        }
+        Some(d) => {
+            let _ = writeln!(s, "first difference: {} (phase {})", d.what, d.phase);
+            let _ = writeln!(s, "  kernel {}", d.kernel);
+            let _ = writeln!(s, "  model  {}", d.model);
+        }
+    }
+    s
+}
+
+fn json_of(o: &Outcome, p: &Prediction, build: &Build6_1) -> serde_json::Value {
+    let phases: Vec<serde_json::Value> =
+        p.phases.iter().map(|ph| json!({ "phase": ph.phase, "ops": ph.ops })).collect();
+    json!({
+        "profile": o.profile,
+        "build_profile": "Debian 6.1 amd64",
+        "assumed": assumptions(build),
+        "kernel_symbols_from": o.symbols_from,
+        "hidden_memblock_lines": o.hidden,
+        "phases": phases,
+        "node_data": node_data_lines(p),
+        "crash_kernel": p.crash_messages,
+        "zone_ranges": zone_ranges(&p.zones),
+        "movable_zone_starts": movable_starts(&p.zones),
+        "comparison": o.comparison,
+    })
+}
