@@ -146,3 +146,11 @@ mod tests {
         assert_eq!(Label::symbol("").unwrap(), "");
     }
 }
+
+/// A label serialises as its text.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Label {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}

@@ -3,7 +3,8 @@
 //! buffer), then `memblock_set_current_limit(max_pfn_mapped << PAGE_SHIFT)`.
 
 use movable_node::memblock_bottomup::{Event, SeriesMemblock};
-use movable_node::{DirectMap, E820Table, Linux6_1Walk, MapEvent, MappingSetup, QEMU64};
+use movable_node::x86_mm_bottomup::{Linux6_1Walk, QEMU64};
+use movable_node::{DirectMap, E820Table, MapEvent, MappingSetup};
 
 use super::{Build6_1, Issuer, KernelSymbols, PhaseError, PhaseOp, PhaseRequest, PlainFacts};
 use crate::replay::trace::RequestKind;
@@ -87,7 +88,7 @@ fn op_of(ev: &MapEvent) -> Option<PhaseOp> {
             answer: r.found,
         })),
         MapEvent::Memblock(Event::Free { base, size, caller }) => {
-            Some(PhaseOp::Free { caller, base: *base, size: *size })
+            Some(PhaseOp::Free { caller: *caller, base: *base, size: *size })
         }
         _ => None,
     }

@@ -39,7 +39,7 @@ pub mod steps;
 
 use core::fmt;
 
-use movable_node::memblock_bottomup::{Nid, SeriesMemblock};
+use movable_node::memblock_bottomup::{Label, Nid, SeriesMemblock};
 use serde::Serialize;
 
 use crate::replay::trace::RequestKind;
@@ -82,7 +82,7 @@ pub struct PhaseRequest {
     pub kind: RequestKind,
     /// The `%pS` symbol the kernel prints (the caller after inlining, e.g. `start_kernel` for
     /// `setup_command_line()`), without its build-specific `+0xoff/0xsize`.
-    pub caller: &'static str,
+    pub caller: Label,
     /// Bytes asked for.
     pub size: u64,
     /// Alignment.
@@ -106,7 +106,7 @@ pub enum PhaseOp {
     /// A `memblock_reserve()` of a range the phase was given (`memblock_reserve:` line).
     Reserve {
         /// The `%pS` symbol.
-        caller: &'static str,
+        caller: Label,
         /// First byte.
         base: u64,
         /// Bytes.
@@ -133,7 +133,7 @@ pub enum PhaseOp {
     /// A `memblock_free()` / `memblock_phys_free()` (`memblock_phys_free:` line).
     Free {
         /// The `%pS` symbol.
-        caller: &'static str,
+        caller: Label,
         /// First byte.
         base: u64,
         /// Bytes.
@@ -281,12 +281,13 @@ impl<'a> Issuer<'a> {
     /// `memblock_phys_alloc_range(size, align, start, end)`.
     pub(crate) fn phys_alloc_range(
         &mut self,
-        caller: &'static str,
+        caller: impl Into<Label>,
         size: u64,
         align: u64,
         from: u64,
         max: u64,
     ) -> Option<u64> {
+        let caller = caller.into();
         let answer = self.mb.memblock_phys_alloc_range(size, align, from, max, caller).map(|f| f.addr);
         let kind = RequestKind::PhysAllocRange;
         self.record(PhaseRequest { kind, caller, size, align, from, max_addr: max, nid: None, answer })
@@ -296,13 +297,14 @@ impl<'a> Issuer<'a> {
     /// `memblock_alloc`, `_node`, `_low` and `_from` print).
     pub(crate) fn try_nid(
         &mut self,
-        caller: &'static str,
+        caller: impl Into<Label>,
         size: u64,
         align: u64,
         from: u64,
         max: u64,
         nid: Nid,
     ) -> Option<u64> {
+        let caller = caller.into();
         let answer = self.mb.memblock_alloc_try_nid(size, align, from, max, nid, caller).map(|f| f.addr);
         self.record_virt(RequestKind::AllocTryNid, caller, [size, align, from, max], nid, answer)
     }
@@ -310,13 +312,14 @@ impl<'a> Issuer<'a> {
     /// `memblock_alloc_try_nid_raw(size, align, min_addr, max_addr, nid)`.
     pub(crate) fn try_nid_raw(
         &mut self,
-        caller: &'static str,
+        caller: impl Into<Label>,
         size: u64,
         align: u64,
         from: u64,
         max: u64,
         nid: Nid,
     ) -> Option<u64> {
+        let caller = caller.into();
         let answer = self.mb.memblock_alloc_try_nid_raw(size, align, from, max, nid, caller).map(|f| f.addr);
         self.record_virt(RequestKind::AllocTryNidRaw, caller, [size, align, from, max], nid, answer)
     }
@@ -324,13 +327,14 @@ impl<'a> Issuer<'a> {
     /// `memblock_alloc_exact_nid_raw(size, align, min_addr, max_addr, nid)`: no other node.
     pub(crate) fn exact_nid_raw(
         &mut self,
-        caller: &'static str,
+        caller: impl Into<Label>,
         size: u64,
         align: u64,
         from: u64,
         max: u64,
         nid: Nid,
     ) -> Option<u64> {
+        let caller = caller.into();
         let answer = self.mb.memblock_alloc_exact_nid_raw(size, align, from, max, nid, caller).map(|f| f.addr);
         self.record_virt(RequestKind::AllocExactNidRaw, caller, [size, align, from, max], nid, answer)
     }
@@ -338,7 +342,7 @@ impl<'a> Issuer<'a> {
     fn record_virt(
         &mut self,
         kind: RequestKind,
-        caller: &'static str,
+        caller: Label,
         args: [u64; 4],
         nid: Nid,
         answer: Option<u64>,
@@ -348,26 +352,30 @@ impl<'a> Issuer<'a> {
     }
 
     /// `memblock_alloc(size, align)`: any node, below `current_limit`.
-    pub(crate) fn memblock_alloc(&mut self, caller: &'static str, size: u64, align: u64) -> Option<u64> {
+    pub(crate) fn memblock_alloc(&mut self, caller: impl Into<Label>, size: u64, align: u64) -> Option<u64> {
+        let caller = caller.into();
         self.try_nid(caller, size, align, 0, ACCESSIBLE, NO_NODE)
     }
 
     /// `memblock_reserve(base, size)`.
-    pub(crate) fn reserve(&mut self, caller: &'static str, base: u64, size: u64) -> Result<(), PhaseError> {
+    pub(crate) fn reserve(&mut self, caller: impl Into<Label>, base: u64, size: u64) -> Result<(), PhaseError> {
+        let caller = caller.into();
         self.mb.reserve_as(base, size, caller).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
         self.push(PhaseOp::Reserve { caller, base, size });
         Ok(())
     }
 
     /// `memblock_add()`.
-    pub(crate) fn add(&mut self, caller: Label, base: u64, size: u64) -> Result<(), PhaseError> {
+    pub(crate) fn add(&mut self, caller: impl Into<Label>, base: u64, size: u64) -> Result<(), PhaseError> {
+        let caller = caller.into();
         self.mb.add(base, size).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
         self.push(PhaseOp::Add { caller, base, size });
         Ok(())
     }
 
     /// A reservation before `memblock=debug` is on: no line.
-    pub(crate) fn silent(&mut self, what: Label, base: u64, size: u64) -> Result<(), PhaseError> {
+    pub(crate) fn silent(&mut self, what: impl Into<Label>, base: u64, size: u64) -> Result<(), PhaseError> {
+        let what = what.into();
         self.mb.reserve_as(base, size, what).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
         self.ops.push(PhaseOp::Silent { what, base, size });
         Ok(())
@@ -381,7 +389,8 @@ impl<'a> Issuer<'a> {
     }
 
     /// `memblock_free()` / `memblock_phys_free()`.
-    pub(crate) fn free(&mut self, caller: &'static str, base: u64, size: u64) -> Result<(), PhaseError> {
+    pub(crate) fn free(&mut self, caller: impl Into<Label>, base: u64, size: u64) -> Result<(), PhaseError> {
+        let caller = caller.into();
         self.mb.free_as(base, size, caller).map_err(|source| PhaseError::Memblock { phase: self.phase, source })?;
         self.push(PhaseOp::Free { caller, base, size });
         Ok(())

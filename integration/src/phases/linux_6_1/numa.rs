@@ -4,7 +4,7 @@
 //! `memblock=debug` log, so prediction and replay read the SRAT one way.
 
 use movable_node::KernelProfile;
-use movable_node::memblock_bottomup::{Nid, RegionFlags, SeriesMemblock};
+use movable_node::memblock_bottomup::{Label, Nid, RegionFlags, SeriesMemblock};
 use movable_node::numa::{NumaDiscovery, NumaEvent, NumaInitFn, NumaMeminfo, NumaParams, NumaState, x86_numa_init};
 
 use super::{Build6_1, PhaseOp, PhaseRequest, SratMemory};
@@ -123,7 +123,7 @@ pub fn initmem_init(
         let answer = n.node_data;
         ops.push(PhaseOp::Request(PhaseRequest {
             kind: RequestKind::PhysAllocTryNid,
-            caller: "alloc_node_data",
+            caller: Label::new("alloc_node_data"),
             size: build.pg_data_bytes,
             align: super::SMP_CACHE_BYTES,
             from: 0,

@@ -175,12 +175,12 @@ mod tests {
     const MIB: u64 = 1 << 20;
 
     /// caller, size, nid, from, max_addr, answer.
-    type Row = (&'static str, u64, Option<i32>, u64, u64, Option<u64>);
+    type Row<'a> = (&'a str, u64, Option<i32>, u64, u64, Option<u64>);
 
-    fn answers(ops: &[PhaseOp]) -> Vec<Row> {
+    fn answers(ops: &[PhaseOp]) -> Vec<Row<'_>> {
         ops.iter()
             .map(|op| match op {
-                PhaseOp::Request(r) => (r.caller, r.size, r.nid, r.from, r.max_addr, r.answer),
+                PhaseOp::Request(r) => (r.caller.as_str(), r.size, r.nid, r.from, r.max_addr, r.answer),
                 other => panic!("only requests here: {other:?}"),
             })
             .collect()

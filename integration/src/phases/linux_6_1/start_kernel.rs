@@ -272,14 +272,14 @@ mod tests {
         mb
     }
 
-    fn shape(ops: &[PhaseOp]) -> Vec<(&'static str, u64, u64)> {
+    fn shape(ops: &[PhaseOp]) -> Vec<(&str, u64, u64)> {
         ops.iter()
             .map(|op| match op {
-                PhaseOp::Request(r) => (r.caller, r.size, r.align),
-                PhaseOp::Free { caller, size, .. } => (*caller, *size, 0),
-                PhaseOp::Reserve { caller, size, .. } => (*caller, *size, 1),
-                PhaseOp::Add { caller, size, .. } => (*caller, *size, 2),
-                PhaseOp::Silent { what, size, .. } => (*what, *size, 3),
+                PhaseOp::Request(r) => (r.caller.as_str(), r.size, r.align),
+                PhaseOp::Free { caller, size, .. } => (caller.as_str(), *size, 0),
+                PhaseOp::Reserve { caller, size, .. } => (caller.as_str(), *size, 1),
+                PhaseOp::Add { caller, size, .. } => (caller.as_str(), *size, 2),
+                PhaseOp::Silent { what, size, .. } => (what.as_str(), *size, 3),
             })
             .collect()
     }
