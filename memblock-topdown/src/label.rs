@@ -121,6 +121,14 @@ impl fmt::Display for Label {
     }
 }
 
+/// A label serialises as its text.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Label {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -144,13 +152,5 @@ mod tests {
         assert_eq!(Label::symbol(&longest).unwrap().len(), KSYM_NAME_LEN - 1);
         assert!(Label::symbol(&"x".repeat(KSYM_NAME_LEN)).is_none());
         assert_eq!(Label::symbol("").unwrap(), "");
-    }
-}
-
-/// A label serialises as its text.
-#[cfg(feature = "serde")]
-impl serde::Serialize for Label {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
     }
 }
