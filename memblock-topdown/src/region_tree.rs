@@ -1,0 +1,326 @@
+//! A counted B+-tree of regions: the host storage of a region array.
+//!
+//! The kernel's array moves its tail on every insertion and removal, so each operation costs
+//! time in proportion to the number of regions. This tree keeps the same sequence in leaves of
+//! at most [`LEAF_CAP`] entries; an inner node knows, for each child, how many entries lie below
+//! it and the last of them. The counts find entry `i` (index access, as the kernel's
+//! `regions[i]`), the last entries find where a monotone predicate turns false (a seek by
+//! address), and an insertion or removal moves at most one leaf's entries and one inner node per
+//! level: every operation is O(log n), whatever the array's order.
+
+use alloc::vec::Vec;
+
+use crate::region::Region;
+
+/// Entries per leaf: 1.5 KiB of regions, moved at most once per insertion or removal.
+const LEAF_CAP: usize = 64;
+/// Children per inner node.
+const INNER_CAP: usize = 32;
+/// A node with fewer entries (or children) than this is joined with a neighbour that has room.
+const LEAF_LOW: usize = LEAF_CAP / 4;
+const INNER_LOW: usize = INNER_CAP / 4;
+
+#[derive(Clone)]
+enum Node {
+    Leaf(Vec<Region>),
+    Inner(Vec<Child>),
+}
+
+/// One child of an inner node, with what a descent needs to know without visiting it.
+#[derive(Clone)]
+struct Child {
+    /// Entries in the subtree.
+    len: usize,
+    /// Its last entry.
+    last: Region,
+    node: Node,
+}
+
+impl Child {
+    fn of(node: Node) -> Child {
+        let mut child = Child { len: 0, last: EMPTY, node };
+        child.refresh();
+        child
+    }
+
+    /// Recomputes `len` and `last` after the subtree changed.
+    fn refresh(&mut self) {
+        self.len = self.node.len();
+        self.last = self.node.last().unwrap_or(EMPTY);
+    }
+
+    fn is_low(&self) -> bool {
+        match &self.node {
+            Node::Leaf(items) => items.len() < LEAF_LOW,
+            Node::Inner(children) => children.len() < INNER_LOW,
+        }
+    }
+}
+
+const EMPTY: Region = Region { base: 0, size: 0, nid: 0, flags: crate::region::RegionFlags::empty() };
+
+/// Which child holds entry `i` of `children`, and `i`'s index inside it. With `append`, an
+/// index equal to a child's length belongs to that child (an insertion at its end).
+#[inline]
+fn locate(children: &[Child], mut i: usize, append: bool) -> (usize, usize) {
+    let last = children.len() - 1;
+    for (k, c) in children.iter().enumerate() {
+        if i < c.len || (append && i == c.len) || k == last {
+            return (k, i);
+        }
+        i -= c.len;
+    }
+    (last, i)
+}
+
+/// Splits a node that overflowed after an insertion at `at`: the upper part is returned. An
+/// insertion at the very end (addresses growing, as boot allocations and the scaling setup
+/// make them) leaves the lower node full, so appended runs fill whole leaves.
+fn split_off<T>(items: &mut Vec<T>, at: usize, cap: usize) -> Vec<T> {
+    let mid = if at + 1 == items.len() { items.len() - 1 } else { items.len() / 2 };
+    let mut upper = Vec::with_capacity(cap + 1);
+    upper.extend(items.drain(mid..));
+    upper
+}
+
+impl Node {
+    fn len(&self) -> usize {
+        match self {
+            Node::Leaf(items) => items.len(),
+            Node::Inner(children) => children.iter().map(|c| c.len).sum(),
+        }
+    }
+
+    fn last(&self) -> Option<Region> {
+        match self {
+            Node::Leaf(items) => items.last().copied(),
+            Node::Inner(children) => children.last().map(|c| c.last),
+        }
+    }
+
+    /// Inserts `r` at `i`; returns the upper half if the node had to split.
+    fn insert(&mut self, i: usize, r: Region) -> Option<Node> {
+        match self {
+            Node::Leaf(items) => {
+                items.insert(i, r);
+                (items.len() > LEAF_CAP).then(|| Node::Leaf(split_off(items, i, LEAF_CAP)))
+            }
+            Node::Inner(children) => {
+                let (k, at) = locate(children, i, true);
+                let split = children[k].node.insert(at, r);
+                children[k].refresh();
+                let split = split?;
+                children.insert(k + 1, Child::of(split));
+                (children.len() > INNER_CAP).then(|| Node::Inner(split_off(children, k + 1, INNER_CAP)))
+            }
+        }
+    }
+
+    fn remove(&mut self, i: usize) -> Region {
+        match self {
+            Node::Leaf(items) => items.remove(i),
+            Node::Inner(children) => {
+                let (k, at) = locate(children, i, false);
+                let r = children[k].node.remove(at);
+                children[k].refresh();
+                if children[k].len == 0 {
+                    children.remove(k);
+                } else if children[k].is_low() {
+                    join_neighbour(children, k);
+                }
+                r
+            }
+        }
+    }
+
+    fn update(&mut self, i: usize, f: impl FnOnce(&mut Region)) {
+        match self {
+            Node::Leaf(items) => f(&mut items[i]),
+            Node::Inner(children) => {
+                let (k, at) = locate(children, i, false);
+                children[k].node.update(at, f);
+                children[k].last = children[k].node.last().unwrap_or(EMPTY);
+            }
+        }
+    }
+}
+
+/// Joins child `k`, which became small, with a neighbour if both fit in one node.
+fn join_neighbour(children: &mut Vec<Child>, k: usize) {
+    let fits = |a: &Child, b: &Child| match (&a.node, &b.node) {
+        (Node::Leaf(x), Node::Leaf(y)) => x.len() + y.len() <= LEAF_CAP,
+        (Node::Inner(x), Node::Inner(y)) => x.len() + y.len() <= INNER_CAP,
+        _ => false,
+    };
+    let left = if k > 0 && fits(&children[k - 1], &children[k]) {
+        k - 1
+    } else if k + 1 < children.len() && fits(&children[k], &children[k + 1]) {
+        k
+    } else {
+        return;
+    };
+    let upper = children.remove(left + 1);
+    match (&mut children[left].node, upper.node) {
+        (Node::Leaf(x), Node::Leaf(y)) => x.extend(y),
+        (Node::Inner(x), Node::Inner(y)) => x.extend(y),
+        _ => {}
+    }
+    children[left].refresh();
+}
+
+/// A region array as a counted B+-tree (see the module documentation).
+#[derive(Clone)]
+pub(crate) struct RegionTree {
+    root: Node,
+    len: usize,
+}
+
+impl RegionTree {
+    pub(crate) fn new() -> Self {
+        RegionTree { root: Node::Leaf(Vec::new()), len: 0 }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The leaf holding entry `i`, and the index of the leaf's first entry.
+    #[inline]
+    pub(crate) fn leaf_at(&self, mut i: usize) -> Option<(&[Region], usize)> {
+        if i >= self.len {
+            return None;
+        }
+        let mut start = 0;
+        let mut node = &self.root;
+        loop {
+            match node {
+                Node::Leaf(items) => return Some((items, start)),
+                Node::Inner(children) => {
+                    let (k, at) = locate(children, i, false);
+                    start += i - at;
+                    i = at;
+                    node = &children[k].node;
+                }
+            }
+        }
+    }
+
+    /// The number of leading entries for which `pred` holds; `pred` must hold on a prefix of
+    /// the array and fail on the rest (as `<[T]>::partition_point`).
+    #[inline]
+    pub(crate) fn partition_point(&self, mut pred: impl FnMut(&Region) -> bool) -> usize {
+        let mut before = 0;
+        let mut node = &self.root;
+        loop {
+            match node {
+                Node::Leaf(items) => return before + items.partition_point(&mut pred),
+                Node::Inner(children) => {
+                    let k = children.partition_point(|c| pred(&c.last));
+                    before += children[..k].iter().map(|c| c.len).sum::<usize>();
+                    match children.get(k) {
+                        Some(c) => node = &c.node,
+                        None => return before,
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn insert(&mut self, i: usize, r: Region) {
+        if let Some(upper) = self.root.insert(i, r) {
+            let lower = core::mem::replace(&mut self.root, Node::Leaf(Vec::new()));
+            self.root = Node::Inner(alloc::vec![Child::of(lower), Child::of(upper)]);
+        }
+        self.len += 1;
+    }
+
+    pub(crate) fn remove(&mut self, i: usize) -> Region {
+        let r = self.root.remove(i);
+        self.len -= 1;
+        // The root loses a level when it is left with one child (or none).
+        while let Node::Inner(children) = &mut self.root {
+            match children.len() {
+                0 => self.root = Node::Leaf(Vec::new()),
+                1 => {
+                    let only = children.pop().map_or(Node::Leaf(Vec::new()), |c| c.node);
+                    self.root = only;
+                }
+                _ => break,
+            }
+        }
+        r
+    }
+
+    /// Changes entry `i` in place.
+    pub(crate) fn update(&mut self, i: usize, f: impl FnOnce(&mut Region)) {
+        self.root.update(i, f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::region::RegionFlags;
+
+    fn region(base: u64) -> Region {
+        Region { base, size: 1, nid: 0, flags: RegionFlags::empty() }
+    }
+
+    fn contents(t: &RegionTree) -> Vec<u64> {
+        (0..t.len()).map(|i| t.leaf_at(i).map(|(leaf, start)| leaf[i - start].base).unwrap_or(u64::MAX)).collect()
+    }
+
+    /// A tiny generator so the test needs no crate.
+    fn next(seed: &mut u64) -> u64 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed >> 33
+    }
+
+    #[test]
+    fn follows_a_vector_through_random_inserts_removals_and_updates() {
+        let mut tree = RegionTree::new();
+        let mut model: Vec<u64> = Vec::new();
+        let mut seed = 7;
+        for step in 0..40_000u64 {
+            let op = next(&mut seed) % 10;
+            // Grow for the first half, shrink for the second, to exercise splits and joins.
+            let grow = if step < 20_000 { op < 7 } else { op < 3 };
+            if grow || model.is_empty() {
+                let i = (next(&mut seed) as usize) % (model.len() + 1);
+                tree.insert(i, region(step));
+                model.insert(i, step);
+            } else if op == 9 {
+                let i = (next(&mut seed) as usize) % model.len();
+                tree.update(i, |r| r.base += 1_000_000);
+                model[i] += 1_000_000;
+            } else {
+                let i = (next(&mut seed) as usize) % model.len();
+                assert_eq!(tree.remove(i).base, model.remove(i));
+            }
+            assert_eq!(tree.len(), model.len());
+            if step % 997 == 0 {
+                assert_eq!(contents(&tree), model);
+            }
+        }
+        assert_eq!(contents(&tree), model);
+        while !model.is_empty() {
+            assert_eq!(tree.remove(0).base, model.remove(0));
+        }
+        assert_eq!(tree.len(), 0);
+        tree.insert(0, region(5));
+        assert_eq!(contents(&tree), [5]);
+    }
+
+    #[test]
+    fn partition_point_matches_the_slice_one() {
+        let mut tree = RegionTree::new();
+        let bases: Vec<u64> = (0..5_000).map(|i| i * 10).collect();
+        for (i, &b) in bases.iter().enumerate() {
+            tree.insert(i, region(b));
+        }
+        for probe in [0, 1, 9, 10, 11, 12_345, 49_990, 49_991, 60_000] {
+            assert_eq!(tree.partition_point(|r| r.base < probe), bases.partition_point(|&b| b < probe), "{probe}");
+        }
+    }
+}
