@@ -23,78 +23,131 @@ const INNER_LOW: usize = INNER_CAP / 4;
 #[derive(Clone)]
 enum Node {
     Leaf(Vec<Region>),
-    Inner(Vec<Child>),
+    Inner(Inner),
 }
 
-/// One child of an inner node, with what a descent needs to know without visiting it.
+/// The children of an inner node, with what a descent needs to know of each without visiting
+/// it, kept in arrays of their own so that a descent reads a few cache lines per level.
 #[derive(Clone)]
-struct Child {
-    /// Entries in the subtree.
-    len: usize,
-    /// Its last entry.
-    last: Region,
-    node: Node,
-}
-
-impl Child {
-    fn of(node: Node) -> Child {
-        let mut child = Child { len: 0, last: EMPTY, node };
-        child.refresh();
-        child
-    }
-
-    /// Recomputes `len` and `last` after the subtree changed.
-    fn refresh(&mut self) {
-        self.len = self.node.len();
-        self.last = self.node.last().unwrap_or(EMPTY);
-    }
-
-    fn is_low(&self) -> bool {
-        match &self.node {
-            Node::Leaf(items) => items.len() < LEAF_LOW,
-            Node::Inner(children) => children.len() < INNER_LOW,
-        }
-    }
+struct Inner {
+    /// Entries below each child.
+    lens: Vec<usize>,
+    /// The last entry below each child.
+    lasts: Vec<Region>,
+    nodes: Vec<Node>,
 }
 
 const EMPTY: Region = Region { base: 0, size: 0, nid: 0, flags: crate::region::RegionFlags::empty() };
 
-/// Which child holds entry `i` of `children`, and `i`'s index inside it. With `append`, an
-/// index equal to a child's length belongs to that child (an insertion at its end).
-#[inline]
-fn locate(children: &[Child], mut i: usize, append: bool) -> (usize, usize) {
-    let last = children.len() - 1;
-    for (k, c) in children.iter().enumerate() {
-        if i < c.len || (append && i == c.len) || k == last {
-            return (k, i);
-        }
-        i -= c.len;
+impl Inner {
+    fn with_capacity(cap: usize) -> Inner {
+        Inner { lens: Vec::with_capacity(cap), lasts: Vec::with_capacity(cap), nodes: Vec::with_capacity(cap) }
     }
-    (last, i)
+
+    fn of(nodes: impl IntoIterator<Item = Node>) -> Inner {
+        let mut inner = Inner::with_capacity(INNER_CAP + 1);
+        for node in nodes {
+            inner.push(inner.nodes.len(), node);
+        }
+        inner
+    }
+
+    fn push(&mut self, k: usize, node: Node) {
+        self.lens.insert(k, node.len());
+        self.lasts.insert(k, node.last().unwrap_or(EMPTY));
+        self.nodes.insert(k, node);
+    }
+
+    fn take(&mut self, k: usize) -> Node {
+        self.lens.remove(k);
+        self.lasts.remove(k);
+        self.nodes.remove(k)
+    }
+
+    /// Recomputes what is known of child `k` after it changed shape.
+    fn refresh(&mut self, k: usize) {
+        self.lens[k] = self.nodes[k].len();
+        self.lasts[k] = self.nodes[k].last().unwrap_or(EMPTY);
+    }
+
+    /// Which child holds entry `i`, and `i`'s index inside it. With `append`, an index equal
+    /// to a child's length belongs to that child (an insertion at its end).
+    #[inline]
+    fn locate(&self, mut i: usize, append: bool) -> (usize, usize) {
+        let last = self.lens.len() - 1;
+        for (k, &len) in self.lens.iter().enumerate() {
+            if i < len || (append && i == len) || k == last {
+                return (k, i);
+            }
+            i -= len;
+        }
+        (last, i)
+    }
+
+    fn is_low(&self, k: usize) -> bool {
+        match &self.nodes[k] {
+            Node::Leaf(items) => items.len() < LEAF_LOW,
+            Node::Inner(inner) => inner.nodes.len() < INNER_LOW,
+        }
+    }
+
+    /// The upper half, after an insertion at `at` made the node overflow.
+    fn split_off(&mut self, at: usize) -> Inner {
+        let mid = split_point(self.nodes.len(), at);
+        let mut upper = Inner::with_capacity(INNER_CAP + 1);
+        upper.lens.extend(self.lens.drain(mid..));
+        upper.lasts.extend(self.lasts.drain(mid..));
+        upper.nodes.extend(self.nodes.drain(mid..));
+        upper
+    }
+
+    /// Joins child `k`, which became small, with a neighbour if both fit in one node.
+    fn join_neighbour(&mut self, k: usize) {
+        let fits = |a: &Node, b: &Node| match (a, b) {
+            (Node::Leaf(x), Node::Leaf(y)) => x.len() + y.len() <= LEAF_CAP,
+            (Node::Inner(x), Node::Inner(y)) => x.nodes.len() + y.nodes.len() <= INNER_CAP,
+            _ => false,
+        };
+        let left = if k > 0 && fits(&self.nodes[k - 1], &self.nodes[k]) {
+            k - 1
+        } else if k + 1 < self.nodes.len() && fits(&self.nodes[k], &self.nodes[k + 1]) {
+            k
+        } else {
+            return;
+        };
+        let upper = self.take(left + 1);
+        match (&mut self.nodes[left], upper) {
+            (Node::Leaf(x), Node::Leaf(y)) => x.extend(y),
+            (Node::Inner(x), Node::Inner(y)) => {
+                x.lens.extend(y.lens);
+                x.lasts.extend(y.lasts);
+                x.nodes.extend(y.nodes);
+            }
+            _ => {}
+        }
+        self.refresh(left);
+    }
 }
 
-/// Splits a node that overflowed after an insertion at `at`: the upper part is returned. An
-/// insertion at the very end (addresses growing, as boot allocations and the scaling setup
-/// make them) leaves the lower node full, so appended runs fill whole leaves.
-fn split_off<T>(items: &mut Vec<T>, at: usize, cap: usize) -> Vec<T> {
-    let mid = if at + 1 == items.len() { items.len() - 1 } else { items.len() / 2 };
-    let mut upper = Vec::with_capacity(cap + 1);
-    upper.extend(items.drain(mid..));
-    upper
+/// Where a node that overflowed after an insertion at `at` splits. An insertion at the very
+/// end (addresses growing, as boot allocations and the scaling setup make them) leaves the
+/// lower node full, so appended runs fill whole leaves.
+fn split_point(len: usize, at: usize) -> usize {
+    if at + 1 == len { len - 1 } else { len / 2 }
 }
 
 impl Node {
     fn len(&self) -> usize {
         match self {
             Node::Leaf(items) => items.len(),
-            Node::Inner(children) => children.iter().map(|c| c.len).sum(),
+            Node::Inner(inner) => inner.lens.iter().sum(),
         }
     }
 
     fn last(&self) -> Option<Region> {
         match self {
             Node::Leaf(items) => items.last().copied(),
-            Node::Inner(children) => children.last().map(|c| c.last),
+            Node::Inner(inner) => inner.lasts.last().copied(),
         }
     }
 
@@ -103,15 +156,22 @@ impl Node {
         match self {
             Node::Leaf(items) => {
                 items.insert(i, r);
-                (items.len() > LEAF_CAP).then(|| Node::Leaf(split_off(items, i, LEAF_CAP)))
+                if items.len() <= LEAF_CAP {
+                    return None;
+                }
+                let mut upper = Vec::with_capacity(LEAF_CAP + 1);
+                upper.extend(items.drain(split_point(items.len(), i)..));
+                Some(Node::Leaf(upper))
             }
-            Node::Inner(children) => {
-                let (k, at) = locate(children, i, true);
-                let split = children[k].node.insert(at, r);
-                children[k].refresh();
-                let split = split?;
-                children.insert(k + 1, Child::of(split));
-                (children.len() > INNER_CAP).then(|| Node::Inner(split_off(children, k + 1, INNER_CAP)))
+            Node::Inner(inner) => {
+                let (k, at) = inner.locate(i, true);
+                let split = inner.nodes[k].insert(at, r);
+                inner.lens[k] += 1;
+                inner.lasts[k] = inner.nodes[k].last().unwrap_or(EMPTY);
+                let upper = split?;
+                inner.refresh(k);
+                inner.push(k + 1, upper);
+                (inner.nodes.len() > INNER_CAP).then(|| Node::Inner(inner.split_off(k + 1)))
             }
         }
     }
@@ -119,14 +179,17 @@ impl Node {
     fn remove(&mut self, i: usize) -> Region {
         match self {
             Node::Leaf(items) => items.remove(i),
-            Node::Inner(children) => {
-                let (k, at) = locate(children, i, false);
-                let r = children[k].node.remove(at);
-                children[k].refresh();
-                if children[k].len == 0 {
-                    children.remove(k);
-                } else if children[k].is_low() {
-                    join_neighbour(children, k);
+            Node::Inner(inner) => {
+                let (k, at) = inner.locate(i, false);
+                let r = inner.nodes[k].remove(at);
+                inner.lens[k] -= 1;
+                if inner.lens[k] == 0 {
+                    inner.take(k);
+                } else {
+                    inner.lasts[k] = inner.nodes[k].last().unwrap_or(EMPTY);
+                    if inner.is_low(k) {
+                        inner.join_neighbour(k);
+                    }
                 }
                 r
             }
@@ -136,36 +199,13 @@ impl Node {
     fn update(&mut self, i: usize, f: impl FnOnce(&mut Region)) {
         match self {
             Node::Leaf(items) => f(&mut items[i]),
-            Node::Inner(children) => {
-                let (k, at) = locate(children, i, false);
-                children[k].node.update(at, f);
-                children[k].last = children[k].node.last().unwrap_or(EMPTY);
+            Node::Inner(inner) => {
+                let (k, at) = inner.locate(i, false);
+                inner.nodes[k].update(at, f);
+                inner.lasts[k] = inner.nodes[k].last().unwrap_or(EMPTY);
             }
         }
     }
-}
-
-/// Joins child `k`, which became small, with a neighbour if both fit in one node.
-fn join_neighbour(children: &mut Vec<Child>, k: usize) {
-    let fits = |a: &Child, b: &Child| match (&a.node, &b.node) {
-        (Node::Leaf(x), Node::Leaf(y)) => x.len() + y.len() <= LEAF_CAP,
-        (Node::Inner(x), Node::Inner(y)) => x.len() + y.len() <= INNER_CAP,
-        _ => false,
-    };
-    let left = if k > 0 && fits(&children[k - 1], &children[k]) {
-        k - 1
-    } else if k + 1 < children.len() && fits(&children[k], &children[k + 1]) {
-        k
-    } else {
-        return;
-    };
-    let upper = children.remove(left + 1);
-    match (&mut children[left].node, upper.node) {
-        (Node::Leaf(x), Node::Leaf(y)) => x.extend(y),
-        (Node::Inner(x), Node::Inner(y)) => x.extend(y),
-        _ => {}
-    }
-    children[left].refresh();
 }
 
 /// A region array as a counted B+-tree (see the module documentation).
@@ -196,11 +236,11 @@ impl RegionTree {
         loop {
             match node {
                 Node::Leaf(items) => return Some((items, start)),
-                Node::Inner(children) => {
-                    let (k, at) = locate(children, i, false);
+                Node::Inner(inner) => {
+                    let (k, at) = inner.locate(i, false);
                     start += i - at;
                     i = at;
-                    node = &children[k].node;
+                    node = &inner.nodes[k];
                 }
             }
         }
@@ -215,11 +255,11 @@ impl RegionTree {
         loop {
             match node {
                 Node::Leaf(items) => return before + items.partition_point(&mut pred),
-                Node::Inner(children) => {
-                    let k = children.partition_point(|c| pred(&c.last));
-                    before += children[..k].iter().map(|c| c.len).sum::<usize>();
-                    match children.get(k) {
-                        Some(c) => node = &c.node,
+                Node::Inner(inner) => {
+                    let k = inner.lasts.partition_point(&mut pred);
+                    before += inner.lens[..k].iter().sum::<usize>();
+                    match inner.nodes.get(k) {
+                        Some(child) => node = child,
                         None => return before,
                     }
                 }
@@ -230,7 +270,7 @@ impl RegionTree {
     pub(crate) fn insert(&mut self, i: usize, r: Region) {
         if let Some(upper) = self.root.insert(i, r) {
             let lower = core::mem::replace(&mut self.root, Node::Leaf(Vec::new()));
-            self.root = Node::Inner(alloc::vec![Child::of(lower), Child::of(upper)]);
+            self.root = Node::Inner(Inner::of([lower, upper]));
         }
         self.len += 1;
     }
@@ -239,11 +279,11 @@ impl RegionTree {
         let r = self.root.remove(i);
         self.len -= 1;
         // The root loses a level when it is left with one child (or none).
-        while let Node::Inner(children) = &mut self.root {
-            match children.len() {
+        while let Node::Inner(inner) = &mut self.root {
+            match inner.nodes.len() {
                 0 => self.root = Node::Leaf(Vec::new()),
                 1 => {
-                    let only = children.pop().map_or(Node::Leaf(Vec::new()), |c| c.node);
+                    let only = inner.take(0);
                     self.root = only;
                 }
                 _ => break,
