@@ -574,7 +574,7 @@ fn next_uncovered(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(usize, 
     if cursor >= end {
         return None;
     }
-    let regions = ty.regions();
+    let mut regions = ty.cursor();
     let mut i = ty.first_ending_above(cursor);
     while cursor < end {
         match regions.get(i) {

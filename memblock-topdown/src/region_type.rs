@@ -282,8 +282,9 @@ impl RegionType {
         if self.unmerged {
             return self.insert(idx, r);
         }
-        let prev = idx.checked_sub(1).and_then(|i| self.regions.get(i)).copied();
-        let next = self.regions.get(idx).copied();
+        let mut neighbours = self.cursor();
+        let prev = idx.checked_sub(1).and_then(|i| neighbours.get(i));
+        let next = neighbours.get(idx);
         let joins_prev = prev.is_some_and(|p| p.end() == r.base && p.compatible(&r));
         let joins_next = next.filter(|n| r.end() == n.base && n.compatible(&r));
         match (joins_prev, joins_next) {

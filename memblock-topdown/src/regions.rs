@@ -226,10 +226,10 @@ impl fmt::Debug for Cursor<'_> {
 }
 
 impl<'a> Cursor<'a> {
+    /// A cursor that has read nothing yet: the first read finds its run.
     #[inline]
     pub(crate) fn new(storage: &'a Storage) -> Self {
-        let (run, start) = storage.run_at(0).unwrap_or((&[], 0));
-        Cursor { storage, run, start }
+        Cursor { storage, run: &[], start: 0 }
     }
 
     #[inline]
