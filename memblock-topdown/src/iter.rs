@@ -74,8 +74,8 @@ impl<'a> FreeRanges<'a> {
     /// yields exactly the ranges a walk from the start would yield once they end above `addr`).
     #[inline]
     pub fn starting_at(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
-        let mi = memory.first_ending_above(addr);
-        FreeRanges { mem: memory.cursor(), rsv: reserved.cursor(), filter, mi, ri: 0 }
+        let (mem, mi) = memory.cursor_at_first_ending_above(addr);
+        FreeRanges { mem, rsv: reserved.cursor(), filter, mi, ri: 0 }
     }
 }
 

@@ -569,13 +569,17 @@ impl<P: Placement> Memblock<P> {
 
 /// The first part of `[cursor, end)` that no region of `ty` covers (one step of the walk of
 /// `memblock_add_region()`), with the index where it goes in.
-#[inline]
-fn next_uncovered(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
+#[inline(always)]
+fn next_uncovered(ty: &RegionType, cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
+    // The usual call, after the last piece, returns here.
     if cursor >= end {
         return None;
     }
-    let mut regions = ty.cursor();
-    let mut i = ty.first_ending_above(cursor);
+    next_uncovered_from(ty, cursor, end)
+}
+
+fn next_uncovered_from(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
+    let (mut regions, mut i) = ty.cursor_at_first_ending_above(cursor);
     while cursor < end {
         match regions.get(i) {
             Some(r) if r.end() <= cursor => i += 1,

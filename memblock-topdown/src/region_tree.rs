@@ -20,7 +20,10 @@ const INNER_CAP: usize = 32;
 const LEAF_LOW: usize = LEAF_CAP / 4;
 const INNER_LOW: usize = INNER_CAP / 4;
 
+// An explicit tag: telling a leaf from an inner node is then one compare, not the decoding of
+// a niche in a vector's capacity, on every read.
 #[derive(Clone)]
+#[repr(u8)]
 enum Node {
     Leaf(Vec<Region>),
     Inner(Inner),
@@ -225,6 +228,15 @@ impl RegionTree {
         self.len
     }
 
+    /// The entries, when the tree is a single leaf.
+    #[inline]
+    pub(crate) fn single_leaf(&self) -> Option<&[Region]> {
+        match &self.root {
+            Node::Leaf(items) => Some(items),
+            Node::Inner(_) => None,
+        }
+    }
+
     /// The leaf holding entry `i`, and the index of the leaf's first entry.
     #[inline]
     pub(crate) fn leaf_at(&self, mut i: usize) -> Option<(&[Region], usize)> {
@@ -293,8 +305,12 @@ impl RegionTree {
     }
 
     /// Changes entry `i` in place.
+    #[inline]
     pub(crate) fn update(&mut self, i: usize, f: impl FnOnce(&mut Region)) {
-        self.root.update(i, f);
+        match &mut self.root {
+            Node::Leaf(items) => f(&mut items[i]),
+            root => root.update(i, f),
+        }
     }
 }
 

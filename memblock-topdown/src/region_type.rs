@@ -177,6 +177,15 @@ impl RegionType {
         self.regions().partition_point(|r| r.end() <= addr)
     }
 
+    /// A cursor, and the index of the first region that ends above `addr` (as
+    /// [`RegionType::first_ending_above`]), found through the cursor.
+    #[inline]
+    pub(crate) fn cursor_at_first_ending_above(&self, addr: u64) -> (crate::regions::Cursor<'_>, usize) {
+        let cursor = self.cursor();
+        let i = if self.out_of_order { 0 } else { cursor.partition_point(|r| r.end() <= addr) };
+        (cursor, i)
+    }
+
     /// Whether two neighbours overlap (only after a `memblock_trim_memory()` that wrapped).
     pub fn is_out_of_order(&self) -> bool {
         self.out_of_order

@@ -217,6 +217,9 @@ pub(crate) struct Cursor<'a> {
     storage: &'a Storage,
     run: &'a [Region],
     start: usize,
+    /// The run is the whole array (a flat array, or a tree that is one leaf): nothing to find
+    /// past it.
+    whole: bool,
 }
 
 impl fmt::Debug for Cursor<'_> {
@@ -226,10 +229,14 @@ impl fmt::Debug for Cursor<'_> {
 }
 
 impl<'a> Cursor<'a> {
-    /// A cursor that has read nothing yet: the first read finds its run.
+    /// A cursor on the first run. An array in one run (small ones always) is then read with
+    /// no further look-up; otherwise the first read finds its run.
     #[inline]
     pub(crate) fn new(storage: &'a Storage) -> Self {
-        Cursor { storage, run: &[], start: 0 }
+        match storage.whole() {
+            Some(run) => Cursor { storage, run, start: 0, whole: true },
+            None => Cursor { storage, run: &[], start: 0, whole: false },
+        }
     }
 
     #[inline]
@@ -247,18 +254,22 @@ impl<'a> Cursor<'a> {
     fn get_ref(&mut self, i: usize) -> Option<&'a Region> {
         match self.run.get(i.wrapping_sub(self.start)) {
             Some(r) => Some(r),
+            None if self.whole => None,
             None => self.refill(i),
         }
     }
 
+    // Out of line: a walk crosses into another leaf once per 64 entries at most.
+    #[inline(never)]
     fn refill(&mut self, i: usize) -> Option<&'a Region> {
         let (run, start) = self.storage.run_at(i)?;
         (self.run, self.start) = (run, start);
         run.get(i - start)
     }
 
+    /// The number of leading entries for which the monotone `pred` holds.
     #[inline]
     pub(crate) fn partition_point(&self, pred: impl FnMut(&Region) -> bool) -> usize {
-        self.storage.partition_point(pred)
+        if self.whole { self.run.partition_point(pred) } else { self.storage.partition_point(pred) }
     }
 }

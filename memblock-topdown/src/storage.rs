@@ -76,6 +76,8 @@ pub(crate) struct Storage {
 // Without `alloc` there is no heap to box the inline array into; it is what the storage always
 // held in that build.
 #[allow(clippy::large_enum_variant)]
+// An explicit tag: one compare on every read (see `region_tree::Node`).
+#[repr(u8)]
 enum Backend {
     #[cfg(feature = "alloc")]
     Tree(RegionTree),
@@ -200,6 +202,16 @@ impl Storage {
         }
     }
 
+    /// All the entries as one run, when they are: an array, or a tree that is a single leaf.
+    #[inline]
+    pub(crate) fn whole(&self) -> Option<&[Region]> {
+        match &self.backend {
+            #[cfg(feature = "alloc")]
+            Backend::Tree(tree) => tree.single_leaf(),
+            _ => self.as_slice(),
+        }
+    }
+
     /// The run of consecutive entries that holds entry `i` (a leaf of the tree, or the whole
     /// array), with the index of its first entry.
     #[inline]
@@ -221,32 +233,35 @@ impl Storage {
     /// The number of leading entries for which the monotone `pred` holds.
     #[inline]
     pub(crate) fn partition_point(&self, pred: impl FnMut(&Region) -> bool) -> usize {
-        match &self.backend {
+        match self.whole() {
+            Some(run) => run.partition_point(pred),
             #[cfg(feature = "alloc")]
-            Backend::Tree(tree) => tree.partition_point(pred),
-            _ => self.as_slice().map_or(0, |s| s.partition_point(pred)),
+            None => match &self.backend {
+                Backend::Tree(tree) => tree.partition_point(pred),
+                _ => 0,
+            },
+            #[cfg(not(feature = "alloc"))]
+            None => 0,
         }
     }
 
     /// Changes entry `i` in place.
     #[inline]
     pub(crate) fn update(&mut self, i: usize, f: impl FnOnce(&mut Region)) {
-        match self.flat() {
-            Some((items, len)) => {
-                if let Some(r) = items[..*len].get_mut(i) {
-                    f(r);
-                }
-            }
+        let entry = match &mut self.backend {
             #[cfg(feature = "alloc")]
-            None => {
-                if let Backend::Tree(tree) = &mut self.backend
-                    && i < tree.len()
-                {
+            Backend::Tree(tree) => {
+                if i < tree.len() {
                     tree.update(i, f);
                 }
+                return;
             }
             #[cfg(not(feature = "alloc"))]
-            None => {}
+            Backend::Inline { items, len } => items.get_mut(..*len).and_then(|s| s.get_mut(i)),
+            Backend::Provided(array) => array.items.get_mut(..array.len).and_then(|s| s.get_mut(i)),
+        };
+        if let Some(r) = entry {
+            f(r);
         }
     }
 
