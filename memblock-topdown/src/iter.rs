@@ -141,7 +141,7 @@ impl<'a> FreeRangesRev<'a> {
     /// yields exactly the ranges a walk from the top would yield once they start below `addr`).
     #[inline]
     pub fn starting_below(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
-        let (mem, rsv) = (memory.cursor(), reserved.cursor());
+        let (mut mem, rsv) = (memory.cursor(), reserved.cursor());
         // Out of order (after a trim that wrapped), the walk starts at the top as the kernel's.
         let mi = if memory.is_out_of_order() { mem.len() } else { mem.partition_point(|m| m.base < addr) };
         let ri = rsv.len() + 1;

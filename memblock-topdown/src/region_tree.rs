@@ -258,22 +258,22 @@ impl RegionTree {
         }
     }
 
-    /// The number of leading entries for which `pred` holds; `pred` must hold on a prefix of
-    /// the array and fail on the rest (as `<[T]>::partition_point`).
+    /// The number of leading entries for which `pred` holds, `pred` holding on a prefix of
+    /// the array and failing on the rest (as `<[T]>::partition_point`); with the leaf the
+    /// descent ended in and the index of its first entry, where the entry at that point (or
+    /// the one before it) is read next.
     #[inline]
-    pub(crate) fn partition_point(&self, mut pred: impl FnMut(&Region) -> bool) -> usize {
+    pub(crate) fn seek(&self, mut pred: impl FnMut(&Region) -> bool) -> (usize, &[Region], usize) {
         let mut before = 0;
         let mut node = &self.root;
         loop {
             match node {
-                Node::Leaf(items) => return before + items.partition_point(&mut pred),
+                Node::Leaf(items) => return (before + items.partition_point(&mut pred), items, before),
                 Node::Inner(inner) => {
-                    let k = inner.lasts.partition_point(&mut pred);
+                    // Past every child: the last one's partition point is its end.
+                    let k = inner.lasts.partition_point(&mut pred).min(inner.nodes.len() - 1);
                     before += inner.lens[..k].iter().sum::<usize>();
-                    match inner.nodes.get(k) {
-                        Some(child) => node = child,
-                        None => return before,
-                    }
+                    node = &inner.nodes[k];
                 }
             }
         }
@@ -376,7 +376,7 @@ mod tests {
             tree.insert(i, region(b));
         }
         for probe in [0, 1, 9, 10, 11, 12_345, 49_990, 49_991, 60_000] {
-            assert_eq!(tree.partition_point(|r| r.base < probe), bases.partition_point(|&b| b < probe), "{probe}");
+            assert_eq!(tree.seek(|r| r.base < probe).0, bases.partition_point(|&b| b < probe), "{probe}");
         }
     }
 }

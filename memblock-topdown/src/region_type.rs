@@ -131,11 +131,11 @@ impl RegionType {
     /// most one region contains it, and a seek finds it; on an array out of order, the
     /// kernel's own bisection finds what the kernel finds.
     pub fn search(&self, addr: u64) -> Option<usize> {
-        let rs = self.regions();
         if !self.out_of_order {
-            let i = rs.partition_point(|r| r.end() <= addr);
+            let (mut rs, i) = self.cursor_at_first_ending_above(addr);
             return rs.get(i).filter(|r| r.base <= addr).map(|_| i);
         }
+        let rs = self.regions();
         let (mut left, mut right) = (0, rs.len());
         while left < right {
             let mid = (left + right) / 2;
@@ -163,7 +163,7 @@ impl RegionType {
             return rs.iter().position(overlap);
         }
         // Sorted: only the first region ending above `base` can be the first to overlap.
-        let i = rs.partition_point(|r| r.end() <= base);
+        let (mut rs, i) = self.cursor_at_first_ending_above(base);
         rs.get(i).filter(|r| overlap(r)).map(|_| i)
     }
 
@@ -181,7 +181,7 @@ impl RegionType {
     /// [`RegionType::first_ending_above`]), found through the cursor.
     #[inline]
     pub(crate) fn cursor_at_first_ending_above(&self, addr: u64) -> (crate::regions::Cursor<'_>, usize) {
-        let cursor = self.cursor();
+        let mut cursor = self.cursor();
         let i = if self.out_of_order { 0 } else { cursor.partition_point(|r| r.end() <= addr) };
         (cursor, i)
     }

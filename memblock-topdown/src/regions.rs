@@ -267,9 +267,15 @@ impl<'a> Cursor<'a> {
         run.get(i - start)
     }
 
-    /// The number of leading entries for which the monotone `pred` holds.
+    /// The number of leading entries for which the monotone `pred` holds; the cursor moves
+    /// to the run where the search ended, where the next read usually is.
     #[inline]
-    pub(crate) fn partition_point(&self, pred: impl FnMut(&Region) -> bool) -> usize {
-        if self.whole { self.run.partition_point(pred) } else { self.storage.partition_point(pred) }
+    pub(crate) fn partition_point(&mut self, pred: impl FnMut(&Region) -> bool) -> usize {
+        if self.whole {
+            return self.run.partition_point(pred);
+        }
+        let (i, run, start) = self.storage.seek(pred);
+        (self.run, self.start) = (run, start);
+        i
     }
 }

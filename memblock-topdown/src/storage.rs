@@ -230,19 +230,26 @@ impl Storage {
         run.get(i - start)
     }
 
+    /// The number of leading entries for which the monotone `pred` holds, with the run the
+    /// search ended in and the index of its first entry.
+    #[inline]
+    pub(crate) fn seek(&self, pred: impl FnMut(&Region) -> bool) -> (usize, &[Region], usize) {
+        match self.whole() {
+            Some(run) => (run.partition_point(pred), run, 0),
+            #[cfg(feature = "alloc")]
+            None => match &self.backend {
+                Backend::Tree(tree) => tree.seek(pred),
+                _ => (0, &[], 0),
+            },
+            #[cfg(not(feature = "alloc"))]
+            None => (0, &[], 0),
+        }
+    }
+
     /// The number of leading entries for which the monotone `pred` holds.
     #[inline]
     pub(crate) fn partition_point(&self, pred: impl FnMut(&Region) -> bool) -> usize {
-        match self.whole() {
-            Some(run) => run.partition_point(pred),
-            #[cfg(feature = "alloc")]
-            None => match &self.backend {
-                Backend::Tree(tree) => tree.partition_point(pred),
-                _ => 0,
-            },
-            #[cfg(not(feature = "alloc"))]
-            None => 0,
-        }
+        self.seek(pred).0
     }
 
     /// Changes entry `i` in place.
