@@ -8,6 +8,7 @@
 
 use crate::region::{MAX_NUMNODES, Nid, Region, RegionFlags, pfn_down, pfn_up};
 use crate::region_type::RegionType;
+use crate::regions::Cursor;
 
 /// One free range `[start, end)` and the node of the memory region it lies in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,17 +44,20 @@ impl RegionFilter {
 /// The gap between reserved regions `ri - 1` and `ri`: `[end of ri-1 (or 0), base of ri (or
 /// u64::MAX))`.
 #[inline]
-fn gap(rsv: &[Region], ri: usize) -> (u64, u64) {
-    let start = if ri == 0 { 0 } else { rsv[ri - 1].end() };
-    let end = if ri < rsv.len() { rsv[ri].base } else { u64::MAX };
+fn gap(rsv: &mut Cursor<'_>, ri: usize) -> (u64, u64) {
+    let start = match ri.checked_sub(1) {
+        Some(prev) => rsv.get(prev).map_or(0, |r| r.end()),
+        None => 0,
+    };
+    let end = rsv.get(ri).map_or(u64::MAX, |r| r.base);
     (start, end)
 }
 
 /// `__next_free_mem_range()`: free ranges in ascending order.
 #[derive(Debug, Clone)]
 pub struct FreeRanges<'a> {
-    mem: &'a [Region],
-    rsv: &'a [Region],
+    mem: Cursor<'a>,
+    rsv: Cursor<'a>,
     filter: RegionFilter,
     mi: usize,
     ri: usize,
@@ -63,15 +67,15 @@ impl<'a> FreeRanges<'a> {
     /// Starts the walk over `memory` minus `reserved`.
     #[inline]
     pub fn new(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter) -> Self {
-        FreeRanges { mem: memory.regions(), rsv: reserved.regions(), filter, mi: 0, ri: 0 }
+        FreeRanges { mem: memory.cursor(), rsv: reserved.cursor(), filter, mi: 0, ri: 0 }
     }
 
     /// Starts the walk at the first memory region that ends above `addr` (a shortcut that
     /// yields exactly the ranges a walk from the start would yield once they end above `addr`).
     #[inline]
     pub fn starting_at(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
-        let mi = memory.first_ending_above(addr);
-        FreeRanges { mem: memory.regions(), rsv: reserved.regions(), filter, mi, ri: 0 }
+        let (mem, mi) = memory.cursor_at_first_ending_above(addr);
+        FreeRanges { mem, rsv: reserved.cursor(), filter, mi, ri: 0 }
     }
 }
 
@@ -81,17 +85,17 @@ impl Iterator for FreeRanges<'_> {
     #[inline]
     fn next(&mut self) -> Option<FreeRange> {
         while let Some(m) = self.mem.get(self.mi) {
-            if !self.filter.admits(m) {
+            if !self.filter.admits(&m) {
                 self.mi += 1;
                 continue;
             }
             // The kernel steps one by one over the gaps that end at or below the region's base;
             // gaps are sorted, so a binary search lands on the same gap.
-            if self.ri <= self.rsv.len() && gap(self.rsv, self.ri).1 <= m.base {
+            if self.ri <= self.rsv.len() && gap(&mut self.rsv, self.ri).1 <= m.base {
                 self.ri = self.ri.max(self.rsv.partition_point(|r| r.base <= m.base));
             }
             while self.ri <= self.rsv.len() {
-                let (r_start, r_end) = gap(self.rsv, self.ri);
+                let (r_start, r_end) = gap(&mut self.rsv, self.ri);
                 if r_start >= m.end() {
                     break;
                 }
@@ -115,8 +119,8 @@ impl Iterator for FreeRanges<'_> {
 /// `__next_free_mem_range_rev()`: free ranges in descending order.
 #[derive(Debug, Clone)]
 pub struct FreeRangesRev<'a> {
-    mem: &'a [Region],
-    rsv: &'a [Region],
+    mem: Cursor<'a>,
+    rsv: Cursor<'a>,
     filter: RegionFilter,
     /// One past the memory index to look at next (0: done).
     mi: usize,
@@ -128,18 +132,20 @@ impl<'a> FreeRangesRev<'a> {
     /// Starts the walk from the top of memory.
     #[inline]
     pub fn new(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter) -> Self {
-        let (mem, rsv) = (memory.regions(), reserved.regions());
-        FreeRangesRev { mem, rsv, filter, mi: mem.len(), ri: rsv.len() + 1 }
+        let (mem, rsv) = (memory.cursor(), reserved.cursor());
+        let (mi, ri) = (mem.len(), rsv.len() + 1);
+        FreeRangesRev { mem, rsv, filter, mi, ri }
     }
 
     /// Starts the walk at the last memory region that starts below `addr` (a shortcut that
     /// yields exactly the ranges a walk from the top would yield once they start below `addr`).
     #[inline]
     pub fn starting_below(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
-        let (mem, rsv) = (memory.regions(), reserved.regions());
+        let (mut mem, rsv) = (memory.cursor(), reserved.cursor());
         // Out of order (after a trim that wrapped), the walk starts at the top as the kernel's.
         let mi = if memory.is_out_of_order() { mem.len() } else { mem.partition_point(|m| m.base < addr) };
-        FreeRangesRev { mem, rsv, filter, mi, ri: rsv.len() + 1 }
+        let ri = rsv.len() + 1;
+        FreeRangesRev { mem, rsv, filter, mi, ri }
     }
 }
 
@@ -149,18 +155,18 @@ impl Iterator for FreeRangesRev<'_> {
     #[inline]
     fn next(&mut self) -> Option<FreeRange> {
         while self.mi > 0 {
-            let m = self.mem[self.mi - 1];
+            let m = self.mem.get(self.mi - 1)?;
             if !self.filter.admits(&m) {
                 self.mi -= 1;
                 continue;
             }
             // The kernel steps one by one over the gaps that start at or above the region's
             // end; gaps are sorted, so a binary search lands on the same gap.
-            if self.ri > 0 && gap(self.rsv, self.ri - 1).0 >= m.end() {
+            if self.ri > 0 && gap(&mut self.rsv, self.ri - 1).0 >= m.end() {
                 self.ri = self.ri.min(self.rsv.partition_point(|r| r.end() < m.end()) + 1);
             }
             while self.ri > 0 {
-                let (r_start, r_end) = gap(self.rsv, self.ri - 1);
+                let (r_start, r_end) = gap(&mut self.rsv, self.ri - 1);
                 if r_end <= m.base {
                     break;
                 }

@@ -54,7 +54,10 @@ mod query;
 #[cfg(feature = "reference")]
 pub mod reference;
 mod region;
+#[cfg(feature = "alloc")]
+mod region_tree;
 mod region_type;
+mod regions;
 mod search;
 mod storage;
 #[cfg(feature = "testing")]
@@ -75,5 +78,6 @@ pub use region::{
     round_up, round_up_checked,
 };
 pub use region_type::{RegionKind, RegionType};
+pub use regions::{Regions, RegionsIter};
 pub use search::{FindRequest, Placement, TopDown, find_range_top_down};
 pub use storage::ArrayMemory;

@@ -416,9 +416,7 @@ impl<P: Placement> Memblock<P> {
     pub fn set_node_in(&mut self, kind: RegionKind, base: u64, size: u64, nid: Nid) -> Result<(), Error> {
         let (start, end) = self.isolate_range(kind, base, size)?;
         let ty = self.state.region_type_mut(kind);
-        for r in &mut ty.regions_mut()[start..end] {
-            r.nid = nid;
-        }
+        ty.update_range(start..end, |r| r.nid = nid);
         ty.merge(start, end)
     }
 
@@ -434,9 +432,7 @@ impl<P: Placement> Memblock<P> {
     pub fn set_flags(&mut self, base: u64, size: u64, flags: RegionFlags, on: bool) -> Result<(), Error> {
         let (start, end) = self.isolate_range(RegionKind::Memory, base, size)?;
         let ty = self.state.region_type_mut(RegionKind::Memory);
-        for r in &mut ty.regions_mut()[start..end] {
-            r.flags.set(flags, on);
-        }
+        ty.update_range(start..end, |r| r.flags.set(flags, on));
         ty.merge(start, end)
     }
 
@@ -470,8 +466,10 @@ impl<P: Placement> Memblock<P> {
             } else if r.base < base {
                 // Split off the part below `base`; the rest is looked at again as entry i + 1.
                 let lower = base - r.base;
-                ty.regions_mut()[i].base = base;
-                ty.regions_mut()[i].size -= lower;
+                ty.update(i, |m| {
+                    m.base = base;
+                    m.size -= lower;
+                });
                 ty.total_sub(lower);
                 ty.insert(i, Region { size: lower, ..r });
                 ty.mark_unmerged();
@@ -479,8 +477,10 @@ impl<P: Placement> Memblock<P> {
             } else if r.end() > end {
                 // Split off the part below `end`; the new entry i is looked at again.
                 let inner = end - r.base;
-                ty.regions_mut()[i].base = end;
-                ty.regions_mut()[i].size -= inner;
+                ty.update(i, |m| {
+                    m.base = end;
+                    m.size -= inner;
+                });
                 ty.total_sub(inner);
                 ty.insert(i, Region { size: inner, ..r });
                 ty.mark_unmerged();
@@ -643,13 +643,17 @@ impl<P: Placement> Memblock<P> {
 
 /// The first part of `[cursor, end)` that no region of `ty` covers (one step of the walk of
 /// `memblock_add_region()`), with the index where it goes in.
-#[inline]
-fn next_uncovered(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
+#[inline(always)]
+fn next_uncovered(ty: &RegionType, cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
+    // The usual call, after the last piece, returns here.
     if cursor >= end {
         return None;
     }
-    let regions = ty.regions();
-    let mut i = ty.first_ending_above(cursor);
+    next_uncovered_from(ty, cursor, end)
+}
+
+fn next_uncovered_from(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
+    let (mut regions, mut i) = ty.cursor_at_first_ending_above(cursor);
     while cursor < end {
         match regions.get(i) {
             Some(r) if r.end() <= cursor => i += 1,

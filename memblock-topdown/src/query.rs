@@ -151,9 +151,10 @@ impl<P: Placement> Memblock<P> {
             match start {
                 Some(start) if start < end => {
                     wrapped |= start < r.base;
-                    let m = &mut self.memory_mut().regions_mut()[i];
-                    m.base = start;
-                    m.size = end - start;
+                    self.memory_mut().update(i, |m| {
+                        m.base = start;
+                        m.size = end - start;
+                    });
                     i += 1;
                 }
                 _ => self.remove_memory_entry(i),

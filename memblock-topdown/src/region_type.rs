@@ -8,6 +8,7 @@
 use crate::error::{Bug, Error};
 use crate::events::Warning;
 use crate::region::{INIT_MEMBLOCK_REGIONS, MAX_NUMNODES, Nid, Region, RegionFlags};
+use crate::regions::Regions;
 use crate::storage::{RelocateFailed, Storage};
 
 /// Which of memblock's two arrays a [`RegionType`] is.
@@ -69,15 +70,22 @@ impl RegionType {
         }
     }
 
+    /// Index access that remembers where it last read, for the free-range walks.
+    #[inline]
+    pub(crate) fn cursor(&self) -> crate::regions::Cursor<'_> {
+        crate::regions::Cursor::new(&self.regions)
+    }
+
     /// Which array this is.
     pub fn kind(&self) -> RegionKind {
         self.kind
     }
 
-    /// The real regions, sorted by base (the dummy of an empty array is not included).
+    /// The real regions, sorted by base (the dummy of an empty array is not included), read
+    /// by index or in order like a slice.
     #[inline]
-    pub fn regions(&self) -> &[Region] {
-        self.regions.as_slice()
+    pub fn regions(&self) -> Regions<'_> {
+        Regions::new(&self.regions)
     }
 
     /// `cnt`: the number of entries, at least 1 (the dummy of an empty array counts).
@@ -109,7 +117,7 @@ impl RegionType {
         if self.is_empty() {
             (i == 0).then_some(Region { base: 0, size: 0, nid: self.dummy_nid, flags: RegionFlags::empty() })
         } else {
-            self.regions().get(i).copied()
+            self.regions.get(i).copied()
         }
     }
 
@@ -119,16 +127,22 @@ impl RegionType {
         self.array_at
     }
 
-    /// `memblock_search()`: the index of the region containing `addr`, by the kernel's own
-    /// bisection (which, on an array out of order, finds what the kernel finds).
+    /// `memblock_search()`: the index of the region containing `addr`. In a sorted array at
+    /// most one region contains it, and a seek finds it; on an array out of order, the
+    /// kernel's own bisection finds what the kernel finds.
     pub fn search(&self, addr: u64) -> Option<usize> {
+        if !self.out_of_order {
+            let (mut rs, i) = self.cursor_at_first_ending_above(addr);
+            return rs.get(i).filter(|r| r.base <= addr).map(|_| i);
+        }
         let rs = self.regions();
         let (mut left, mut right) = (0, rs.len());
         while left < right {
             let mid = (left + right) / 2;
-            if addr < rs[mid].base {
+            let r = rs[mid];
+            if addr < r.base {
                 right = mid;
-            } else if addr >= rs[mid].end() {
+            } else if addr >= r.end() {
                 left = mid + 1;
             } else {
                 return Some(mid);
@@ -149,7 +163,7 @@ impl RegionType {
             return rs.iter().position(overlap);
         }
         // Sorted: only the first region ending above `base` can be the first to overlap.
-        let i = rs.partition_point(|r| r.end() <= base);
+        let (mut rs, i) = self.cursor_at_first_ending_above(base);
         rs.get(i).filter(|r| overlap(r)).map(|_| i)
     }
 
@@ -163,6 +177,15 @@ impl RegionType {
         self.regions().partition_point(|r| r.end() <= addr)
     }
 
+    /// A cursor, and the index of the first region that ends above `addr` (as
+    /// [`RegionType::first_ending_above`]), found through the cursor.
+    #[inline]
+    pub(crate) fn cursor_at_first_ending_above(&self, addr: u64) -> (crate::regions::Cursor<'_>, usize) {
+        let mut cursor = self.cursor();
+        let i = if self.out_of_order { 0 } else { cursor.partition_point(|r| r.end() <= addr) };
+        (cursor, i)
+    }
+
     /// Whether two neighbours overlap (only after a `memblock_trim_memory()` that wrapped).
     pub fn is_out_of_order(&self) -> bool {
         self.out_of_order
@@ -170,7 +193,8 @@ impl RegionType {
 
     /// Looks again whether any neighbours overlap (after a trim that wrapped).
     pub(crate) fn recheck_order(&mut self) {
-        self.out_of_order = self.regions().windows(2).any(|w| w[0].end() > w[1].base);
+        let rs = self.regions();
+        self.out_of_order = rs.iter().zip(rs.iter().skip(1)).any(|(a, b)| a.end() > b.base);
     }
 
     /// After a removal: an array out of order may be in order again (a sorted one stays so).
@@ -180,8 +204,16 @@ impl RegionType {
         }
     }
 
-    pub(crate) fn regions_mut(&mut self) -> &mut [Region] {
-        self.regions.as_mut_slice()
+    /// Changes entry `i` in place (the caller keeps the array sorted, or rechecks its order).
+    pub(crate) fn update(&mut self, i: usize, f: impl FnOnce(&mut Region)) {
+        self.regions.update(i, f);
+    }
+
+    /// Changes the entries `range` in place, one by one.
+    pub(crate) fn update_range(&mut self, range: core::ops::Range<usize>, mut f: impl FnMut(&mut Region)) {
+        for i in range {
+            self.regions.update(i, &mut f);
+        }
     }
 
     /// The switch of `memblock_double_array()`: the array now has `max` slots in the block at
@@ -259,18 +291,20 @@ impl RegionType {
         if self.unmerged {
             return self.insert(idx, r);
         }
-        let rs = self.regions.as_mut_slice();
-        let joins_prev = idx > 0 && rs[idx - 1].end() == r.base && rs[idx - 1].compatible(&r);
-        let joins_next = idx < rs.len() && r.end() == rs[idx].base && rs[idx].compatible(&r);
+        let mut neighbours = self.cursor();
+        let prev = idx.checked_sub(1).and_then(|i| neighbours.get(i));
+        let next = neighbours.get(idx);
+        let joins_prev = prev.is_some_and(|p| p.end() == r.base && p.compatible(&r));
+        let joins_next = next.filter(|n| r.end() == n.base && n.compatible(&r));
         match (joins_prev, joins_next) {
-            (false, false) => self.regions.insert(idx, r),
-            (true, false) => rs[idx - 1].size += r.size,
-            (false, true) => {
-                rs[idx].base = r.base;
-                rs[idx].size += r.size;
-            }
-            (true, true) => {
-                rs[idx - 1].size += r.size + rs[idx].size;
+            (false, None) => self.regions.insert(idx, r),
+            (true, None) => self.regions.update(idx - 1, |p| p.size += r.size),
+            (false, Some(_)) => self.regions.update(idx, |n| {
+                n.base = r.base;
+                n.size += r.size;
+            }),
+            (true, Some(n)) => {
+                self.regions.update(idx - 1, |p| p.size += r.size + n.size);
                 self.regions.remove(idx);
             }
         }
@@ -292,7 +326,8 @@ impl RegionType {
         if range.is_empty() {
             return None;
         }
-        let removed: u64 = self.regions()[range.clone()].iter().fold(0u64, |a, r| a.wrapping_add(r.size));
+        let removed: u64 =
+            self.regions().iter().skip(range.start).take(range.len()).fold(0u64, |a, r| a.wrapping_add(r.size));
         self.regions.drain(range);
         self.total_size = self.total_size.wrapping_sub(removed);
         self.became_empty()
@@ -315,14 +350,15 @@ impl RegionType {
             return Err(Error::Bug(Bug::MergeOverlap));
         }
         let (mut i, mut stop) = if self.take_unmerged() { (0, usize::MAX) } else { (lo.saturating_sub(1), hi) };
-        while i < stop && i + 1 < self.regions.len() {
-            let rs = self.regions.as_mut_slice();
-            let (this, next) = (rs[i], rs[i + 1]);
+        while i < stop {
+            let (Some(&this), Some(&next)) = (self.regions.get(i), self.regions.get(i + 1)) else {
+                break;
+            };
             if this.end() != next.base || !this.compatible(&next) {
                 i += 1;
                 continue;
             }
-            rs[i].size += next.size;
+            self.regions.update(i, |r| r.size += next.size);
             self.regions.remove(i + 1);
             stop = stop.saturating_sub(1);
         }

@@ -6,7 +6,7 @@
 //! reserves, and reaches through `__va()`. The model finds and reserves that block exactly as
 //! the kernel does in every case; what differs is where the entries are kept:
 //!
-//! - by default on the host: a growable vector with the `alloc` feature, a fixed array of
+//! - by default on the host: a counted B+-tree with the `alloc` feature, a fixed array of
 //!   [`INIT_MEMBLOCK_REGIONS`] entries without it (then an array can never grow, as if no
 //!   memory for a doubled array were ever found);
 //! - in memory the caller provides ([`ArrayMemory`], through
@@ -14,13 +14,15 @@
 //!   arrays, then the doubled block itself, reached through the caller's physical-to-virtual
 //!   mapping. This is what a kernel built on this crate uses.
 //!
-//! Like the kernel's array, an insertion or removal moves the tail. That move is nearly all the
-//! time of the region-heavy benchmarks (W1, W2 of spec §G.10), yet they run 20–40 times faster
-//! than the kernel's own code, which also walks the whole array on every call. A chunked sequence
-//! would move less but could no longer lend the regions out as one slice
-//! ([`RegionType::regions`](crate::RegionType::regions)), which every reader relies on.
+//! The kernel's array moves its tail on every insertion and removal, so each operation costs
+//! time in proportion to the number of regions. Arrays in the caller's memory keep that layout
+//! (it is the kernel's, and the kernel may read it); host storage is a counted B+-tree
+//! ([`RegionTree`]) that presents the same sequence, so insertion, removal, index access and the
+//! seeks by address are O(log n). Readers see either through [`Regions`](crate::Regions).
 
 use crate::region::{INIT_MEMBLOCK_REGIONS, Region};
+#[cfg(feature = "alloc")]
+use crate::region_tree::RegionTree;
 
 /// The memory a kernel gives memblock for its region arrays.
 ///
@@ -74,9 +76,11 @@ pub(crate) struct Storage {
 // Without `alloc` there is no heap to box the inline array into; it is what the storage always
 // held in that build.
 #[allow(clippy::large_enum_variant)]
+// An explicit tag: one compare on every read (see `region_tree::Node`).
+#[repr(u8)]
 enum Backend {
     #[cfg(feature = "alloc")]
-    Heap(alloc::vec::Vec<Region>),
+    Tree(RegionTree),
     #[cfg(not(feature = "alloc"))]
     Inline {
         items: [Region; INIT_MEMBLOCK_REGIONS],
@@ -87,7 +91,7 @@ enum Backend {
 
 impl core::fmt::Debug for Storage {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_list().entries(self.as_slice()).finish()
+        f.debug_list().entries((0..self.len()).filter_map(|i| self.get(i))).finish()
     }
 }
 
@@ -96,7 +100,17 @@ impl core::fmt::Debug for Storage {
 #[cfg(feature = "alloc")]
 impl Clone for Storage {
     fn clone(&self) -> Self {
-        Storage { backend: Backend::Heap(self.as_slice().to_vec()) }
+        let tree = match &self.backend {
+            Backend::Tree(tree) => tree.clone(),
+            Backend::Provided(array) => {
+                let mut tree = RegionTree::new();
+                for (i, &r) in array.items[..array.len].iter().enumerate() {
+                    tree.insert(i, r);
+                }
+                tree
+            }
+        };
+        Storage { backend: Backend::Tree(tree) }
     }
 }
 
@@ -104,7 +118,7 @@ impl Storage {
     pub(crate) fn new() -> Self {
         Storage {
             #[cfg(feature = "alloc")]
-            backend: Backend::Heap(alloc::vec::Vec::new()),
+            backend: Backend::Tree(RegionTree::new()),
             #[cfg(not(feature = "alloc"))]
             backend: Backend::Inline { items: [EMPTY; INIT_MEMBLOCK_REGIONS], len: 0 },
         }
@@ -115,7 +129,9 @@ impl Storage {
     /// do not fit.
     pub(crate) fn provided(&self, items: &'static mut [Region], phys_to_virt: fn(u64) -> *mut u8) -> Option<Self> {
         let len = self.len();
-        items.get_mut(..len)?.copy_from_slice(self.as_slice());
+        for (i, slot) in items.get_mut(..len)?.iter_mut().enumerate() {
+            *slot = *self.get(i)?;
+        }
         Some(Storage { backend: Backend::Provided(ProvidedArray { items, len, phys_to_virt }) })
     }
 
@@ -124,7 +140,7 @@ impl Storage {
     pub(crate) fn can_grow_to(&self, n: usize, block_bytes: u64) -> bool {
         match &self.backend {
             #[cfg(feature = "alloc")]
-            Backend::Heap(_) => {
+            Backend::Tree(_) => {
                 let _ = (n, block_bytes);
                 true
             }
@@ -163,37 +179,104 @@ impl Storage {
         Ok(())
     }
 
+    /// The entries as one slice, for the storages that are one array (the kernel's layout).
     #[inline]
-    pub(crate) fn as_slice(&self) -> &[Region] {
+    pub(crate) fn as_slice(&self) -> Option<&[Region]> {
         match &self.backend {
             #[cfg(feature = "alloc")]
-            Backend::Heap(items) => items,
+            Backend::Tree(_) => None,
             #[cfg(not(feature = "alloc"))]
-            Backend::Inline { items, len } => &items[..*len],
-            Backend::Provided(array) => &array.items[..array.len],
-        }
-    }
-
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [Region] {
-        match &mut self.backend {
-            #[cfg(feature = "alloc")]
-            Backend::Heap(items) => items,
-            #[cfg(not(feature = "alloc"))]
-            Backend::Inline { items, len } => &mut items[..*len],
-            Backend::Provided(array) => &mut array.items[..array.len],
+            Backend::Inline { items, len } => Some(&items[..*len]),
+            Backend::Provided(array) => Some(&array.items[..array.len]),
         }
     }
 
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.as_slice().len()
+        match &self.backend {
+            #[cfg(feature = "alloc")]
+            Backend::Tree(tree) => tree.len(),
+            #[cfg(not(feature = "alloc"))]
+            Backend::Inline { len, .. } => *len,
+            Backend::Provided(array) => array.len,
+        }
+    }
+
+    /// All the entries as one run, when they are: an array, or a tree that is a single leaf.
+    #[inline]
+    pub(crate) fn whole(&self) -> Option<&[Region]> {
+        match &self.backend {
+            #[cfg(feature = "alloc")]
+            Backend::Tree(tree) => tree.single_leaf(),
+            _ => self.as_slice(),
+        }
+    }
+
+    /// The run of consecutive entries that holds entry `i` (a leaf of the tree, or the whole
+    /// array), with the index of its first entry.
+    #[inline]
+    pub(crate) fn run_at(&self, i: usize) -> Option<(&[Region], usize)> {
+        match &self.backend {
+            #[cfg(feature = "alloc")]
+            Backend::Tree(tree) => tree.leaf_at(i),
+            _ => self.as_slice().filter(|s| i < s.len()).map(|s| (s, 0)),
+        }
+    }
+
+    /// Entry `i`.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<&Region> {
+        let (run, start) = self.run_at(i)?;
+        run.get(i - start)
+    }
+
+    /// The number of leading entries for which the monotone `pred` holds, with the run the
+    /// search ended in and the index of its first entry.
+    #[inline]
+    pub(crate) fn seek(&self, pred: impl FnMut(&Region) -> bool) -> (usize, &[Region], usize) {
+        match self.whole() {
+            Some(run) => (run.partition_point(pred), run, 0),
+            #[cfg(feature = "alloc")]
+            None => match &self.backend {
+                Backend::Tree(tree) => tree.seek(pred),
+                _ => (0, &[], 0),
+            },
+            #[cfg(not(feature = "alloc"))]
+            None => (0, &[], 0),
+        }
+    }
+
+    /// The number of leading entries for which the monotone `pred` holds.
+    #[inline]
+    pub(crate) fn partition_point(&self, pred: impl FnMut(&Region) -> bool) -> usize {
+        self.seek(pred).0
+    }
+
+    /// Changes entry `i` in place.
+    #[inline]
+    pub(crate) fn update(&mut self, i: usize, f: impl FnOnce(&mut Region)) {
+        let entry = match &mut self.backend {
+            #[cfg(feature = "alloc")]
+            Backend::Tree(tree) => {
+                if i < tree.len() {
+                    tree.update(i, f);
+                }
+                return;
+            }
+            #[cfg(not(feature = "alloc"))]
+            Backend::Inline { items, len } => items.get_mut(..*len).and_then(|s| s.get_mut(i)),
+            Backend::Provided(array) => array.items.get_mut(..array.len).and_then(|s| s.get_mut(i)),
+        };
+        if let Some(r) = entry {
+            f(r);
+        }
     }
 
     /// The flat array and its count, for the storages that are one.
     fn flat(&mut self) -> Option<(&mut [Region], &mut usize)> {
         match &mut self.backend {
             #[cfg(feature = "alloc")]
-            Backend::Heap(_) => None,
+            Backend::Tree(_) => None,
             #[cfg(not(feature = "alloc"))]
             Backend::Inline { items, len } => Some((&mut items[..], len)),
             Backend::Provided(array) => Some((&mut *array.items, &mut array.len)),
@@ -203,8 +286,11 @@ impl Storage {
     /// Inserts at `idx`; the caller has checked capacity against the kernel's `max`.
     pub(crate) fn insert(&mut self, idx: usize, r: Region) {
         #[cfg(feature = "alloc")]
-        if let Backend::Heap(items) = &mut self.backend {
-            return items.insert(idx, r);
+        if let Backend::Tree(tree) = &mut self.backend {
+            if idx <= tree.len() {
+                tree.insert(idx, r);
+            }
+            return;
         }
         if let Some((items, len)) = self.flat()
             && *len < items.len()
@@ -217,9 +303,12 @@ impl Storage {
     }
 
     pub(crate) fn remove(&mut self, idx: usize) -> Region {
+        if idx >= self.len() {
+            return EMPTY;
+        }
         #[cfg(feature = "alloc")]
-        if let Backend::Heap(items) = &mut self.backend {
-            return items.remove(idx);
+        if let Backend::Tree(tree) = &mut self.backend {
+            return tree.remove(idx);
         }
         match self.flat() {
             Some((items, len)) => {
@@ -232,14 +321,19 @@ impl Storage {
         }
     }
 
-    /// Removes the entries `range` in one move of the tail.
+    /// Removes the entries `range` (in one move of the tail for an array).
     pub(crate) fn drain(&mut self, range: core::ops::Range<usize>) {
+        let range = range.start..range.end.min(self.len());
         #[cfg(feature = "alloc")]
-        if let Backend::Heap(items) = &mut self.backend {
-            items.drain(range);
+        if let Backend::Tree(tree) = &mut self.backend {
+            for _ in range.clone() {
+                tree.remove(range.start);
+            }
             return;
         }
-        if let Some((items, len)) = self.flat() {
+        if let Some((items, len)) = self.flat()
+            && range.start < range.end
+        {
             let n = range.end - range.start;
             items.copy_within(range.end..*len, range.start);
             *len -= n;

@@ -23,7 +23,7 @@ pub fn assert_well_formed(ty: &RegionType) {
         assert!(r.size > 0, "{}: zero-size region {r:?}", ty.kind().name());
         assert!(r.base.checked_add(r.size).is_some(), "{}: region wraps: {r:?}", ty.kind().name());
     }
-    for w in rs.windows(2) {
+    for w in rs.to_vec().windows(2) {
         assert!(w[0].base + w[0].size <= w[1].base, "{}: unsorted or overlapping: {:?}", ty.kind().name(), w);
     }
     assert!(ty.cnt() >= 1 && ty.cnt() <= ty.max(), "{}: cnt {} max {}", ty.kind().name(), ty.cnt(), ty.max());
@@ -31,7 +31,7 @@ pub fn assert_well_formed(ty: &RegionType) {
 
 /// No two touching neighbours that could have been merged (same node, same flags).
 pub fn assert_merged(ty: &RegionType) {
-    for w in ty.regions().windows(2) {
+    for w in ty.regions().to_vec().windows(2) {
         let touching = w[0].base + w[0].size == w[1].base;
         assert!(!(touching && w[0].nid == w[1].nid && w[0].flags == w[1].flags), "unmerged neighbours {w:?}");
     }
@@ -50,8 +50,12 @@ pub fn assert_total(ty: &RegionType) {
 pub fn assert_free_ranges_sound(st: &MemblockState, nid: Nid) {
     for r in st.free_ranges(nid) {
         if r.start == r.end {
-            let touching =
-                st.reserved().regions().windows(2).any(|w| w[0].base + w[0].size == r.start && w[1].base == r.start);
+            let touching = st
+                .reserved()
+                .regions()
+                .to_vec()
+                .windows(2)
+                .any(|w| w[0].base + w[0].size == r.start && w[1].base == r.start);
             assert!(touching, "empty free range {r:?} where no reserved regions touch");
         }
         assert!(r.start <= r.end, "inverted free range {r:?}");
