@@ -8,6 +8,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use integration::boot::{Boot, setup_arch};
+use integration::view::View;
 use integration::{html, json, report, svg};
 
 #[path = "../../memblock-topdown/benches/conditions/mod.rs"]
@@ -58,10 +59,11 @@ fn large_machine() -> Machine {
 
 /// Every output `bootsim` can write for one boot, as it renders them (none written anywhere).
 fn every_output(boot: &Boot) -> usize {
-    let text = report::render(boot);
-    let json = json::to_pretty_string(&json::Report::from_boot(boot));
-    let svg = svg::render(boot);
-    let html = html::render(boot);
+    let view = View::from_boot(boot);
+    let text = report::render(&view);
+    let json = json::to_pretty_string(&view.report);
+    let svg = svg::render(&view);
+    let html = html::render(&view);
     text.len() + json.len() + svg.len() + html.len()
 }
 
@@ -87,6 +89,16 @@ fn bench(c: &mut Criterion) {
             b.iter(|| every_output(black_box(&boot)))
         });
     }
+    g.finish();
+    // Each part of the 64 TiB machine's outputs alone, to see where the end-to-end time goes.
+    let boot = setup_arch(&large, KernelProfile::V3_13).unwrap();
+    let view = View::from_boot(&boot);
+    let mut g = c.benchmark_group("64 TiB outputs");
+    g.bench_function("view model", |b| b.iter(|| View::from_boot(black_box(&boot))));
+    g.bench_function("text report", |b| b.iter(|| report::render(black_box(&view)).len()));
+    g.bench_function("JSON", |b| b.iter(|| json::to_pretty_string(&black_box(&view).report).len()));
+    g.bench_function("SVG", |b| b.iter(|| svg::render(black_box(&view)).len()));
+    g.bench_function("HTML", |b| b.iter(|| html::render(black_box(&view)).len()));
     g.finish();
     println!("\n{}", conditions());
 }

@@ -2,7 +2,7 @@
 //! happens block by block, so this is where a user looks when `echo offline` fails.
 
 use movable_node::KernelProfile;
-use movable_node::memblock_bottomup::{MAX_NUMNODES, Nid, PAGE_SHIFT};
+use movable_node::memblock_bottomup::{MAX_NUMNODES, MemblockState, Nid, PAGE_SHIFT};
 use movable_node::verdict::Labelled;
 use movable_node::zones::{ZoneLayout, ZoneType};
 
@@ -70,13 +70,26 @@ pub struct MemoryBlocks {
 
 /// The memory blocks of `boot`.
 pub fn memory_blocks(boot: &Boot, zones: &ZoneLayout, max_pfn: u64) -> MemoryBlocks {
-    let bz = probe_memory_block_size(max_pfn, boot.profile);
+    memory_blocks_of(boot.profile, boot.memblock.state(), &boot.reserved, &boot.hotplug, zones, max_pfn)
+}
+
+/// The memory blocks of a finished boot given by its parts (a prediction's or a replay's):
+/// memblock, the reservations by owner sorted by address, SRAT's hotpluggable ranges
+/// `(node, start, end)` and the zones.
+pub fn memory_blocks_of(
+    profile: KernelProfile,
+    memblock: &MemblockState,
+    reserved: &[Labelled],
+    hotplug: &[(Nid, u64, u64)],
+    zones: &ZoneLayout,
+    max_pfn: u64,
+) -> MemoryBlocks {
+    let bz = probe_memory_block_size(max_pfn, profile);
     // Sections, and so memory blocks, exist only below max_pfn, which the kernel caps at
     // MAX_ARCH_PFN (64 TiB, MAX_PHYSMEM_BITS 46): RAM that an e820 map puts above it is in
     // memblock but never in a block.
     let limit = max_pfn.min(movable_node::MAX_ARCH_PFN) << 12;
-    let ranges: Vec<_> = boot
-        .memblock
+    let ranges: Vec<_> = memblock
         .mem_pfn_ranges(MAX_NUMNODES)
         .map(|r| (r.nid, r.start_pfn << 12, (r.end_pfn << 12).min(limit)))
         .filter(|r| r.1 < r.2)
@@ -110,14 +123,14 @@ pub fn memory_blocks(boot: &Boot, zones: &ZoneLayout, max_pfn: u64) -> MemoryBlo
                     }
                 }
             }
-            let first = boot.reserved.partition_point(|r| r.end <= start);
-            let reservations = boot.reserved[first..]
+            let first = reserved.partition_point(|r| r.end <= start);
+            let reservations = reserved[first..]
                 .iter()
                 .take_while(|r| r.start < end)
                 .filter(|r| r.start < end && start < r.end)
                 .map(|r| Labelled { start: r.start.max(start), end: r.end.min(end), ..*r })
                 .collect();
-            let hotpluggable = boot.hotplug.iter().any(|&(_, s, e)| s < end && start < e);
+            let hotpluggable = hotplug.iter().any(|&(_, s, e)| s < end && start < e);
             MemBlock {
                 index,
                 start,

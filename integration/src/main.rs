@@ -13,6 +13,7 @@ use integration::movable_node::KernelProfile;
 use integration::out::{EXIT_BAD_INPUT, EXIT_PANIC, print, say, write_file};
 use integration::profile_choice::{ProfileChoice, Release, Source};
 use integration::replay::place::parse_range;
+use integration::view::View;
 use integration::{html, json, report, svg};
 
 /// Boot a machine through the model of Linux's movable_node series and report what pins each
@@ -178,22 +179,22 @@ fn emit(text: &str) -> Result<(), Failure> {
 }
 
 fn outputs(cli: &Cli, boot: &Boot, choice: &ProfileChoice) -> Result<(), Failure> {
-    let mut r = json::Report::from_boot(boot);
-    r.profile_choice = choice.to_string();
+    let mut view = View::from_boot(boot);
+    view.report.profile_choice = choice.to_string();
     if let Some(p) = &cli.svg {
-        write_file(p, &svg::render_report(&r)).map_err(Failure::input)?;
+        write_file(p, &svg::render(&view)).map_err(Failure::input)?;
     }
     if let Some(p) = &cli.html {
-        write_file(p, &html::render_report(&r)).map_err(Failure::input)?;
+        write_file(p, &html::render(&view)).map_err(Failure::input)?;
     }
     if cli.json {
-        emit(&json::to_pretty_string(&r))
+        emit(&json::to_pretty_string(&view.report))
     } else if cli.log {
         // Kernel lines only: which profile and why goes to stderr.
         say(choice);
         emit(&boot.log.iter().map(|l| format!("{l}\n")).collect::<String>())
     } else if cli.svg.is_none() && cli.html.is_none() {
-        emit(&format!("{choice}\n{}", report::render(boot)))
+        emit(&format!("{choice}\n{}", report::render(&view)))
     } else {
         say(choice);
         Ok(())
@@ -206,15 +207,16 @@ fn compare(cli: &Cli, machine: &Machine) -> Result<(), Failure> {
         .iter()
         .map(|&p| setup_arch(machine, p).map_err(Failure::input))
         .collect::<Result<Vec<Boot>, Failure>>()?;
+    let views: Vec<View> = boots.iter().map(View::from_boot).collect();
     if cli.json {
-        let mut c = json::Comparison::from_boots(&boots);
-        for r in &mut c.reports {
-            r.profile_choice = format!("profile {} (--compare)", r.profile);
-        }
-        emit(&json::to_pretty_string(&c))
+        let reports = views
+            .into_iter()
+            .map(|v| json::Report { profile_choice: format!("profile {} (--compare)", v.report.profile), ..v.report })
+            .collect();
+        emit(&json::to_pretty_string(&json::Comparison::from_reports(reports)))
     } else {
         let names: Vec<&str> = profiles.iter().map(|p| p.name()).collect();
-        emit(&format!("profiles {} (--compare)\n{}", names.join(", "), report::compare(&boots)))
+        emit(&format!("profiles {} (--compare)\n{}", names.join(", "), report::compare(&views)))
     }
 }
 

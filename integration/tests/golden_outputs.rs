@@ -31,14 +31,13 @@ const HTML: &str = "@html";
 /// outputs hold no absolute path of this checkout).
 fn cases() -> Vec<(String, Vec<String>)> {
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
-    let mut machines: Vec<(String, Vec<String>)> = vec![
-        ("default".into(), vec![]),
-        ("four-nodes".into(), s(&["--machine", "machines/four-nodes.toml"])),
-    ];
+    let mut machines: Vec<(String, Vec<String>)> =
+        vec![("default".into(), vec![]), ("four-nodes".into(), s(&["--machine", "machines/four-nodes.toml"]))];
     let names = real_machines();
     for n in &names {
         let dir = format!("{FIXTURES}/{n}");
-        machines.push((n.clone(), s(&["--dmesg", &format!("{dir}/dmesg.txt"), "--iomem", &format!("{dir}/iomem.txt")])));
+        machines
+            .push((n.clone(), s(&["--dmesg", &format!("{dir}/dmesg.txt"), "--iomem", &format!("{dir}/iomem.txt")])));
     }
     let mut cases = Vec::new();
     let outputs: [(&str, &[&str]); 6] = [

@@ -22,11 +22,12 @@ pub mod batch;
 pub mod cli;
 pub mod modern;
 pub mod place;
-pub mod render;
 #[allow(clippy::module_inception)]
 pub mod replay;
 pub mod trace;
 pub mod whatif;
+
+pub use crate::view::replay as render;
 
 pub use cli::{ReplayArgs, run};
 pub use modern::{Attempt, Found, ModernAlloc};

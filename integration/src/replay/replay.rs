@@ -302,10 +302,10 @@ pub struct Replay {
     pub nodes: Vec<NodeReport>,
     /// The counts.
     pub summary: Summary,
-    /// The state at the end of the log as a boot, for bootsim's SVG and HTML map (present when
-    /// the log reached NUMA init).
+    /// The state at the end of the log as bootsim's view model, for its SVG and HTML map
+    /// (present when the log reached NUMA init).
     #[serde(skip)]
-    pub map: Option<Box<crate::boot::Boot>>,
+    pub view: Option<Box<crate::view::View>>,
 }
 
 /// The profile line of a replay: a check always runs 6.1's rules (the only ones the trace
@@ -559,7 +559,7 @@ impl<'t> Engine<'t> {
             garbled: trace.garbled.clone(),
             stopped: None,
             nodes: Vec::new(),
-            map: None,
+            view: None,
             summary: Summary { lines: trace.lines, garbled: trace.garbled.len(), ..Summary::default() },
         };
         // __pa_symbol(_end): given, or the bottom-up page tables' from=, or the end of the
@@ -1539,9 +1539,9 @@ impl<'t> Engine<'t> {
         self.out.checks.push(Check { line: d.line, kind: CheckKind::Dump, identical, detail });
     }
 
-    /// The final state as a [`crate::boot::Boot`] (machine from the log's e820 lines, kernel
+    /// The final state as bootsim's view model (machine from the log's e820 lines, kernel
     /// place and command line; no page tables, crash kernel or steps of its own).
-    fn map(&self, hotplug: &[(Nid, u64, u64)]) -> crate::boot::Boot {
+    fn view(&self, hotplug: &[(Nid, u64, u64)]) -> crate::view::View {
         use crate::input::e820_type_from_kernel_name;
         use movable_node::{E820Entry, E820Table, E820Type};
         let e820: Vec<E820Entry> = self
@@ -1579,19 +1579,34 @@ impl<'t> Engine<'t> {
         let zones = free_area_init_nodes(self.mb.state(), max_pfn, self.profile, self.zone_params());
         let reserved = labelled_reservations(self.mb.state(), self.mb.log().events());
         let verdicts = hotplug_verdicts(self.mb.state(), hotplug, &reserved, &zones);
+        let blocks =
+            crate::blocks::memory_blocks_of(self.profile, self.mb.state(), &reserved, hotplug, &zones, max_pfn);
         let movable_node = if self.movable_node {
             movable_node::param::MovableNode::Enabled
         } else {
             movable_node::param::MovableNode::Absent
         };
-        let params = crate::params::EarlyParams::parse(&self.cmdline);
-        let mut boot = crate::boot::Boot::new(machine, self.profile, params, table, self.mb.clone(), movable_node);
-        boot.hotplug = hotplug.to_vec();
-        boot.reserved = reserved;
-        boot.verdicts = verdicts;
-        boot.blocks = Some(crate::blocks::memory_blocks(&boot, &zones, max_pfn));
-        boot.zones = Some(zones);
-        boot
+        crate::view::View::build(&crate::view::Facts {
+            machine: &machine,
+            profile: self.profile,
+            numa_off: false,
+            e820: table.entries(),
+            memblock: self.mb.state(),
+            movable_node,
+            bottom_up_after_numa: false,
+            numa: None,
+            hotplug,
+            zones: Some(&zones),
+            reserved: &reserved,
+            verdicts: &verdicts,
+            blocks: Some(&blocks),
+            crash: None,
+            direct_map: None,
+            steps: &[],
+            log: &[],
+            warnings: &[],
+            panic: None,
+        })
     }
 
     fn zone_params(&self) -> ZoneParams {
@@ -1706,7 +1721,7 @@ impl<'t> Engine<'t> {
             self.out.nodes = node_reports(&hotplug, &self.opts.hotplug, &allocs, &verdicts);
         }
         if self.numa_done {
-            self.out.map = Some(Box::new(self.map(&hotplug)));
+            self.out.view = Some(Box::new(self.view(&hotplug)));
         }
         let s = &mut self.out.summary;
         for a in &self.out.allocations {

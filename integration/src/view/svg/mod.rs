@@ -23,9 +23,8 @@ use std::fmt::Write;
 
 use movable_node::memblock_bottomup::Nid;
 
-use crate::boot::Boot;
-use crate::json::Report;
-use crate::report::human;
+use super::model::{Report, View};
+use super::report::human;
 
 /// Width of the address axis before it grows for very many pieces.
 const MAP_W: f64 = 1140.0;
@@ -471,13 +470,12 @@ fn block_runs(r: &Report) -> Vec<(bool, u64, u64, u64, u64)> {
     runs
 }
 
-/// The SVG picture of `boot`'s physical address space.
-pub fn render(boot: &Boot) -> String {
-    render_report(&Report::from_boot(boot))
+/// The SVG picture of a boot's physical address space.
+pub fn render(v: &View) -> String {
+    render_report(&v.report)
 }
 
-/// The SVG picture of a report (also one read back from `--json`).
-pub fn render_report(r: &Report) -> String {
+fn render_report(r: &Report) -> String {
     let runs = reservation_runs(r);
     let pgts = pgt_runs(r);
     let blocks = block_runs(r);

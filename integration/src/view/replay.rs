@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::replay::{Allocation, Answer, Mode, Outcome, Replay};
+use crate::replay::replay::{Allocation, Answer, Mode, Outcome, Replay};
 
 fn hex_or(v: Option<u64>, none: &str) -> String {
     v.map_or(none.to_string(), |v| format!("{v:#x}"))
