@@ -6,7 +6,7 @@ use std::fmt::Write;
 use movable_node::memblock_bottomup::{MemblockState, Nid};
 use movable_node::verdict::Verdict;
 
-use super::model::{NodeJson, Report, View, verdict_of};
+use super::model::{BlockJson, NodeJson, Report, View, verdict_of};
 
 /// `1.5 GiB`-style sizes.
 pub fn human(bytes: u64) -> String {
@@ -135,15 +135,21 @@ fn node_lines(o: &mut String, v: &View, nd: &NodeJson) {
     }
     if let Some(blocks) = &r.memory_blocks {
         let mine: Vec<_> = blocks.blocks.iter().filter(|b| b.node == Some(nd.nid)).collect();
-        let stuck: Vec<String> =
-            mine.iter().filter(|b| b.hotpluggable && !b.can_offline).map(|b| format!("memory{}", b.index)).collect();
+        // Only the first few are named, however many there are.
+        let is_stuck = |b: &&&BlockJson| b.hotpluggable && !b.can_offline;
+        let stuck_count = mine.iter().filter(is_stuck).count();
+        let stuck: Vec<String> = mine.iter().filter(is_stuck).take(6).map(|b| format!("memory{}", b.index)).collect();
         let movable = mine.iter().filter(|b| b.zone.as_deref() == Some("Movable")).count();
         let _ = writeln!(
             o,
             "    memory blocks: {} of {} ({movable} in ZONE_MOVABLE){}",
             mine.len(),
             human(blocks.block_size),
-            if stuck.is_empty() { String::new() } else { format!("; cannot go offline: {}", abbreviate(&stuck)) }
+            if stuck.is_empty() {
+                String::new()
+            } else {
+                format!("; cannot go offline: {}", abbreviate(&stuck, stuck_count))
+            }
         );
     }
     for b in &nd.blockers {
@@ -177,8 +183,10 @@ fn node_name(n: Option<Nid>) -> String {
     }
 }
 
-fn abbreviate(items: &[String]) -> String {
-    if items.len() <= 6 { items.join(", ") } else { format!("{}, ... ({} blocks)", items[..5].join(", "), items.len()) }
+/// The first of `count` names (`first` holds at least six of them, or all): all of them up to
+/// six, else five and the count.
+fn abbreviate(first: &[String], count: usize) -> String {
+    if count <= 6 { first.join(", ") } else { format!("{}, ... ({count} blocks)", first[..5].join(", ")) }
 }
 
 /// The verdict of node `nid` in `v`, if it has one.
