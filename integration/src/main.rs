@@ -10,7 +10,7 @@ use integration::boot::{Boot, setup_arch};
 use integration::input::{Inputs, assemble, from_host, hot_added_note};
 use integration::machine::Machine;
 use integration::movable_node::KernelProfile;
-use integration::out::{EXIT_BAD_INPUT, EXIT_PANIC, print, say, write_file};
+use integration::out::{EXIT_BAD_INPUT, EXIT_PANIC, print, print_with, say, write_file};
 use integration::profile_choice::{ProfileChoice, Release, Source};
 use integration::replay::place::parse_range;
 use integration::view::View;
@@ -188,7 +188,8 @@ fn outputs(cli: &Cli, boot: &Boot, choice: &ProfileChoice) -> Result<(), Failure
         write_file(p, &html::render(&view)).map_err(Failure::input)?;
     }
     if cli.json {
-        emit(&json::to_pretty_string(&view.report))
+        print_with(|w| json::write_pretty(w, &view.report))
+            .map_err(|e| Failure { message: format!("stdout: {e}"), code: EXIT_BAD_INPUT })
     } else if cli.log {
         // Kernel lines only: which profile and why goes to stderr.
         say(choice);

@@ -2,6 +2,7 @@
 //! prediction ([`Facts::of_boot`]) or a replay (its final state) knows, and [`View::build`]
 //! turns it into the plain data every renderer draws.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use movable_node::crashkernel::{CrashKernel, Error as CrashError, LowOutcome};
@@ -194,15 +195,42 @@ fn node_ids(f: &Facts) -> Vec<Nid> {
     nids
 }
 
-/// Node `nid` as the schema shows it.
-fn node_json(f: &Facts, nid: Nid, reservations: &[ReservationJson]) -> NodeJson {
-    let mut ranges: Vec<Range> = Vec::new();
-    for r in f.memblock.memory().regions().iter().filter(|r| r.nid == nid) {
+/// What each node holds, gathered in one pass over each list (a large machine has thousands
+/// of regions and tens of thousands of memory blocks).
+#[derive(Debug, Default)]
+struct NodeParts<'a> {
+    /// Its memory regions, adjacent ones merged.
+    ranges: Vec<Range>,
+    /// Its reservations by owner: bytes and ranges.
+    by_label: BTreeMap<&'a str, (u64, usize)>,
+    /// Its hotpluggable memory blocks that cannot go offline.
+    cannot_offline: Vec<u64>,
+}
+
+fn node_parts<'a>(f: &Facts, reservations: &'a [ReservationJson]) -> BTreeMap<Nid, NodeParts<'a>> {
+    let mut parts: BTreeMap<Nid, NodeParts> = BTreeMap::new();
+    for r in f.memblock.memory().regions() {
+        let ranges = &mut parts.entry(r.nid).or_default().ranges;
         match ranges.last_mut() {
             Some(last) if last.end == r.base => last.end = r.end(),
             _ => ranges.push(Range { start: r.base, end: r.end() }),
         }
     }
+    for r in reservations {
+        let Some(nid) = r.node else { continue };
+        let e = parts.entry(nid).or_default().by_label.entry(r.label.as_str()).or_default();
+        e.0 += r.size;
+        e.1 += 1;
+    }
+    for b in f.blocks.iter().flat_map(|b| &b.blocks).filter(|b| b.hotpluggable && !b.can_offline()) {
+        parts.entry(b.nid).or_default().cannot_offline.push(b.index);
+    }
+    parts
+}
+
+/// Node `nid` as the schema shows it.
+fn node_json(f: &Facts, nid: Nid, parts: Option<NodeParts>) -> NodeJson {
+    let NodeParts { ranges, by_label, cannot_offline: blocks_cannot_offline } = parts.unwrap_or_default();
     let setup = f.numa.and_then(|n| n.nodes.iter().find(|n| n.nid == nid));
     let start = setup.map(|s| s.start).or(ranges.first().map(|r| r.start)).unwrap_or(0);
     let end = setup.map(|s| s.end).or(ranges.last().map(|r| r.end)).unwrap_or(start);
@@ -221,18 +249,6 @@ fn node_json(f: &Facts, nid: Nid, reservations: &[ReservationJson]) -> NodeJson 
                     present_pages: z.present_pages,
                 })
                 .collect()
-        })
-        .unwrap_or_default();
-    let mut by_label: BTreeMap<&str, (u64, usize)> = BTreeMap::new();
-    for r in reservations.iter().filter(|r| r.node == Some(nid)) {
-        let e = by_label.entry(r.label.as_str()).or_default();
-        e.0 += r.size;
-        e.1 += 1;
-    }
-    let blocks_cannot_offline = f
-        .blocks
-        .map(|b| {
-            b.blocks.iter().filter(|b| b.nid == nid && b.hotpluggable && !b.can_offline()).map(|b| b.index).collect()
         })
         .unwrap_or_default();
     let v = f.verdicts.iter().find(|v| v.nid == nid);
@@ -294,7 +310,7 @@ fn page_tables_json(f: &Facts, dm: &DirectMap) -> PageTablesJson {
     let pages: Vec<PgtPageJson> = dm
         .pgt_pages()
         .iter()
-        .map(|p| PgtPageJson { address: p.pa, source: p.source.name().into(), node: f.node_json(p.pa) })
+        .map(|p| PgtPageJson { address: p.pa, source: Cow::Borrowed(p.source.name()), node: f.node_json(p.pa) })
         .collect();
     let from_brk = dm.pgt_pages().iter().filter(|p| p.source == PgtSource::Brk).count();
     PageTablesJson { mapped_end: dm.max_pfn_mapped() << 12, from_brk, from_memblock: pages.len() - from_brk, pages }
@@ -361,7 +377,10 @@ impl Report {
             memory_bytes: f.memblock.phys_mem_size(),
             e820: f.e820.iter().map(e820_json).collect(),
             memory: f.memblock.memory().regions().iter().map(region_json).collect(),
-            nodes: node_ids(f).into_iter().map(|nid| node_json(f, nid, &reservations)).collect(),
+            nodes: {
+                let mut parts = node_parts(f, &reservations);
+                node_ids(f).into_iter().map(|nid| node_json(f, nid, parts.remove(&nid))).collect()
+            },
             reserved: reserved_json(f),
             reservations,
             memory_blocks: f.blocks.map(blocks_json),

@@ -15,6 +15,7 @@
 //! so JavaScript's doubles read them exactly); ranges are half-open `[start, end)`; nodes are
 //! integers, `null` where memblock has none.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use movable_node::KernelProfile;
@@ -268,8 +269,9 @@ pub struct CrashJson {
 pub struct PgtPageJson {
     /// Physical address of the 4 KiB page.
     pub address: u64,
-    /// `brk` (the early buffer in the kernel image's BRK) or `memblock`.
-    pub source: String,
+    /// `brk` (the early buffer in the kernel image's BRK) or `memblock` (borrowed from the
+    /// layer's name when built, owned when read back: a large machine has many pages).
+    pub source: Cow<'static, str>,
     /// The node it lies in.
     pub node: Option<Nid>,
 }

@@ -1,12 +1,13 @@
 //! The human report of a boot, and the side-by-side comparison of profiles, drawn from the
 //! view model.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use movable_node::memblock_bottomup::{MemblockState, Nid};
 use movable_node::verdict::Verdict;
 
-use super::model::{BlockJson, NodeJson, Report, View, verdict_of};
+use super::model::{NodeJson, Report, View, verdict_of};
 
 /// `1.5 GiB`-style sizes.
 pub fn human(bytes: u64) -> String {
@@ -78,8 +79,9 @@ pub fn render(v: &View) -> String {
     }
     if let Some(method) = &r.numa_method {
         let _ = writeln!(o, "\nNodes ({method} NUMA):");
+        let tallies = block_tallies(r);
         for nd in v.numa_nodes.iter().filter_map(|&nid| r.nodes.iter().find(|n| n.nid == nid)) {
-            node_lines(&mut o, v, nd);
+            node_lines(&mut o, v, nd, &tallies);
         }
     }
     if !r.warnings.is_empty() {
@@ -112,8 +114,36 @@ fn crash_line(o: &mut String, r: &Report) {
     }
 }
 
+/// The memory blocks of one node, as its lines count them.
+#[derive(Debug, Clone, Default)]
+struct BlockTally {
+    blocks: usize,
+    movable: usize,
+    /// The first pinned hotpluggable blocks' names (six at most: only those are printed).
+    stuck: Vec<String>,
+    stuck_count: usize,
+}
+
+/// The blocks of every node, in one pass over them (a 64 TiB machine has 32,768).
+fn block_tallies(r: &Report) -> BTreeMap<Nid, BlockTally> {
+    let mut tallies: BTreeMap<Nid, BlockTally> = BTreeMap::new();
+    for b in r.memory_blocks.iter().flat_map(|m| &m.blocks) {
+        let Some(nid) = b.node else { continue };
+        let t = tallies.entry(nid).or_default();
+        t.blocks += 1;
+        t.movable += usize::from(b.zone.as_deref() == Some("Movable"));
+        if b.hotpluggable && !b.can_offline {
+            t.stuck_count += 1;
+            if t.stuck.len() < 6 {
+                t.stuck.push(format!("memory{}", b.index));
+            }
+        }
+    }
+    tallies
+}
+
 /// A node of NUMA init: its span, zones, hotpluggable ranges, blocks, what pins it, verdict.
-fn node_lines(o: &mut String, v: &View, nd: &NodeJson) {
+fn node_lines(o: &mut String, v: &View, nd: &NodeJson, tallies: &BTreeMap<Nid, BlockTally>) {
     let r = &v.report;
     let _ = writeln!(o, "  node {}: [{:#x}-{:#x}] {}", nd.nid, nd.start, nd.end - 1, human(nd.end - nd.start));
     if v.zoned_nodes.contains(&nd.nid) {
@@ -134,21 +164,17 @@ fn node_lines(o: &mut String, v: &View, nd: &NodeJson) {
         let _ = writeln!(o, "    hotpluggable: {}", hotpluggable.join(", "));
     }
     if let Some(blocks) = &r.memory_blocks {
-        let mine: Vec<_> = blocks.blocks.iter().filter(|b| b.node == Some(nd.nid)).collect();
-        // Only the first few are named, however many there are.
-        let is_stuck = |b: &&&BlockJson| b.hotpluggable && !b.can_offline;
-        let stuck_count = mine.iter().filter(is_stuck).count();
-        let stuck: Vec<String> = mine.iter().filter(is_stuck).take(6).map(|b| format!("memory{}", b.index)).collect();
-        let movable = mine.iter().filter(|b| b.zone.as_deref() == Some("Movable")).count();
+        let t = tallies.get(&nd.nid).cloned().unwrap_or_default();
         let _ = writeln!(
             o,
-            "    memory blocks: {} of {} ({movable} in ZONE_MOVABLE){}",
-            mine.len(),
+            "    memory blocks: {} of {} ({} in ZONE_MOVABLE){}",
+            t.blocks,
             human(blocks.block_size),
-            if stuck.is_empty() {
+            t.movable,
+            if t.stuck.is_empty() {
                 String::new()
             } else {
-                format!("; cannot go offline: {}", abbreviate(&stuck, stuck_count))
+                format!("; cannot go offline: {}", abbreviate(&t.stuck, t.stuck_count))
             }
         );
     }

@@ -122,11 +122,8 @@ pub(super) fn reservation_runs(r: &Report) -> Vec<(String, u64, u64)> {
 
 /// Runs of contiguous page-table pages from one source: `(source, start, end, count)`.
 pub(super) fn pgt_runs(r: &Report) -> Vec<(String, u64, u64, usize)> {
-    let mut pages: Vec<(u64, &str)> = r
-        .page_tables
-        .as_ref()
-        .map(|p| p.pages.iter().map(|p| (p.address, p.source.as_str())).collect())
-        .unwrap_or_default();
+    let mut pages: Vec<(u64, &str)> =
+        r.page_tables.as_ref().map(|p| p.pages.iter().map(|p| (p.address, &*p.source)).collect()).unwrap_or_default();
     pages.sort_unstable();
     let mut runs: Vec<(String, u64, u64, usize)> = Vec::new();
     for (a, src) in pages {
