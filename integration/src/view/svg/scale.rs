@@ -76,10 +76,15 @@ impl Scale {
         let (mut lo, mut hi) = (1e-30_f64.ln(), 1e3_f64.ln());
         for _ in 0..200 {
             let mid = (lo + hi) / 2.0;
+            let converged = mid == lo || mid == hi;
             if sum(mid.exp()) > total_w {
                 hi = mid;
             } else {
                 lo = mid;
+            }
+            // With the midpoint one of the ends, every further step would repeat this one.
+            if converged {
+                break;
             }
         }
         let s = lo.exp();

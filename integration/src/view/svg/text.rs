@@ -28,6 +28,20 @@ pub(super) fn n(v: f64) -> String {
     if !v.is_finite() {
         return "0".into();
     }
+    // The common case without float formatting (a map writes tens of thousands): for a
+    // non-negative v below 10^7 whose v*100 is not within 10^-6 of a tie, v*100 rounded to an
+    // integer is the correctly rounded two-decimal value (the product's error is below 10^-7),
+    // which is what `{:.2}` prints. Anything else takes `{:.2}` itself.
+    let t = v * 100.0;
+    if v.is_sign_positive() && t < 1e9 && (t.fract() - 0.5).abs() > 1e-6 {
+        let r = t.round() as u64;
+        let (int, frac) = (r / 100, r % 100);
+        return match frac {
+            0 => int.to_string(),
+            f if f % 10 == 0 => format!("{int}.{}", f / 10),
+            f => format!("{int}.{f:02}"),
+        };
+    }
     let s = format!("{v:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s.is_empty() || s == "-" { "0".into() } else { s.to_string() }
@@ -134,5 +148,32 @@ mod tests {
         let lines = wrap(&word, 100);
         assert_eq!(lines.len(), 10_000);
         assert_eq!(lines.concat(), word);
+    }
+
+    #[test]
+    fn numbers_are_what_two_decimals_print_trimmed() {
+        let slow = |v: f64| {
+            let s = format!("{v:.2}");
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            if s.is_empty() || s == "-" { "0".to_string() } else { s.to_string() }
+        };
+        let mut v = 0.0_f64;
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..200_000 {
+            // Coordinates of all kinds: fractions of a pixel, exact cents, ties, negatives.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            v = match i % 4 {
+                0 => (x % 10_000_000) as f64 / 1000.0,
+                1 => (x % 1_000_000) as f64 / 8.0,
+                2 => -((x % 100_000) as f64) / 1000.0,
+                _ => v * 1.37 + 0.005,
+            };
+            assert_eq!(super::n(v), slow(v), "{v:?}");
+        }
+        for v in [0.0, -0.0, 0.005, 0.015, 0.125, 1e-9, -1e-9, 1e7, 1e8, 123.455, f64::MAX] {
+            assert_eq!(super::n(v), slow(v), "{v:?}");
+        }
     }
 }
