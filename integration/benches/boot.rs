@@ -86,7 +86,7 @@ fn every_output(boot: &Boot) -> usize {
     let view = View::from_boot(boot);
     let text = report::render(&view);
     let svg = svg::render(&view);
-    let html = html::render(&view);
+    let html = html::render_with_map(&view, &svg);
     text.len() + json_bytes(&view) + svg.len() + html.len()
 }
 

@@ -181,11 +181,13 @@ fn emit(text: &str) -> Result<(), Failure> {
 fn outputs(cli: &Cli, boot: &Boot, choice: &ProfileChoice) -> Result<(), Failure> {
     let mut view = View::from_boot(boot);
     view.report.profile_choice = choice.to_string();
+    // The map is drawn once for both files.
+    let map = if cli.svg.is_some() || cli.html.is_some() { svg::render(&view) } else { String::new() };
     if let Some(p) = &cli.svg {
-        write_file(p, &svg::render(&view)).map_err(Failure::input)?;
+        write_file(p, &map).map_err(Failure::input)?;
     }
     if let Some(p) = &cli.html {
-        write_file(p, &html::render(&view)).map_err(Failure::input)?;
+        write_file(p, &html::render_with_map(&view, &map)).map_err(Failure::input)?;
     }
     if cli.json {
         print_with(|w| json::write_pretty(w, &view.report))

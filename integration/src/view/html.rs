@@ -87,6 +87,12 @@ pub fn verdict_reason(node: &NodeJson) -> String {
 
 /// The page for a boot.
 pub fn render(v: &View) -> String {
+    render_with_map(v, &super::svg::render(v))
+}
+
+/// The page for a boot around `map`, its SVG already drawn (`--svg` with `--html` draws it
+/// once).
+pub fn render_with_map(v: &View, map: &str) -> String {
     let r = &v.report;
     let mut o = String::new();
     let title = format!("bootsim: {} under Linux {}", r.machine.name, r.profile);
@@ -107,7 +113,7 @@ pub fn render(v: &View) -> String {
         );
     }
     o.push_str("<h2 id=\"map\">Physical address space</h2>\n<div class=\"map\">\n");
-    o.push_str(&super::svg::render(v));
+    o.push_str(map);
     o.push_str("</div>\n");
     nodes(&mut o, r);
     crash(&mut o, r);
