@@ -8,6 +8,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use integration::boot::{Boot, setup_arch};
+use integration::view::View;
 use integration::{html, json, report, svg};
 
 #[path = "../../memblock-topdown/benches/conditions/mod.rs"]
@@ -56,13 +57,37 @@ fn large_machine() -> Machine {
     m
 }
 
-/// Every output `bootsim` can write for one boot, as it renders them (none written anywhere).
+/// Counts what is written to it: `--json` streamed as bootsim streams it to stdout (buffered),
+/// written nowhere.
+#[derive(Debug, Default)]
+struct Count(usize);
+
+impl std::io::Write for Count {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0 += b.len();
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The bytes of `--json` for `view`, serialized as bootsim writes them.
+fn json_bytes(view: &View) -> usize {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, Count::default());
+    json::write_pretty(&mut w, &view.report).unwrap();
+    w.into_inner().map_or(0, |c| c.0)
+}
+
+/// Every output `bootsim` can write for one boot, as it renders them from one view model
+/// (none written anywhere).
 fn every_output(boot: &Boot) -> usize {
-    let text = report::render(boot);
-    let json = json::to_pretty_string(&json::Report::from_boot(boot));
-    let svg = svg::render(boot);
-    let html = html::render(boot);
-    text.len() + json.len() + svg.len() + html.len()
+    let view = View::from_boot(boot);
+    let text = report::render(&view);
+    let svg = svg::render(&view);
+    let html = html::render_with_map(&view, &svg);
+    text.len() + json_bytes(&view) + svg.len() + html.len()
 }
 
 fn bench(c: &mut Criterion) {
@@ -87,6 +112,16 @@ fn bench(c: &mut Criterion) {
             b.iter(|| every_output(black_box(&boot)))
         });
     }
+    g.finish();
+    // Each part of the 64 TiB machine's outputs alone, to see where the end-to-end time goes.
+    let boot = setup_arch(&large, KernelProfile::V3_13).unwrap();
+    let view = View::from_boot(&boot);
+    let mut g = c.benchmark_group("64 TiB outputs");
+    g.bench_function("view model", |b| b.iter(|| View::from_boot(black_box(&boot))));
+    g.bench_function("text report", |b| b.iter(|| report::render(black_box(&view)).len()));
+    g.bench_function("JSON", |b| b.iter(|| json_bytes(black_box(&view))));
+    g.bench_function("SVG", |b| b.iter(|| svg::render(black_box(&view)).len()));
+    g.bench_function("HTML", |b| b.iter(|| html::render(black_box(&view)).len()));
     g.finish();
     println!("\n{}", conditions());
 }

@@ -2,7 +2,7 @@
 //! happens block by block, so this is where a user looks when `echo offline` fails.
 
 use movable_node::KernelProfile;
-use movable_node::memblock_bottomup::{MAX_NUMNODES, Nid, PAGE_SHIFT, SeriesMemblock};
+use movable_node::memblock_bottomup::{MAX_NUMNODES, MemblockState, Nid, PAGE_SHIFT};
 use movable_node::verdict::Labelled;
 use movable_node::zones::{ZoneLayout, ZoneType};
 
@@ -66,16 +66,17 @@ pub struct MemoryBlocks {
     pub blocks: Vec<MemBlock>,
 }
 
-/// The memory blocks of a finished boot: its memblock, its reservations by owner, SRAT's
-/// hotpluggable ranges and its zones.
-pub fn memory_blocks(
-    memblock: &SeriesMemblock,
+/// The memory blocks of a finished boot given by its parts (a prediction's or a replay's):
+/// memblock, the reservations by owner sorted by address, SRAT's hotpluggable ranges
+/// `(node, start, end)` and the zones.
+pub fn memory_blocks_of(
     profile: KernelProfile,
-    owners: (&[Labelled], &[(Nid, u64, u64)]),
+    memblock: &MemblockState,
+    reserved: &[Labelled],
+    hotplug: &[(Nid, u64, u64)],
     zones: &ZoneLayout,
     max_pfn: u64,
 ) -> MemoryBlocks {
-    let (reserved, hotplug) = owners;
     let bz = probe_memory_block_size(max_pfn, profile);
     // Sections, and so memory blocks, exist only below max_pfn, which the kernel caps at
     // MAX_ARCH_PFN (64 TiB, MAX_PHYSMEM_BITS 46): RAM that an e820 map puts above it is in

@@ -12,9 +12,7 @@
 
 pub mod blocks;
 pub mod boot;
-pub mod html;
 pub mod input;
-pub mod json;
 pub mod machine;
 pub mod out;
 pub mod params;
@@ -22,8 +20,9 @@ pub mod phases;
 pub mod predict;
 pub mod profile_choice;
 pub mod replay;
-pub mod report;
 pub mod srat_builder;
-pub mod svg;
+pub mod view;
+
+pub use view::{html, json, report, svg};
 
 pub use movable_node;

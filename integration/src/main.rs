@@ -10,9 +10,10 @@ use integration::boot::{Boot, setup_arch};
 use integration::input::{Inputs, assemble, from_host, hot_added_note};
 use integration::machine::Machine;
 use integration::movable_node::KernelProfile;
-use integration::out::{EXIT_BAD_INPUT, EXIT_PANIC, print, say, write_file};
+use integration::out::{EXIT_BAD_INPUT, EXIT_PANIC, print, print_with, say, write_file};
 use integration::profile_choice::{ProfileChoice, Release, Source};
 use integration::replay::place::parse_range;
+use integration::view::View;
 use integration::{html, json, report, svg};
 
 /// Boot a machine through the model of Linux's movable_node series and report what pins each
@@ -182,22 +183,25 @@ fn emit(text: &str) -> Result<(), Failure> {
 }
 
 fn outputs(cli: &Cli, boot: &Boot, choice: &ProfileChoice) -> Result<(), Failure> {
-    let mut r = json::Report::from_boot(boot);
-    r.profile_choice = choice.to_string();
+    let mut view = View::from_boot(boot);
+    view.report.profile_choice = choice.to_string();
+    // The map is drawn once for both files.
+    let map = if cli.svg.is_some() || cli.html.is_some() { svg::render(&view) } else { String::new() };
     if let Some(p) = &cli.svg {
-        write_file(p, &svg::render_report(&r)).map_err(Failure::input)?;
+        write_file(p, &map).map_err(Failure::input)?;
     }
     if let Some(p) = &cli.html {
-        write_file(p, &html::render_report(&r)).map_err(Failure::input)?;
+        write_file(p, &html::render_with_map(&view, &map)).map_err(Failure::input)?;
     }
     if cli.json {
-        emit(&json::to_pretty_string(&r))
+        print_with(|w| json::write_pretty(w, &view.report))
+            .map_err(|e| Failure { message: format!("stdout: {e}"), code: EXIT_BAD_INPUT })
     } else if cli.log {
         // Kernel lines only: which profile and why goes to stderr.
         say(choice);
         emit(&boot.log.iter().map(|l| format!("{l}\n")).collect::<String>())
     } else if cli.svg.is_none() && cli.html.is_none() {
-        emit(&format!("{choice}\n{}", report::render(boot)))
+        emit(&format!("{choice}\n{}", report::render(&view)))
     } else {
         say(choice);
         Ok(())
@@ -210,15 +214,16 @@ fn compare(cli: &Cli, machine: &Machine) -> Result<(), Failure> {
         .iter()
         .map(|&p| setup_arch(machine, p).map_err(Failure::input))
         .collect::<Result<Vec<Boot>, Failure>>()?;
+    let views: Vec<View> = boots.iter().map(View::from_boot).collect();
     if cli.json {
-        let mut c = json::Comparison::from_boots(&boots);
-        for r in &mut c.reports {
-            r.profile_choice = format!("profile {} (--compare)", r.profile);
-        }
-        emit(&json::to_pretty_string(&c))
+        let reports = views
+            .into_iter()
+            .map(|v| json::Report { profile_choice: format!("profile {} (--compare)", v.report.profile), ..v.report })
+            .collect();
+        emit(&json::to_pretty_string(&json::Comparison::from_reports(reports)))
     } else {
         let names: Vec<&str> = profiles.iter().map(|p| p.name()).collect();
-        emit(&format!("profiles {} (--compare)\n{}", names.join(", "), report::compare(&boots)))
+        emit(&format!("profiles {} (--compare)\n{}", names.join(", "), report::compare(&views)))
     }
 }
 

@@ -27,6 +27,17 @@ pub fn print(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// Runs `write` on a buffered stdout, for a result too large to hold as one text first. A
+/// closed pipe ends the process at once with status 0, as in [`print()`]; any other write error
+/// is returned.
+pub fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut o = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut o).and_then(|()| o.flush()) {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => std::process::exit(0),
+        r => r,
+    }
+}
+
 /// Writes `bootsim: {msg}` and a line end to stderr; a stderr that cannot be written is
 /// ignored (there is nowhere left to say it).
 pub fn say(msg: impl Display) {

@@ -3,10 +3,15 @@
 //! that every tag is closed and nested, and reads the text back unescaped.
 
 use integration::boot::{Boot, setup_arch};
-use integration::html::render;
 use integration::machine::Machine;
 use integration::movable_node::KernelProfile;
+use integration::view::View;
 use roxmltree::{Document, Node};
+
+/// The page of a predicted boot, through the view model as bootsim draws it.
+fn render(boot: &Boot) -> String {
+    integration::html::render(&View::from_boot(boot))
+}
 
 fn default_boot(p: KernelProfile) -> Boot {
     setup_arch(&Machine::default_machine(), p).unwrap()

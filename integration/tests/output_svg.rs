@@ -8,12 +8,18 @@ use integration::json::Report;
 use integration::machine::{Machine, NodeMemory, NodeSpec};
 use integration::movable_node::{E820Entry, E820Type, KernelProfile};
 use integration::srat_builder::build_srat;
-use integration::svg::{escape_xml, render, render_report};
+use integration::svg::escape_xml;
+use integration::view::View;
 use roxmltree::{Document, Node};
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
 const TIB: u64 = 1 << 40;
+
+/// The SVG of a predicted boot, through the view model as bootsim draws it.
+fn render(boot: &Boot) -> String {
+    integration::svg::render(&View::from_boot(boot))
+}
 
 fn default_boot(p: KernelProfile) -> Boot {
     setup_arch(&Machine::default_machine(), p).unwrap()
@@ -208,7 +214,7 @@ fn a_boot_that_panics_still_draws() {
 fn a_report_read_back_from_json_draws_the_same() {
     let boot = default_boot(KernelProfile::V3_13);
     let r: Report = serde_json::from_value(integration::json::to_json(&boot)).unwrap();
-    assert_eq!(render_report(&r), render(&boot));
+    assert_eq!(integration::svg::render(&View::from_report(r)), render(&boot));
 }
 
 #[test]

@@ -5,7 +5,7 @@ use movable_node::verdict::hotplug_verdicts;
 use movable_node::zones::{ZoneParams, free_area_init_nodes as zones_of};
 
 use super::{Boot, BootState, Flow};
-use crate::blocks::memory_blocks;
+use crate::blocks::memory_blocks_of;
 
 /// `paging_init()` → `zone_sizes_init()` → `free_area_init_nodes()`: the zones of every node
 /// and ZONE_MOVABLE (`kernelcore=`, `movablecore=`, `movable_node`).
@@ -31,7 +31,7 @@ pub fn free_area_init_nodes(st: &mut BootState) -> Flow {
 pub fn hot_remove_verdicts(boot: &mut Boot, max_pfn: u64) {
     let Some(zones) = boot.zones.take() else { return };
     boot.verdicts = hotplug_verdicts(boot.memblock.state(), &boot.hotplug, &boot.reserved, &zones);
-    let owners = (boot.reserved.as_slice(), boot.hotplug.as_slice());
-    boot.blocks = Some(memory_blocks(&boot.memblock, boot.profile, owners, &zones, max_pfn));
+    let (mb, reserved, hotplug) = (boot.memblock.state(), &boot.reserved, &boot.hotplug);
+    boot.blocks = Some(memory_blocks_of(boot.profile, mb, reserved, hotplug, &zones, max_pfn));
     boot.zones = Some(zones);
 }

@@ -179,14 +179,13 @@ fn run_replay(args: &ReplayArgs) -> Result<u8, String> {
     }
     let r = replay(&name, boot, &opts).map_err(|e| format!("{name}: {e}"))?;
     for (path, render) in [
-        (&args.svg, crate::svg::render_report as fn(&crate::json::Report) -> String),
-        (&args.html, crate::html::render_report),
+        (&args.svg, crate::view::svg::render as fn(&crate::view::View) -> String),
+        (&args.html, crate::view::html::render),
     ] {
         let Some(path) = path else { continue };
-        let boot = r.map.as_ref().ok_or("no map: the log stops before NUMA init")?;
-        let mut report = crate::json::Report::from_boot(boot);
-        report.profile_choice.clone_from(&r.profile_choice);
-        write_file(path, &render(&report)).map_err(|e| e.to_string())?;
+        let mut view = r.view.as_deref().ok_or("no map: the log stops before NUMA init")?.clone();
+        view.report.profile_choice.clone_from(&r.profile_choice);
+        write_file(path, &render(&view)).map_err(|e| e.to_string())?;
     }
     if args.json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&r).unwrap_or_default()))?;

@@ -21,11 +21,12 @@
 pub mod batch;
 pub mod cli;
 pub mod place;
-pub mod render;
 #[allow(clippy::module_inception)]
 pub mod replay;
 pub mod trace;
 pub mod whatif;
+
+pub use crate::view::replay as render;
 
 pub use cli::{ReplayArgs, run};
 /// Linux 6.1's allocation API, which the replay drives: memblock-bottomup's.

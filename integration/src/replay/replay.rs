@@ -205,7 +205,7 @@ impl<'t> Engine<'t> {
             garbled: trace.garbled.clone(),
             stopped: None,
             nodes: Vec::new(),
-            map: None,
+            view: None,
             summary: Summary { lines: trace.lines, garbled: trace.garbled.len(), ..Summary::default() },
         };
         // __pa_symbol(_end): given, or the bottom-up page tables' from=, or the end of the
@@ -555,7 +555,7 @@ impl<'t> Engine<'t> {
             self.out.nodes = node_reports(&hotplug, &self.opts.hotplug, &allocs, &verdicts);
         }
         if self.numa_done {
-            self.out.map = Some(Box::new(self.map(&hotplug)));
+            self.out.view = Some(Box::new(self.view(&hotplug)));
         }
         let s = &mut self.out.summary;
         for a in &self.out.allocations {

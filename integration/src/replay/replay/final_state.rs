@@ -1,12 +1,12 @@
-//! The state at the end of the log as a boot, for the renderers, and the zone parameters of
-//! its command line.
+//! The state at the end of the log as bootsim's view model, for the renderers, and the zone
+//! parameters of its command line.
 
 use super::*;
 
 impl Engine<'_> {
-    /// The final state as a [`crate::boot::Boot`] (machine from the log's e820 lines, kernel
+    /// The final state as bootsim's view model (machine from the log's e820 lines, kernel
     /// place and command line; no page tables, crash kernel or steps of its own).
-    pub(super) fn map(&self, hotplug: &[(Nid, u64, u64)]) -> crate::boot::Boot {
+    pub(super) fn view(&self, hotplug: &[(Nid, u64, u64)]) -> crate::view::View {
         use crate::input::e820_type_from_kernel_name;
         use movable_node::{E820Entry, E820Table, E820Type};
         let e820: Vec<E820Entry> = self
@@ -44,20 +44,34 @@ impl Engine<'_> {
         let zones = free_area_init_nodes(self.mb.state(), max_pfn, self.profile, self.zone_params());
         let reserved = labelled_reservations(self.mb.state(), self.mb.log().events());
         let verdicts = hotplug_verdicts(self.mb.state(), hotplug, &reserved, &zones);
+        let blocks =
+            crate::blocks::memory_blocks_of(self.profile, self.mb.state(), &reserved, hotplug, &zones, max_pfn);
         let movable_node = if self.movable_node {
             movable_node::param::MovableNode::Enabled
         } else {
             movable_node::param::MovableNode::Absent
         };
-        let params = crate::params::EarlyParams::parse(&self.cmdline);
-        let mut boot = crate::boot::Boot::new(machine, self.profile, params, table, self.mb.clone(), movable_node);
-        boot.hotplug = hotplug.to_vec();
-        boot.reserved = reserved;
-        boot.verdicts = verdicts;
-        let owners = (boot.reserved.as_slice(), boot.hotplug.as_slice());
-        boot.blocks = Some(crate::blocks::memory_blocks(&boot.memblock, boot.profile, owners, &zones, max_pfn));
-        boot.zones = Some(zones);
-        boot
+        crate::view::View::build(&crate::view::Facts {
+            machine: &machine,
+            profile: self.profile,
+            numa_off: false,
+            e820: table.entries(),
+            memblock: self.mb.state(),
+            movable_node,
+            bottom_up_after_numa: false,
+            numa: None,
+            hotplug,
+            zones: Some(&zones),
+            reserved: &reserved,
+            verdicts: &verdicts,
+            blocks: Some(&blocks),
+            crash: None,
+            direct_map: None,
+            steps: &[],
+            log: &[],
+            warnings: &[],
+            panic: None,
+        })
     }
 
     pub(super) fn zone_params(&self) -> ZoneParams {

@@ -245,10 +245,10 @@ pub struct Replay {
     pub nodes: Vec<NodeReport>,
     /// The counts.
     pub summary: Summary,
-    /// The state at the end of the log as a boot, for bootsim's SVG and HTML map (present when
-    /// the log reached NUMA init).
+    /// The state at the end of the log as bootsim's view model, for its SVG and HTML map
+    /// (present when the log reached NUMA init).
     #[serde(skip)]
-    pub map: Option<Box<crate::boot::Boot>>,
+    pub view: Option<Box<crate::view::View>>,
 }
 
 /// The profile line of a replay: a check always runs 6.1's rules (the only ones the trace

@@ -10,10 +10,9 @@
 
 use std::fmt::Write;
 
-use crate::boot::Boot;
-use crate::json::{NodeJson, Report};
-use crate::report::human;
-use crate::svg::{escape_xml as esc, render_report as svg_of, verdict_word};
+use super::model::{NodeJson, Report, View};
+use super::report::human;
+use super::svg::{escape_xml as esc, verdict_word};
 
 const CSS: &str = r#"
 body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; margin: 24px; color: #1a1a1a; max-width: 1400px; }
@@ -66,11 +65,6 @@ fn block_list(indices: &[u64]) -> String {
     parts.join(", ")
 }
 
-/// The node of address `a` by the report's memory regions.
-fn node_of(r: &Report, a: u64) -> Option<i32> {
-    r.memory.iter().find(|m| m.base <= a && a < m.end).and_then(|m| m.nid)
-}
-
 /// Why a node got its verdict, in a sentence.
 pub fn verdict_reason(node: &NodeJson) -> String {
     match node.verdict.as_deref() {
@@ -91,13 +85,15 @@ pub fn verdict_reason(node: &NodeJson) -> String {
     }
 }
 
-/// The page for `boot`.
-pub fn render(boot: &Boot) -> String {
-    render_report(&Report::from_boot(boot))
+/// The page for a boot.
+pub fn render(v: &View) -> String {
+    render_with_map(v, &super::svg::render(v))
 }
 
-/// The page for a report (also one read back from `--json`).
-pub fn render_report(r: &Report) -> String {
+/// The page for a boot around `map`, its SVG already drawn (`--svg` with `--html` draws it
+/// once).
+pub fn render_with_map(v: &View, map: &str) -> String {
+    let r = &v.report;
     let mut o = String::new();
     let title = format!("bootsim: {} under Linux {}", r.machine.name, r.profile);
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
@@ -117,7 +113,7 @@ pub fn render_report(r: &Report) -> String {
         );
     }
     o.push_str("<h2 id=\"map\">Physical address space</h2>\n<div class=\"map\">\n");
-    o.push_str(&svg_of(r));
+    o.push_str(map);
     o.push_str("</div>\n");
     nodes(&mut o, r);
     crash(&mut o, r);
@@ -234,7 +230,7 @@ fn nodes(o: &mut String, r: &Report) {
         let _ = writeln!(o, "<td>{}</td>", esc(&blocks));
         let node_data = match nd.node_data {
             None => "none".to_string(),
-            Some(a) => match node_of(r, a) {
+            Some(a) => match r.node_of(a) {
                 Some(n) if n != nd.nid => format!("{a:#x} (in node {n})"),
                 _ => format!("{a:#x}"),
             },

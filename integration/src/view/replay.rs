@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::replay::{Allocation, Answer, Mode, Outcome, Replay};
+use crate::replay::replay::{Allocation, Answer, Mode, Outcome, Replay};
 
 fn hex_or(v: Option<u64>, none: &str) -> String {
     v.map_or(none.to_string(), |v| format!("{v:#x}"))
@@ -123,6 +123,35 @@ pub fn render_text(r: &Replay, differences: bool) -> String {
             let _ = writeln!(out, "  line {}: {}", i.line, i.what);
         }
     }
+    allocations(&mut out, r, differences);
+    if !r.checks.is_empty() {
+        let _ = writeln!(out, "\nchecks:");
+        for c in &r.checks {
+            if differences && c.identical {
+                continue;
+            }
+            let word = match (r.mode, c.identical) {
+                (_, true) => "identical",
+                (Mode::Check, false) => "DIFFERENT",
+                (Mode::WhatIf, false) => "differs from the log",
+            };
+            let _ = writeln!(out, "  line {:<5} {}: {word}: {}", c.line, c.kind.name(), c.detail);
+        }
+    }
+    if !r.garbled.is_empty() {
+        let _ = writeln!(out, "\nlines that could not be read:");
+        for g in &r.garbled {
+            let _ = writeln!(out, "  line {}: {} ({})", g.line, g.text, g.reason);
+        }
+    }
+    hotplug_nodes(&mut out, r);
+    let _ = writeln!(out, "\nsummary: {}", summary_line(r));
+    out
+}
+
+/// The allocations, a run of synthesized ones in one line; with `differences`, the identical
+/// ones are counted instead of shown.
+fn allocations(out: &mut String, r: &Replay, differences: bool) {
     let _ = writeln!(out, "\nallocations:");
     let mut hidden = 0;
     let mut i = 0;
@@ -169,31 +198,15 @@ pub fn render_text(r: &Replay, differences: bool) -> String {
             hidden += 1;
             continue;
         }
-        allocation(&mut out, r, a);
+        allocation(out, r, a);
     }
     if hidden > 0 {
         let _ = writeln!(out, "  ({hidden} identical allocation(s) not shown)");
     }
-    if !r.checks.is_empty() {
-        let _ = writeln!(out, "\nchecks:");
-        for c in &r.checks {
-            if differences && c.identical {
-                continue;
-            }
-            let word = match (r.mode, c.identical) {
-                (_, true) => "identical",
-                (Mode::Check, false) => "DIFFERENT",
-                (Mode::WhatIf, false) => "differs from the log",
-            };
-            let _ = writeln!(out, "  line {:<5} {}: {word}: {}", c.line, c.kind.name(), c.detail);
-        }
-    }
-    if !r.garbled.is_empty() {
-        let _ = writeln!(out, "\nlines that could not be read:");
-        for g in &r.garbled {
-            let _ = writeln!(out, "  line {}: {} ({})", g.line, g.text, g.reason);
-        }
-    }
+}
+
+/// Each node with hotpluggable memory: what lands in it and the verdict.
+fn hotplug_nodes(out: &mut String, r: &Replay) {
     if !r.nodes.is_empty() {
         let _ = writeln!(out, "\nhotpluggable memory under {}:", r.policy);
         for n in &r.nodes {
@@ -220,6 +233,4 @@ pub fn render_text(r: &Replay, differences: bool) -> String {
             }
         }
     }
-    let _ = writeln!(out, "\nsummary: {}", summary_line(r));
-    out
 }
