@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::facts::FactCheck;
 use crate::input::log_lines;
 use crate::phases::linux_6_1::PhaseOp;
 use crate::phases::linux_6_1::boot::{Dump, Prediction};
@@ -31,26 +32,6 @@ pub struct Difference {
     pub kernel: String,
     /// The model's side.
     pub model: String,
-}
-
-/// One fact compared.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FactCheck {
-    /// What it is.
-    pub what: &'static str,
-    /// The phase that decides it.
-    pub phase: &'static str,
-    /// The kernel's lines.
-    pub kernel: Vec<String>,
-    /// The model's lines.
-    pub model: Vec<String>,
-}
-
-impl FactCheck {
-    /// Whether the two sides are the same.
-    pub fn identical(&self) -> bool {
-        self.kernel == self.model
-    }
 }
 
 /// The whole comparison.

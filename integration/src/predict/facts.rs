@@ -2,12 +2,32 @@
 //! `NODE_DATA`, the crash kernel, the zone ranges and the movable zone starts.
 
 use movable_node::zones::ZoneLayout;
+use serde::Serialize;
 
-use super::compare::FactCheck;
 use crate::input::log_lines;
 use crate::phases::linux_6_1::PhaseOp;
 use crate::phases::linux_6_1::boot::Prediction;
 use crate::replay::trace::{RequestKind, Trace, TraceEvent};
+
+/// One fact compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FactCheck {
+    /// What it is.
+    pub what: &'static str,
+    /// The phase that decides it.
+    pub phase: &'static str,
+    /// The kernel's lines.
+    pub kernel: Vec<String>,
+    /// The model's lines.
+    pub model: Vec<String>,
+}
+
+impl FactCheck {
+    /// Whether the two sides are the same.
+    pub fn identical(&self) -> bool {
+        self.kernel == self.model
+    }
+}
 
 /// The zones `zone_sizes_init()` prints under `Zone ranges:`, by name.
 const ZONE_NAMES: [&str; 3] = ["DMA", "DMA32", "Normal"];
