@@ -5,9 +5,10 @@
 //! Every allocation goes through `memblock_find_in_range_node()`, so it follows the
 //! placement policy (top-down here; bottom-up above the kernel once patch 2 is in).
 
+use crate::config::{AlignZero, Deviations};
 use crate::error::Error;
 use crate::events::{Event, Warning};
-use crate::memblock::{AlignZero, Deviations, Memblock};
+use crate::memblock::Memblock;
 use crate::nid_wildcard::NidWarnSite;
 use crate::region::{
     MAX_NUMNODES, MEMBLOCK_ALLOC_ACCESSIBLE, NUMA_NO_NODE, Nid, RegionFlags, round_up, round_up_checked,

@@ -40,6 +40,7 @@
 extern crate alloc;
 
 mod allocate;
+mod config;
 mod dump;
 mod error;
 mod events;
@@ -64,12 +65,13 @@ mod storage;
 pub mod testing;
 
 pub use allocate::{SMP_CACHE_BYTES, VirtAllocRequest};
+pub use config::{AlignZero, Config, Deviations};
 pub use dump::DumpAll;
 pub use error::{Bug, Error};
 pub use events::{Event, EventLog, KernelLine, LayerWarning, TraceFormat, Warning};
 pub use iter::{FreeRange, FreeRanges, FreeRangesRev, PfnRange, RegionFilter};
 pub use label::{KSYM_NAME_LEN, Label};
-pub use memblock::{AlignZero, Config, Deviations, Memblock, MemblockState, UNKNOWN_CALLER};
+pub use memblock::{Memblock, MemblockState, UNKNOWN_CALLER};
 pub use nid_wildcard::{MAX_NUMNODES_DEPRECATED, NidWarnSite, warn_deprecated_nid};
 pub use query::{ArrayInfo, PfnNid};
 pub use region::{

@@ -1,8 +1,9 @@
 //! Queries and whole-array utilities: sizes, membership, node lookup, trimming and the
 //! `mem=` limit.
 
+use crate::config::Deviations;
 use crate::iter::{FreeRanges, FreeRangesRev, PfnRange, RegionFilter, mem_pfn_ranges};
-use crate::memblock::{Deviations, Memblock, MemblockState};
+use crate::memblock::{Memblock, MemblockState};
 use crate::region::{
     MAX_NUMNODES, Nid, PAGE_SHIFT, cap_size, page_align, pfn_down, pfn_up, round_down, round_up, round_up_checked,
 };
