@@ -35,9 +35,6 @@ use crate::report::node_of;
 
 /// `ISA_END_ADDRESS`: `current_limit` while `e820__memblock_setup()` runs.
 const ISA_END_ADDRESS: u64 = 0x10_0000;
-/// `BIOS_START_MIN` and `BIOS_START_MAX` of `reserve_bios_regions()`.
-const BIOS_START_MIN: u64 = 0x2_0000;
-const BIOS_START_MAX: u64 = 0x9_f000;
 /// `PA_SECTION_SHIFT` on x86-64: 128 MiB sections.
 const SECTION_SIZE: u64 = 128 << 20;
 /// `PMD_SIZE`: a section's memmap, and the probe of `init_mem_mapping()`.

@@ -26,40 +26,116 @@ pub const BIOS_START_MAX: u64 = 0x9_f000;
 /// `early_reserve_memory()`'s first 64 KiB (`SZ_64K`, for BIOS corruption).
 pub const LOW_RESERVE: u64 = 0x1_0000;
 
-/// `reserve_bios_regions()`'s `bios_start`: the end of the first `usable` `BIOS-e820` entry
-/// (the BIOS RAM size word on these machines) rounded down to 1 KiB and clamped to
-/// [`BIOS_START_MIN`, `BIOS_START_MAX`] (spec §H.9.2 step 1). The EBDA is assumed to start
-/// there.
-pub fn bios_start(facts: &PlainFacts) -> u64 {
-    let low_ram_end = facts.bios_e820.iter().find(|e| e.kind == E820Type::Ram).map(|e| e.addr.saturating_add(e.size));
-    round_down(low_ram_end.unwrap_or(BIOS_START_MAX), 0x400).clamp(BIOS_START_MIN, BIOS_START_MAX)
+/// `reserve_bios_regions()`'s `bios_start` from the BIOS RAM size (the word at 0x413, in KiB;
+/// on these machines the end of the `usable` `BIOS-e820` entry at 0): a size below
+/// [`BIOS_START_MIN`] or above [`BIOS_START_MAX`] is taken as `BIOS_START_MAX`, and the start is
+/// rounded down to a page. The EBDA is assumed to start there (`get_bios_ebda()` reads a
+/// pointer no log prints). Spec §H.9.2 step 1 says "clamped"; 6.1's `ebda.c` replaces an
+/// out-of-range size by the maximum, which the two agree on for every shared boot.
+pub fn bios_start_from(bios_ram_end: Option<u64>) -> u64 {
+    let start = match bios_ram_end.map(|e| round_down(e, 0x400)) {
+        Some(s) if (BIOS_START_MIN..=BIOS_START_MAX).contains(&s) => s,
+        _ => BIOS_START_MAX,
+    };
+    round_down(start, PAGE_SIZE)
 }
 
-/// Step 1, the silent reservations before `memblock=debug` is parsed: the kernel image
-/// [`_text`, `__end_of_kernel_reserve`), [0, 64 KiB), the initrd where the boot loader put it
-/// (`RAMDISK:`, end page-aligned) and the BIOS area [`bios_start`, 1 MiB). The MP table's
-/// reservations lie inside the BIOS area and are not repeated.
+/// [`bios_start_from`] the `BIOS-e820:` table of a plain dmesg.
+pub fn bios_start(facts: &PlainFacts) -> u64 {
+    bios_start_from(facts.bios_e820.iter().find(|e| e.kind == E820Type::Ram && e.addr == 0).map(|e| e.end()))
+}
+
+/// One of step 1's silent reservations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SilentReservation {
+    /// The kernel image [`_text`, `__end_of_kernel_reserve`).
+    KernelImage {
+        /// First byte.
+        start: u64,
+        /// End (exclusive).
+        end: u64,
+    },
+    /// [0, 64 KiB), kept from the BIOS (`SZ_64K`).
+    FirstPages,
+    /// The initrd where the boot loader put it, its end page-aligned.
+    Initrd {
+        /// First byte.
+        start: u64,
+        /// End (exclusive), page-aligned.
+        end: u64,
+    },
+    /// `reserve_bios_regions()`: [`bios_start`, 1 MiB).
+    BiosRegions {
+        /// First byte.
+        start: u64,
+    },
+}
+
+impl SilentReservation {
+    /// Its owner's label.
+    pub const fn label(self) -> &'static str {
+        match self {
+            SilentReservation::KernelImage { .. } => "kernel image",
+            SilentReservation::FirstPages => "first 64 KiB",
+            SilentReservation::Initrd { .. } => "initrd",
+            SilentReservation::BiosRegions { .. } => "BIOS regions",
+        }
+    }
+
+    /// `(base, size)`.
+    pub const fn range(self) -> (u64, u64) {
+        match self {
+            SilentReservation::KernelImage { start, end } | SilentReservation::Initrd { start, end } => {
+                (start, end.saturating_sub(start))
+            }
+            SilentReservation::FirstPages => (0, LOW_RESERVE),
+            SilentReservation::BiosRegions { start } => (start, ISA_END_ADDRESS.saturating_sub(start)),
+        }
+    }
+}
+
+/// Step 1's reservations in the kernel's order: the kernel image (when its place is known),
+/// the first 64 KiB, the initrd `[start, end)` (its end page-aligned here), the BIOS area from
+/// `bios_start`. The MP table's reservations lie inside the BIOS area and are not repeated.
+pub fn silent_reservations(
+    kernel: Option<(u64, u64)>,
+    initrd: Option<(u64, u64)>,
+    bios_start: u64,
+) -> Vec<SilentReservation> {
+    let mut list = Vec::with_capacity(4);
+    if let Some((start, end)) = kernel {
+        list.push(SilentReservation::KernelImage { start, end });
+    }
+    list.push(SilentReservation::FirstPages);
+    if let Some((start, end)) = initrd {
+        list.push(SilentReservation::Initrd { start, end: page_align(end) });
+    }
+    list.push(SilentReservation::BiosRegions { start: bios_start });
+    list
+}
+
+/// Step 1, the silent reservations before `memblock=debug` is parsed
+/// ([`silent_reservations`]), from the kernel's symbols and the plain dmesg.
 ///
 /// # Errors
 /// [`PhaseError::Invalid`] for a kernel image that ends before it starts; memblock's errors.
 pub fn early_reserve_memory(mb: &mut SeriesMemblock, kernel: &KernelSymbols, facts: &PlainFacts) -> PhaseResult {
     const PHASE: &str = "early_reserve_memory";
-    let image = kernel.end_of_kernel_reserve.checked_sub(kernel.text).ok_or_else(|| PhaseError::Invalid {
-        phase: PHASE,
-        what: format!(
-            "the kernel image ends at {:#x}, before its start {:#x}",
-            kernel.end_of_kernel_reserve, kernel.text
-        ),
-    })?;
-    let mut mb = Issuer::new(mb, PHASE);
-    mb.silent("kernel image", kernel.text, image)?;
-    mb.silent("first 64 KiB", 0, LOW_RESERVE)?;
-    if let Some((start, end)) = facts.initrd {
-        let end = page_align(end);
-        mb.silent("initrd", start, end.saturating_sub(start))?;
+    if kernel.end_of_kernel_reserve < kernel.text {
+        return Err(PhaseError::Invalid {
+            phase: PHASE,
+            what: format!(
+                "the kernel image ends at {:#x}, before its start {:#x}",
+                kernel.end_of_kernel_reserve, kernel.text
+            ),
+        });
     }
-    let bios = bios_start(facts);
-    mb.silent("BIOS regions", bios, ISA_END_ADDRESS - bios)?;
+    let image = (kernel.text, kernel.end_of_kernel_reserve);
+    let mut mb = Issuer::new(mb, PHASE);
+    for r in silent_reservations(Some(image), facts.initrd, bios_start(facts)) {
+        let (base, size) = r.range();
+        mb.silent(r.label(), base, size)?;
+    }
     Ok(mb.finish())
 }
 
@@ -173,14 +249,15 @@ mod tests {
         PlainFacts::parse(log).unwrap()
     }
 
-    /// `reserve_bios_regions()` by hand: QEMU's 0x9fc00 rounds to 0x9fc00 and is clamped to
-    /// 0x9f000; 0x9e7ff rounds down to 0x9e400; 64 KiB is raised to 0x20000.
+    /// `reserve_bios_regions()` by hand (6.1 `arch/x86/kernel/ebda.c`): QEMU's 639 KiB
+    /// (0x9fc00) is above 0x9f000, so the maximum; 0x9e7ff is 633 KiB (0x9e400), in range, and
+    /// its page is 0x9e000; 64 KiB is below 128 KiB, so the maximum again.
     #[test]
-    fn bios_start_is_rounded_and_clamped() {
+    fn bios_start_follows_reserve_bios_regions() {
         let one = |end: u64| facts(&format!("BIOS-e820: [mem 0x0000000000000000-{:#018x}] usable\n", end - 1));
         assert_eq!(bios_start(&one(0x9_fc00)), 0x9_f000);
-        assert_eq!(bios_start(&one(0x9_e7ff)), 0x9_e400);
-        assert_eq!(bios_start(&one(0x1_0000)), 0x2_0000);
+        assert_eq!(bios_start(&one(0x9_e7ff)), 0x9_e000);
+        assert_eq!(bios_start(&one(0x1_0000)), 0x9_f000);
         assert_eq!(bios_start(&PlainFacts::default()), BIOS_START_MAX, "no e820 line: the maximum");
     }
 
