@@ -50,6 +50,7 @@ mod numa;
 mod outcome;
 mod requests;
 
+use crate::phases::linux_6_1::early::{e820_memblock_setup_begin, e820_memblock_setup_end};
 use crate::phases::linux_6_1::numa::SratBlock;
 use caller::{function_of, label, show_nid};
 use outcome::profile_line;
@@ -288,7 +289,7 @@ impl<'t> Engine<'t> {
             self.last_line = line;
             if self.in_adds && !matches!(ev, TraceEvent::Range { op: super::trace::RangeOp::Add, .. }) {
                 self.in_adds = false;
-                self.mb.trim_memory(PAGE_SIZE);
+                e820_memblock_setup_end(&mut self.mb);
                 self.infer(
                     line,
                     "memblock_trim_memory(PAGE_SIZE) after the e820 adds (total_size left as it was)".into(),
@@ -401,8 +402,7 @@ impl<'t> Engine<'t> {
             RangeOp::Add => {
                 if !self.adds_seen {
                     self.adds_seen = true;
-                    self.mb.set_current_limit(ISA_END_ADDRESS);
-                    self.mb.allow_resize();
+                    e820_memblock_setup_begin(&mut self.mb);
                     self.infer(
                         line,
                         "memblock_set_current_limit(ISA_END_ADDRESS = 0x100000) and memblock_allow_resize() before e820__memblock_setup"

@@ -176,8 +176,7 @@ pub fn e820_memblock_setup(mb: &mut SeriesMemblock, build: &Build6_1, facts: &Pl
             ),
         });
     }
-    mb.set_current_limit(ISA_END_ADDRESS);
-    mb.allow_resize();
+    e820_memblock_setup_begin(mb);
     let mut issuer = Issuer::new(mb, PHASE);
     // In table order: soft-reserved memory is reserved, RAM (and RESERVED_KERN) added.
     for e in &table {
@@ -188,8 +187,20 @@ pub fn e820_memblock_setup(mb: &mut SeriesMemblock, build: &Build6_1, facts: &Pl
         }
     }
     let ops = issuer.finish();
-    mb.trim_memory(PAGE_SIZE);
+    e820_memblock_setup_end(mb);
     Ok(ops)
+}
+
+/// What `e820__memblock_setup()` does before its first entry, silently: `current_limit` =
+/// [`ISA_END_ADDRESS`] (`setup_arch()` sets it just before) and `memblock_allow_resize()`.
+pub fn e820_memblock_setup_begin(mb: &mut SeriesMemblock) {
+    mb.set_current_limit(ISA_END_ADDRESS);
+    mb.allow_resize();
+}
+
+/// What it does after its last entry, silently: `memblock_trim_memory(PAGE_SIZE)`.
+pub fn e820_memblock_setup_end(mb: &mut SeriesMemblock) {
+    mb.trim_memory(PAGE_SIZE);
 }
 
 /// Step 4, `reserve_real_mode()`: the trampoline below 1 MiB (the build's size, page-aligned),
