@@ -47,20 +47,22 @@ mod error;
 mod events;
 pub mod harness;
 mod page_size;
+mod page_tables;
 mod phys_mapping;
 mod phys_mem;
 mod split;
 mod table_walk;
 
 pub use direct_map::{
-    AllocLowPages, DirectMap, DirectPages, E820_X_MAX, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, MappingSetup, MappingWalk,
-    PgtBuf, PgtPage, TopDownWalk, get_new_step_size,
+    DirectMap, DirectPages, E820_X_MAX, INIT_PGT_BUF_SIZE, ISA_END_ADDRESS, MappingSetup, MappingWalk, TopDownWalk,
+    get_new_step_size,
 };
 pub use e820::{E820Entry, E820Error, E820Table, E820Type, LastPfn, MAX_ARCH_PFN, MAXMEM, limit_ram, trim_bios_range};
 pub use error::Error;
 pub use events::{MapEvent, PgtSource, PhysAllocRange};
 pub use memblock_bottomup;
 pub use page_size::{CpuFeatures, PageSizeMask, PageSizes, probe_page_size_mask};
+pub use page_tables::{AllocLowPages, PgtBuf, PgtPage};
 pub use phys_mapping::KERNPG_TABLE;
 pub use phys_mem::{PAGE_OFFSET, SimPhysMem, phys_to_virt};
 pub use split::{MapRange, MapRanges, NR_RANGE_MR, PGDIR_SIZE, PMD_SIZE, PUD_SIZE, split_mem_range};
