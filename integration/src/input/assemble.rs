@@ -68,7 +68,7 @@ impl Inputs {
     }
 
     /// The inputs given, as flags and files, for messages.
-    fn given(&self) -> String {
+    pub fn given(&self) -> String {
         let mut g = Vec::new();
         for (flag, p) in [
             ("--machine", &self.machine),

@@ -8,6 +8,8 @@ use serde_json::json;
 
 use super::compare::{Comparison, compare, has_trace, model_allocations};
 use super::facts::{early_node_ranges, movable_starts, node_data_lines, node_spans, zone_ranges};
+use super::machine::{Counts, MachineFactsError, machine_facts, parse_table, parse_table_file, parse_upgrade};
+use crate::input::assemble::{Inputs, assemble};
 use crate::input::boots::split_boots;
 use crate::input::read_text;
 use crate::out::{EXIT_BAD_INPUT, EXIT_DIFFERENT, EXIT_DONE, print, say};
@@ -15,7 +17,7 @@ use crate::phases::linux_6_1::boot::{Prediction, Stopped, boot_6_1};
 use crate::phases::linux_6_1::{Build6_1, KernelSymbols, PlainFacts};
 use crate::profile_choice::{ProfileChoice, Release, Source};
 use crate::replay::batch::find_logs;
-use crate::replay::place::kernel_place_from_iomem;
+use crate::replay::place::{kernel_place_from_iomem, parse_range};
 use crate::replay::trace::Trace;
 use movable_node::KernelProfile;
 
@@ -24,7 +26,7 @@ use movable_node::KernelProfile;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct PredictArgs {
     /// The boot log (`dmesg` of Linux 6.1; with `memblock=debug` the prediction is checked).
-    #[arg(value_name = "DMESG", required_unless_present = "batch")]
+    #[arg(value_name = "DMESG", required_unless_present_any = ["batch", "e820"])]
     pub log: Option<PathBuf>,
     /// `/proc/iomem` of the same boot, read as root: the kernel image's place (default: the
     /// build profile's symbols).
@@ -45,9 +47,50 @@ pub struct PredictArgs {
     /// What-if: boot without `movable_node` (removed from the log's command line).
     #[arg(long)]
     pub no_movable_node: bool,
-    /// Compare with this log instead (e.g. the same machine's boot with the other `movable_node`).
+    /// Compare with this log instead (e.g. the same machine's boot with the other `movable_node`,
+    /// or, predicting from a machine's files, its real boot).
     #[arg(long, value_name = "DMESG", conflicts_with = "batch")]
     pub against: Option<PathBuf>,
+    /// Without a DMESG: the machine's own files and flags.
+    #[command(flatten)]
+    pub machine: MachineArgs,
+}
+
+/// A machine that has not booted (or whose log is not at hand): its own files and flags in
+/// place of a DMESG. Each conflicts with DMESG and `--batch`: a log is predicted from its own lines.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MachineArgs {
+    /// The firmware's memory map: /sys/firmware/memmap, a memmap.txt, or e820 text (no DMESG).
+    #[arg(long, value_name = "FILE|DIR", conflicts_with_all = ["log", "batch"])]
+    pub e820: Option<PathBuf>,
+    /// Raw SRAT bytes: /sys/firmware/acpi/tables/SRAT (the initrd's, if it upgrades it).
+    #[arg(long, value_name = "FILE", requires = "e820")]
+    pub srat: Option<PathBuf>,
+    /// The kernel command line.
+    #[arg(long, requires = "e820")]
+    pub cmdline: Option<String>,
+    /// Where the boot loader puts the initrd, as the kernel's `RAMDISK: [mem START-END]` prints it.
+    #[arg(long, value_name = "START-END", requires = "e820")]
+    pub initrd: Option<String>,
+    /// One ACPI table the kernel reserves: NAME@ADDR+SIZE (repeatable, in the firmware's order).
+    #[arg(long = "acpi-table", value_name = "NAME@ADDR+SIZE", requires = "e820")]
+    pub acpi_table: Vec<String>,
+    /// A file of ACPI tables, one NAME@ADDR+SIZE a line, in the firmware's order (`#` comments).
+    #[arg(long = "acpi-tables", value_name = "FILE", requires = "e820", conflicts_with = "acpi_table")]
+    pub acpi_tables: Option<PathBuf>,
+    /// A table the initrd upgrades (kernel/firmware/acpi/): NAME:SIZE (repeatable).
+    #[arg(long = "acpi-upgrade", value_name = "NAME:SIZE", requires = "e820")]
+    pub acpi_upgrade: Vec<String>,
+    /// Possible CPUs (default: the SRAT's CPU entries).
+    #[arg(long, value_name = "N", requires = "e820")]
+    pub cpus: Option<u32>,
+    /// IO-APICs in the MADT (default: QEMU's 1).
+    #[arg(long, value_name = "N", requires = "e820")]
+    pub ioapics: Option<u64>,
+    /// A word the kernel lists as an unknown command line parameter (repeatable; default: those
+    /// only the decompressor reads, e.g. nokaslr).
+    #[arg(long = "unknown-param", value_name = "WORD", requires = "e820")]
+    pub unknown_param: Vec<String>,
 }
 
 /// Runs `bootsim predict`: the report to stdout, errors to stderr (`bootsim: predict: ...`).
@@ -151,6 +194,10 @@ pub struct Outcome {
     pub comparison: Option<Comparison>,
     /// What the user should know (a file holding several boots).
     pub notes: Vec<String>,
+    /// What the prediction was made from, for the report's head.
+    pub from: String,
+    /// The machine's values no input gave (a prediction from files and flags).
+    pub assumed: Vec<String>,
 }
 
 /// Predicts the boot of `text` and compares it with `against` (its own text by default).
@@ -197,7 +244,92 @@ pub fn predict_log(
         _ => None,
     };
     let hidden = trace.events.iter().filter(|l| l.event.is_memblock()).count() + trace.garbled.len();
-    Ok(Outcome { profile: choice.to_string(), symbols_from: symbols.1, hidden, prediction, comparison, notes })
+    let from = format!("the plain log ({hidden} memblock=debug lines hidden from the model)");
+    Ok(Outcome {
+        profile: choice.to_string(),
+        symbols_from: symbols.1,
+        hidden,
+        prediction,
+        comparison,
+        notes,
+        from,
+        assumed: Vec::new(),
+    })
+}
+
+/// Predicts the boot of a machine from its own files and flags ([`MachineArgs`]), compared
+/// with `against` when given.
+pub fn predict_machine(
+    m: &MachineArgs,
+    iomem: Option<&Path>,
+    symbols: (KernelSymbols, String),
+    movable_node: Option<bool>,
+    against: Option<&str>,
+) -> Result<Outcome, String> {
+    let build = Build6_1::DEBIAN_6_1_AMD64;
+    let initrd = match &m.initrd {
+        Some(r) => Some(parse_range(r).map_err(|_| {
+            format!(
+                "--initrd {r:?}: expected START-END, e.g. 0x7fdfa000-0x7ffdffff as the kernel's RAMDISK: line prints it"
+            )
+        })?),
+        None => None,
+    };
+    let cmdline = m.cmdline.clone().ok_or_else(|| {
+        MachineFactsError::Missing { what: "command line", how: "--cmdline \"...\" (\"\" for an empty one)" }
+            .to_string()
+    })?;
+    let inputs = Inputs {
+        e820: m.e820.clone(),
+        srat: m.srat.clone(),
+        iomem: iomem.map(Path::to_path_buf),
+        cmdline: Some(cmdline),
+        initrd,
+        ..Inputs::default()
+    };
+    let a = assemble(&inputs).map_err(|e| e.to_string())?;
+    let mut notes: Vec<String> = a.warnings.iter().map(|w| format!("note: {w}")).collect();
+    let mut tables = Vec::new();
+    if let Some(p) = &m.acpi_tables {
+        let text = read_text(p).map_err(|e| e.to_string())?;
+        tables = parse_table_file(&p.display().to_string(), &text).map_err(|e| e.to_string())?;
+    }
+    for t in &m.acpi_table {
+        tables.push(parse_table("--acpi-table", t).map_err(|e| e.to_string())?);
+    }
+    let upgrades = m.acpi_upgrade.iter().map(|u| parse_upgrade("--acpi-upgrade", u)).collect::<Result<Vec<_>, _>>();
+    let upgrades = upgrades.map_err(|e| e.to_string())?;
+    let counts = Counts {
+        cpus: m.cpus,
+        ioapics: m.ioapics,
+        unknown_parameters: (!m.unknown_param.is_empty()).then(|| m.unknown_param.clone()),
+    };
+    let mut mf = machine_facts(&a.machine, &tables, &upgrades, &counts, &build).map_err(|e| e.to_string())?;
+    if let Some(on) = movable_node {
+        toggled(&mut mf.facts, on);
+    }
+    if a.machine.srat.is_none() {
+        notes.push("note: no --srat: one node, as a boot without an SRAT".to_string());
+    }
+    let prediction = boot_6_1(&mf.facts, &build, &symbols.0);
+    let comparison = match (&prediction, against) {
+        (Ok(p), Some(t)) => {
+            let trace = Trace::parse(t);
+            has_trace(&trace).then(|| compare(p, t, &trace))
+        }
+        _ => None,
+    };
+    let from = format!("{} and flags (no boot log)", inputs.given());
+    Ok(Outcome {
+        profile: ProfileChoice::flag(KernelProfile::Modern, "bootsim predict models Linux 6.1").to_string(),
+        symbols_from: symbols.1,
+        hidden: 0,
+        prediction,
+        comparison,
+        notes,
+        from,
+        assumed: mf.assumed,
+    })
 }
 
 fn run_predict(args: &PredictArgs) -> Result<u8, String> {
@@ -210,15 +342,24 @@ fn run_predict(args: &PredictArgs) -> Result<u8, String> {
     if let Some(dir) = &args.batch {
         return run_batch(args, dir, movable_node);
     }
-    let path = args.log.as_ref().ok_or("give a log (DMESG) or --batch DIR")?;
-    let text = read_text(path).map_err(|e| e.to_string())?;
     let against = match &args.against {
         Some(p) => Some(read_text(p).map_err(|e| e.to_string())?),
         None => None,
     };
     let symbols = kernel_symbols(&build, args.iomem.as_deref())?;
-    let name = path.display().to_string();
-    let o = predict_log(&name, &text, symbols, movable_node, against.as_deref())?;
+    let (name, o) = match &args.log {
+        Some(path) => {
+            let text = read_text(path).map_err(|e| e.to_string())?;
+            let name = path.display().to_string();
+            let o = predict_log(&name, &text, symbols, movable_node, against.as_deref())?;
+            (name, o)
+        }
+        None if args.machine.e820.is_some() => (
+            "the machine".to_string(),
+            predict_machine(&args.machine, args.iomem.as_deref(), symbols, movable_node, against.as_deref())?,
+        ),
+        None => return Err("give a log (DMESG), --batch DIR, or a machine's files (--e820 ...)".to_string()),
+    };
     for n in &o.notes {
         say(n);
     }
@@ -332,17 +473,19 @@ pub fn trace_lines(p: &Prediction) -> Vec<String> {
 fn render(name: &str, o: &Outcome, p: &Prediction, build: &Build6_1, movable_node: Option<bool>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", o.profile);
-    let _ = writeln!(
-        s,
-        "{name}: Linux 6.1's early boot predicted from the plain log ({} memblock=debug lines hidden from the model)",
-        o.hidden
-    );
+    let _ = writeln!(s, "{name}: Linux 6.1's early boot predicted from {}", o.from);
     if let Some(on) = movable_node {
         let _ = writeln!(s, "what-if: the command line {} movable_node", if on { "with" } else { "without" });
     }
     let _ = writeln!(s, "build profile Debian 6.1 amd64 (spec §H.9.1), assumed:");
     for a in assumptions(build) {
         let _ = writeln!(s, "  {a}");
+    }
+    if !o.assumed.is_empty() {
+        let _ = writeln!(s, "the machine, assumed (no input gives these):");
+        for a in &o.assumed {
+            let _ = writeln!(s, "  {a}");
+        }
     }
     let _ = writeln!(s, "kernel symbols from {}", o.symbols_from);
     let Some(c) = &o.comparison else {
@@ -414,6 +557,8 @@ fn json_of(o: &Outcome, p: &Prediction, build: &Build6_1) -> serde_json::Value {
         "profile": o.profile,
         "build_profile": "Debian 6.1 amd64",
         "assumed": assumptions(build),
+        "machine_assumed": o.assumed,
+        "predicted_from": o.from,
         "kernel_symbols_from": o.symbols_from,
         "hidden_memblock_lines": o.hidden,
         "phases": phases,

@@ -1,9 +1,11 @@
 //! `bootsim predict`: Linux 6.1's early boot predicted from a plain dmesg
 //! ([`crate::phases::linux_6_1::boot::boot_6_1`]), then laid beside the log's own
-//! `memblock=debug` trace when it has one ([`compare`]).
+//! `memblock=debug` trace when it has one ([`compare`]); or from a machine's own files and
+//! flags, before its first boot ([`machine`]).
 
 pub mod cli;
 pub mod compare;
 pub mod facts;
+pub mod machine;
 
 pub use cli::{PredictArgs, run};

@@ -1,0 +1,108 @@
+//! `bootsim predict` before a first boot: each of the eleven real 6.1 boots of
+//! `testdata/fixtures/linux-6.1-qemu{,-hotplug}/` predicted from the machine's own files only
+//! (memmap.txt, srat.bin, iomem.txt, the `-append` and `-smp` of qemu-cmdline.txt, the ACPI
+//! tables of acpi-tables.txt) and laid beside the real log's `memblock=debug` trace, which the
+//! model never reads. The answers are the logs: every allocation, both dumps and every fact.
+
+use std::path::{Path, PathBuf};
+
+use integration::phases::linux_6_1::Build6_1;
+use integration::predict::cli::{MachineArgs, kernel_symbols, predict_machine};
+
+fn boots() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures");
+    let mut dirs = Vec::new();
+    for set in ["linux-6.1-qemu", "linux-6.1-qemu-hotplug"] {
+        for e in std::fs::read_dir(root.join(set)).expect("the 6.1 fixtures are in the repository") {
+            let p = e.unwrap().path();
+            if p.join("dmesg.txt").is_file() {
+                dirs.push(p);
+            }
+        }
+    }
+    dirs.sort();
+    assert_eq!(dirs.len(), 11, "eleven real boots");
+    dirs
+}
+
+/// Where QEMU's `-initrd` put the initrd on each machine: QEMU's choice, which no file of a
+/// machine records, so copied by hand from each dmesg's `RAMDISK: [mem …]` line.
+fn initrd(name: &str) -> &'static str {
+    match name {
+        "pc-2n" => "0xbfdfa000-0xbffdffff",
+        "pc-4n-uneven" => "0xbfdea000-0xbffcffff",
+        "pc2g-4n"
+        | "c1-pc-4n-hp23-crash256-movable"
+        | "c2-pc-4n-hp23-crash256-nomovable"
+        | "c3-pc-4n-hp23-crash256high-movable" => "0x7fdea000-0x7ffcffff",
+        _ => "0x7fdfa000-0x7ffdffff",
+    }
+}
+
+/// The `-append '…'` and `-smp N` of qemu-cmdline.txt.
+fn qemu_args(dir: &Path) -> (String, u32) {
+    let text = std::fs::read_to_string(dir.join("qemu-cmdline.txt")).unwrap();
+    let append = text.split("-append '").nth(1).and_then(|r| r.split('\'').next()).unwrap().to_string();
+    let smp = text.split("-smp ").nth(1).and_then(|r| r.split([',', ' ']).next()).unwrap().parse().unwrap();
+    (append, smp)
+}
+
+fn machine_args(dir: &Path) -> MachineArgs {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let (cmdline, cpus) = qemu_args(dir);
+    // The hotplug machines' initrd carries kernel/firmware/acpi/srat.aml (srat-override.dsl):
+    // the SRAT the machine booted with, srat.bin, is that table.
+    let upgrade = dir.join("srat-override.dsl").is_file();
+    let srat_len = std::fs::metadata(dir.join("srat.bin")).unwrap().len();
+    MachineArgs {
+        e820: Some(dir.join("memmap.txt")),
+        srat: Some(dir.join("srat.bin")),
+        cmdline: Some(cmdline),
+        initrd: Some(initrd(&name).to_string()),
+        acpi_tables: Some(dir.join("acpi-tables.txt")),
+        acpi_upgrade: if upgrade { vec![format!("SRAT:{srat_len:#x}")] } else { Vec::new() },
+        cpus: Some(cpus),
+        ..MachineArgs::default()
+    }
+}
+
+#[test]
+fn eleven_machines_predicted_from_their_files_before_boot() {
+    let build = Build6_1::DEBIAN_6_1_AMD64;
+    let (mut matched, mut logged) = (0, 0);
+    let mut differ = Vec::new();
+    for dir in boots() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let iomem = dir.join("iomem.txt");
+        let symbols = kernel_symbols(&build, Some(&iomem)).unwrap();
+        let log = std::fs::read_to_string(dir.join("dmesg.txt")).unwrap();
+        let o = predict_machine(&machine_args(&dir), Some(&iomem), symbols, None, Some(&log)).unwrap();
+        assert!(o.prediction.is_ok(), "{name}: {:?}", o.prediction.as_ref().err().map(|s| &s.error));
+        let c = o.comparison.expect("the real log has a trace");
+        matched += c.matched;
+        logged += c.logged;
+        if !c.identical() {
+            differ.push(format!("{name}: {:?}", c.first_difference));
+        }
+    }
+    assert!(differ.is_empty(), "{differ:#?}");
+    assert_eq!((matched, logged), (766, 766));
+}
+
+/// With `--cpus` and `--unknown-param` left out, the model assumes the SRAT's CPUs and the
+/// decompressor's `nokaslr`, says so, and still gets pc-2n's boot.
+#[test]
+fn assumed_values_are_listed_and_right_for_qemu() {
+    let build = Build6_1::DEBIAN_6_1_AMD64;
+    let dir = boots().into_iter().find(|d| d.ends_with("pc-2n")).unwrap();
+    let iomem = dir.join("iomem.txt");
+    let log = std::fs::read_to_string(dir.join("dmesg.txt")).unwrap();
+    let args = MachineArgs { cpus: None, ..machine_args(&dir) };
+    let o =
+        predict_machine(&args, Some(&iomem), kernel_symbols(&build, Some(&iomem)).unwrap(), None, Some(&log)).unwrap();
+    let assumed = o.assumed.join("\n");
+    assert!(assumed.contains("2 possible CPUs: the SRAT's enabled CPU entries"), "{assumed}");
+    assert!(assumed.contains("1 IO-APIC"), "{assumed}");
+    assert!(assumed.contains("\"nokaslr\""), "{assumed}");
+    assert!(o.comparison.unwrap().identical());
+}
