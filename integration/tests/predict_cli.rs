@@ -103,3 +103,132 @@ fn bad_input_is_refused() {
     assert!(stderr(&o).contains("last_pfn"), "{}", stderr(&o));
     assert!(bootsim(&["predict"]).status.code() == Some(2));
 }
+
+/// pc-2n's own files and flags, as an engineer gives them before the first boot.
+fn machine_flags() -> Vec<String> {
+    let f = |file| fixture_arg(PC, file);
+    vec![
+        "predict".into(),
+        "--e820".into(),
+        f("memmap.txt"),
+        "--srat".into(),
+        f("srat.bin"),
+        "--iomem".into(),
+        f("iomem.txt"),
+        "--cmdline".into(),
+        "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr memblock=debug ignore_loglevel".into(),
+        "--initrd".into(),
+        "0xbfdfa000-0xbffdffff".into(),
+        "--acpi-tables".into(),
+        f("acpi-tables.txt"),
+    ]
+}
+
+fn run(args: &[String]) -> std::process::Output {
+    bootsim(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn a_machine_is_predicted_from_its_files_before_boot() {
+    let o = run(&machine_flags());
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert_eq!(out.lines().next(), Some("profile 6.1 (bootsim predict models Linux 6.1)"));
+    assert!(out.contains("and flags (no boot log)"), "{out}");
+    assert!(out.contains("the machine, assumed (no input gives these):"), "{out}");
+    assert!(out.contains("  2 possible CPUs: the SRAT's enabled CPU entries (--cpus N)"), "{out}");
+    // pc-2n's real boot: 61 allocations, NODE_DATA(1) where its dmesg puts it.
+    assert!(out.contains("no memblock=debug lines to compare with: the prediction alone (61 allocations)"), "{out}");
+    assert!(out.contains("NODE_DATA(1) allocated [mem 0x13ffd2000-0x13fffcfff]"), "{out}");
+    // --against the real log: the same boot.
+    let mut args = machine_flags();
+    args.extend(["--against".to_string(), fixture_arg(PC, "dmesg.txt")]);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("61 of 61 allocations predicted at the kernel's address"));
+}
+
+#[test]
+fn a_machine_log_is_the_real_trace() {
+    let mut args = machine_flags();
+    args.push("--log".into());
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().next(), Some("memblock_reserve: [0x0000000004400000-0x0000000004410fff] setup_arch"));
+    assert!(out.lines().any(|l| l == "memblock_phys_free: [0x000000013fe00000-0x000000013fffffff] init_mem_mapping"));
+}
+
+/// Each missing input is named, with the flag that gives it; exit 2, no panic.
+#[test]
+fn missing_machine_inputs_are_named() {
+    let without = |flag: &str, n: usize| {
+        let mut a = machine_flags();
+        let at = a.iter().position(|x| x == flag).unwrap();
+        a.drain(at..at + n);
+        a
+    };
+    for (args, want) in [
+        (without("--cmdline", 2), "no command line: give --cmdline"),
+        (without("--acpi-tables", 2), "no ACPI tables: give --acpi-table NAME@ADDR+SIZE"),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+        assert!(stderr(&o).starts_with("bootsim: predict: "), "{}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{}", stderr(&o));
+    }
+    // No SRAT places no CPU: the count must be given.
+    let o = run(&without("--srat", 2));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no CPU count (the SRAT places none): give --cpus N"), "{}", stderr(&o));
+    // Nothing at all.
+    let o = bootsim(&["predict"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("<DMESG>"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_machine_inputs_are_refused() {
+    for (extra, want) in [
+        (vec!["--acpi-table", "FACP@0x7ffe1990"], "expected NAME@ADDR+SIZE"),
+        (vec!["--acpi-table", "FACP@0xffffffffffffffff+0x10"], "expected NAME@ADDR+SIZE"),
+        (vec!["--acpi-upgrade", "SSDT:0x100"], "the firmware has no SSDT table to override"),
+        (vec!["--acpi-upgrade", "SRAT:0"], "expected NAME:SIZE"),
+        (vec!["--cpus", "0"], "--cpus 0: this build has 1 to"),
+    ] {
+        let mut a = machine_flags();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains(want), "{extra:?}: {}", stderr(&o));
+    }
+    for (flag, value, want) in [
+        ("--cmdline", "mem=1G", "\"mem=1G\" edits the e820 map"),
+        ("--initrd", "12-3", "--initrd \"12-3\": expected START-END"),
+        ("--srat", "Cargo.toml", "not \"SRAT\""),
+    ] {
+        let mut a = machine_flags();
+        let at = a.iter().position(|x| x == flag).unwrap() + 1;
+        a[at] = value.into();
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(2), "{flag}");
+        assert!(stderr(&o).contains(want), "{flag}: {}", stderr(&o));
+    }
+}
+
+/// A log and a machine's files are not mixed: the log is predicted from its own lines.
+#[test]
+fn a_log_and_machine_files_are_refused_together() {
+    let mut a = machine_flags();
+    a.insert(1, fixture_arg(PC, "dmesg.txt"));
+    let o = run(&a);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with '--e820 <FILE|DIR>'"), "{}", stderr(&o));
+    let o = bootsim(&["predict", "--cmdline", "x", "--cpus", "2", &fixture_arg(PC, "dmesg.txt")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--cmdline, --cpus describe a machine without a log; a DMESG (or --batch) is predicted"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -57,40 +57,65 @@ pub struct PredictArgs {
 }
 
 /// A machine that has not booted (or whose log is not at hand): its own files and flags in
-/// place of a DMESG. Each conflicts with DMESG and `--batch`: a log is predicted from its own lines.
+/// place of a DMESG. None goes with DMESG or `--batch`: a log is predicted from its own lines.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct MachineArgs {
     /// The firmware's memory map: /sys/firmware/memmap, a memmap.txt, or e820 text (no DMESG).
     #[arg(long, value_name = "FILE|DIR", conflicts_with_all = ["log", "batch"])]
     pub e820: Option<PathBuf>,
     /// Raw SRAT bytes: /sys/firmware/acpi/tables/SRAT (the initrd's, if it upgrades it).
-    #[arg(long, value_name = "FILE", requires = "e820")]
+    #[arg(long, value_name = "FILE")]
     pub srat: Option<PathBuf>,
     /// The kernel command line.
-    #[arg(long, requires = "e820")]
+    #[arg(long)]
     pub cmdline: Option<String>,
     /// Where the boot loader puts the initrd, as the kernel's `RAMDISK: [mem START-END]` prints it.
-    #[arg(long, value_name = "START-END", requires = "e820")]
+    #[arg(long, value_name = "START-END")]
     pub initrd: Option<String>,
     /// One ACPI table the kernel reserves: NAME@ADDR+SIZE (repeatable, in the firmware's order).
-    #[arg(long = "acpi-table", value_name = "NAME@ADDR+SIZE", requires = "e820")]
+    #[arg(long = "acpi-table", value_name = "NAME@ADDR+SIZE")]
     pub acpi_table: Vec<String>,
-    /// A file of ACPI tables, one NAME@ADDR+SIZE a line, in the firmware's order (`#` comments).
-    #[arg(long = "acpi-tables", value_name = "FILE", requires = "e820", conflicts_with = "acpi_table")]
+    /// A file of ACPI tables, one NAME@ADDR+SIZE a line, in the firmware's order (`#` comments);
+    /// `--acpi-table`s follow them.
+    #[arg(long = "acpi-tables", value_name = "FILE")]
     pub acpi_tables: Option<PathBuf>,
     /// A table the initrd upgrades (kernel/firmware/acpi/): NAME:SIZE (repeatable).
-    #[arg(long = "acpi-upgrade", value_name = "NAME:SIZE", requires = "e820")]
+    #[arg(long = "acpi-upgrade", value_name = "NAME:SIZE")]
     pub acpi_upgrade: Vec<String>,
     /// Possible CPUs (default: the SRAT's CPU entries).
-    #[arg(long, value_name = "N", requires = "e820")]
+    #[arg(long, value_name = "N")]
     pub cpus: Option<u32>,
     /// IO-APICs in the MADT (default: QEMU's 1).
-    #[arg(long, value_name = "N", requires = "e820")]
+    #[arg(long, value_name = "N")]
     pub ioapics: Option<u64>,
     /// A word the kernel lists as an unknown command line parameter (repeatable; default: those
     /// only the decompressor reads, e.g. nokaslr).
-    #[arg(long = "unknown-param", value_name = "WORD", requires = "e820")]
+    #[arg(long = "unknown-param", value_name = "WORD")]
     pub unknown_param: Vec<String>,
+}
+
+impl MachineArgs {
+    /// The machine flags given, for the message that refuses them beside a log.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut g = Vec::new();
+        for (flag, on) in [
+            ("--e820", self.e820.is_some()),
+            ("--srat", self.srat.is_some()),
+            ("--cmdline", self.cmdline.is_some()),
+            ("--initrd", self.initrd.is_some()),
+            ("--acpi-table", !self.acpi_table.is_empty()),
+            ("--acpi-tables", self.acpi_tables.is_some()),
+            ("--acpi-upgrade", !self.acpi_upgrade.is_empty()),
+            ("--cpus", self.cpus.is_some()),
+            ("--ioapics", self.ioapics.is_some()),
+            ("--unknown-param", !self.unknown_param.is_empty()),
+        ] {
+            if on {
+                g.push(flag);
+            }
+        }
+        g
+    }
 }
 
 /// Runs `bootsim predict`: the report to stdout, errors to stderr (`bootsim: predict: ...`).
@@ -339,6 +364,14 @@ fn run_predict(args: &PredictArgs) -> Result<u8, String> {
         (_, true) => Some(false),
         _ => None,
     };
+    let machine_flags = args.machine.given();
+    if (args.log.is_some() || args.batch.is_some()) && !machine_flags.is_empty() {
+        return Err(format!(
+            "{} describe a machine without a log; a DMESG (or --batch) is predicted from its own lines: give one \
+             or the other",
+            machine_flags.join(", ")
+        ));
+    }
     if let Some(dir) = &args.batch {
         return run_batch(args, dir, movable_node);
     }
@@ -358,7 +391,12 @@ fn run_predict(args: &PredictArgs) -> Result<u8, String> {
             "the machine".to_string(),
             predict_machine(&args.machine, args.iomem.as_deref(), symbols, movable_node, against.as_deref())?,
         ),
-        None => return Err("give a log (DMESG), --batch DIR, or a machine's files (--e820 ...)".to_string()),
+        None => {
+            return Err(format!(
+                "{} describe a machine: give its memory map too (--e820 /sys/firmware/memmap or a memmap.txt)",
+                machine_flags.join(", ")
+            ));
+        }
     };
     for n in &o.notes {
         say(n);
