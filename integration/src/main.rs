@@ -102,7 +102,8 @@ enum Command {
     /// allocation, or ask what another policy would have done.
     Replay(integration::replay::ReplayArgs),
     /// Predict Linux 6.1's early boot from a plain boot log (its memblock=debug lines hidden
-    /// from the model) and lay the prediction beside the log's own trace.
+    /// from the model) and lay the prediction beside the log's own trace; or, without a log,
+    /// from a machine's own files and flags (--e820, --srat, --cmdline, --acpi-table ...).
     Predict(integration::predict::PredictArgs),
 }
 

@@ -231,3 +231,57 @@ fn srat_facts(srat: Option<&[u8]>) -> Result<PlainFacts, MachineFactsError> {
     PlainFacts::parse(&numa.message_lines().join("\n"))
         .map_err(|e| MachineFactsError::NotDerived(format!("--srat: the parser's lines do not read back ({e})")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_read_as_the_kernel_prints_them() {
+        // pc-2n's `ACPI: Reserving FACP table memory at [mem 0x7ffe1990-0x7ffe1a03]`: 0x74 bytes.
+        let t = parse_table("--acpi-table", "FACP@0x7ffe1990+0x74").unwrap();
+        assert_eq!((t.signature.as_str(), t.base, t.last), ("FACP", 0x7ffe_1990, 0x7ffe_1a03));
+        let u = parse_upgrade("--acpi-upgrade", "SRAT:0x160").unwrap();
+        assert_eq!((u.signature.as_str(), u.size), ("SRAT", 0x160));
+        for bad in ["FACP", "FACP@1", "FACP@1+0", "FAC@1+1", "FACP@0xffffffffffffffff+2", "FACP@x+1"] {
+            assert!(matches!(parse_table("f", bad), Err(MachineFactsError::BadTable { .. })), "{bad}");
+        }
+        let file = "# header\nFACS@0x7ffe0000+0x40\n\nHPET@0x7ffe1a84+0x38 # trailing\nbad\n";
+        let e = parse_table_file("t.txt", file).unwrap_err();
+        assert_eq!(e.to_string(), format!("t.txt:5 \"bad\": expected {TABLE_FORM}"));
+    }
+
+    /// pc-2n's memory map: the fix-ups the kernel prints (`e820: update [mem 0x00000000-0x00000fff]
+    /// usable ==> reserved`, `e820: remove [mem 0x000a0000-0x000fffff] usable`) and its
+    /// `last_pfn = 0x140000`, `last_pfn = 0xbffe0` lines.
+    #[test]
+    fn kernel_steps_are_derived_from_the_map() {
+        let e = |addr, size, kind| movable_node::E820Entry { addr, size, kind };
+        let machine = Machine {
+            e820: vec![
+                e(0, 0x9_fc00, E820Type::Ram),
+                e(0x9_fc00, 0x400, E820Type::Reserved),
+                e(0xf_0000, 0x1_0000, E820Type::Reserved),
+                e(0x10_0000, 0xbfee_0000, E820Type::Ram),
+                e(0xbffe_0000, 0x2_0000, E820Type::Reserved),
+                e(0x1_0000_0000, 0x4000_0000, E820Type::Ram),
+            ],
+            cmdline: "nokaslr movable_node".to_string(),
+            srat: None,
+            ..Machine::default_machine()
+        };
+        let tables = [parse_table("t", "HPET@0x7ffe1a84+0x38").unwrap()];
+        let counts = Counts { cpus: Some(2), ..Counts::default() };
+        let m = machine_facts(&machine, &tables, &[], &counts, &Build6_1::DEBIAN_6_1_AMD64).unwrap();
+        let f = &m.facts;
+        assert_eq!((f.max_pfn, f.max_low_pfn), (Some(0x14_0000), Some(0xb_ffe0)));
+        assert_eq!(f.e820_after_fixups()[0], e(0, 0x1000, E820Type::Reserved));
+        assert!(f.hpet);
+        assert_eq!((f.possible_cpus, f.nr_cpu_ids), (Some(2), Some(2)));
+        assert_eq!(f.unknown_parameters.as_deref(), Some(&["nokaslr".to_string()][..]));
+        assert!(m.assumed.iter().any(|a| a.starts_with("1 IO-APIC")), "{:?}", m.assumed);
+        // No SRAT and no --cpus: refused, naming the flag.
+        let none = machine_facts(&machine, &tables, &[], &Counts::default(), &Build6_1::DEBIAN_6_1_AMD64);
+        assert!(matches!(none, Err(MachineFactsError::Missing { how, .. }) if how.starts_with("--cpus")));
+    }
+}
