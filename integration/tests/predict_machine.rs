@@ -106,3 +106,21 @@ fn assumed_values_are_listed_and_right_for_qemu() {
     assert!(assumed.contains("\"nokaslr\""), "{assumed}");
     assert!(o.comparison.unwrap().identical());
 }
+
+/// The what-if twins from files: c1's machine (`movable_node`) predicted without it is c2's
+/// real boot, a2's is b1's.
+#[test]
+fn twins_from_files() {
+    let build = Build6_1::DEBIAN_6_1_AMD64;
+    let dirs = boots();
+    let find = |prefix: &str| dirs.iter().find(|d| d.file_name().unwrap().to_string_lossy().starts_with(prefix));
+    for (from, to) in [("c1-", "c2-"), ("a2-", "b1-")] {
+        let (from, to) = (find(from).unwrap(), find(to).unwrap());
+        let iomem = from.join("iomem.txt");
+        let log = std::fs::read_to_string(to.join("dmesg.txt")).unwrap();
+        let symbols = kernel_symbols(&build, Some(&iomem)).unwrap();
+        let o = predict_machine(&machine_args(from), Some(&iomem), symbols, Some(false), Some(&log)).unwrap();
+        let c = o.comparison.expect("the twin's log has a trace");
+        assert!(c.identical(), "{}: {:?}", from.display(), c.first_difference);
+    }
+}
