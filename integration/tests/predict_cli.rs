@@ -146,6 +146,15 @@ fn a_machine_is_predicted_from_its_files_before_boot() {
     let o = run(&args);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("61 of 61 allocations predicted at the kernel's address"));
+    // The kernel image by flag: pc-2n's iomem has `Kernel code` from 0x1000000 and `Kernel bss`
+    // to 0x43fffff.
+    let at = args.iter().position(|x| x == "--iomem").unwrap();
+    args[at] = "--kernel".into();
+    args[at + 1] = "0x1000000-0x43fffff".into();
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("kernel symbols from --kernel 0x1000000-0x43fffff (_end = __brk_base"));
+    assert!(stdout(&o).contains("61 of 61 allocations predicted at the kernel's address"));
 }
 
 #[test]
@@ -214,6 +223,13 @@ fn bad_machine_inputs_are_refused() {
         assert_eq!(o.status.code(), Some(2), "{flag}");
         assert!(stderr(&o).contains(want), "{flag}: {}", stderr(&o));
     }
+    let mut a = machine_flags();
+    let at = a.iter().position(|x| x == "--iomem").unwrap();
+    a[at] = "--kernel".into();
+    a[at + 1] = "0x10-0x1".into();
+    let o = run(&a);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--kernel \"0x10-0x1\": expected START-END"), "{}", stderr(&o));
 }
 
 /// A log and a machine's files are not mixed: the log is predicted from its own lines.

@@ -82,6 +82,11 @@ pub struct MachineArgs {
     /// A table the initrd upgrades (kernel/firmware/acpi/): NAME:SIZE (repeatable).
     #[arg(long = "acpi-upgrade", value_name = "NAME:SIZE")]
     pub acpi_upgrade: Vec<String>,
+    /// Where the kernel image lies before its brk, `_text` to `__end_of_kernel_reserve`, e.g.
+    /// 0x1000000-0x4400000 (`/proc/iomem`'s `Kernel code` start to `Kernel bss` end; default:
+    /// the build profile's).
+    #[arg(long, value_name = "START-END", conflicts_with = "iomem")]
+    pub kernel: Option<String>,
     /// Possible CPUs (default: the SRAT's CPU entries).
     #[arg(long, value_name = "N")]
     pub cpus: Option<u32>,
@@ -103,6 +108,7 @@ impl MachineArgs {
             ("--srat", self.srat.is_some()),
             ("--cmdline", self.cmdline.is_some()),
             ("--initrd", self.initrd.is_some()),
+            ("--kernel", self.kernel.is_some()),
             ("--acpi-table", !self.acpi_table.is_empty()),
             ("--acpi-tables", self.acpi_tables.is_some()),
             ("--acpi-upgrade", !self.acpi_upgrade.is_empty()),
@@ -144,11 +150,21 @@ pub fn kernel_symbols(build: &Build6_1, iomem: Option<&Path>) -> Result<(KernelS
     let text = read_text(path).map_err(|e| e.to_string())?;
     let place =
         kernel_place_from_iomem(&text, &path.display().to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
+    kernel_symbols_at(build, (place.start, place.end), &path.display().to_string())
+}
+
+/// The kernel image's symbols for an image at `[_text, __end_of_kernel_reserve)` (`--kernel`,
+/// or `/proc/iomem`'s `Kernel code` to `Kernel bss`): `__brk_base` follows it and `_end` is the
+/// build's brk size above that.
+pub fn kernel_symbols_at(
+    build: &Build6_1,
+    (start, end): (u64, u64),
+    from: &str,
+) -> Result<(KernelSymbols, String), String> {
     let brk = build.kernel.end - build.kernel.brk_base;
-    let end =
-        place.end.checked_add(brk).ok_or_else(|| format!("{}: the kernel image ends past 2^64", path.display()))?;
-    let symbols = KernelSymbols { text: place.start, end_of_kernel_reserve: place.end, brk_base: place.end, end };
-    Ok((symbols, format!("{} (_end = __brk_base + the build's brk, {brk:#x})", path.display())))
+    let brk_end = end.checked_add(brk).ok_or_else(|| format!("{from}: the kernel image ends past 2^64"))?;
+    let symbols = KernelSymbols { text: start, end_of_kernel_reserve: end, brk_base: end, end: brk_end };
+    Ok((symbols, format!("{from} (_end = __brk_base + the build's brk, {brk:#x})")))
 }
 
 /// What the build profile makes the model assume, one line each (spec §H.9.1).
@@ -379,7 +395,17 @@ fn run_predict(args: &PredictArgs) -> Result<u8, String> {
         Some(p) => Some(read_text(p).map_err(|e| e.to_string())?),
         None => None,
     };
-    let symbols = kernel_symbols(&build, args.iomem.as_deref())?;
+    let symbols = match &args.machine.kernel {
+        Some(r) => {
+            let range = parse_range(r).map_err(|_| {
+                format!(
+                    "--kernel {r:?}: expected START-END, e.g. 0x1000000-0x4400000 (_text to __end_of_kernel_reserve)"
+                )
+            })?;
+            kernel_symbols_at(&build, range, &format!("--kernel {r}"))?
+        }
+        None => kernel_symbols(&build, args.iomem.as_deref())?,
+    };
     let (name, o) = match &args.log {
         Some(path) => {
             let text = read_text(path).map_err(|e| e.to_string())?;
