@@ -154,6 +154,7 @@ fn a_machine_is_predicted_from_its_files_before_boot() {
     let o = run(&args);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("kernel symbols from --kernel 0x1000000-0x43fffff (_end = __brk_base"));
+    assert_eq!(stderr(&o), "", "no note about a default kernel image");
     assert!(stdout(&o).contains("61 of 61 allocations predicted at the kernel's address"));
 }
 
@@ -189,7 +190,7 @@ fn missing_machine_inputs_are_named() {
     // No SRAT places no CPU: the count must be given.
     let o = run(&without("--srat", 2));
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no CPU count (the SRAT places none): give --cpus N"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no CPU count (no SRAT places a CPU): give --cpus N"), "{}", stderr(&o));
     // Nothing at all.
     let o = bootsim(&["predict"]);
     assert_eq!(o.status.code(), Some(2));
@@ -213,6 +214,8 @@ fn bad_machine_inputs_are_refused() {
     }
     for (flag, value, want) in [
         ("--cmdline", "mem=1G", "\"mem=1G\" edits the e820 map"),
+        // numa=off: the SRAT is not parsed, so no CPU has a node the model can derive.
+        ("--cmdline", "numa=off", "the nodes of CPUs without an SRAT entry are not derived"),
         ("--initrd", "12-3", "--initrd \"12-3\": expected START-END"),
         ("--srat", "Cargo.toml", "not \"SRAT\""),
     ] {

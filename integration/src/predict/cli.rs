@@ -9,7 +9,7 @@ use serde_json::json;
 use super::compare::{Comparison, compare, has_trace, model_allocations};
 use super::facts::{early_node_ranges, movable_starts, node_data_lines, node_spans, zone_ranges};
 use super::machine::{Counts, MachineFactsError, machine_facts, parse_table, parse_table_file, parse_upgrade};
-use crate::input::assemble::{Inputs, assemble};
+use crate::input::assemble::{Inputs, Source as InputSource, assemble};
 use crate::input::boots::split_boots;
 use crate::input::read_text;
 use crate::out::{EXIT_BAD_INPUT, EXIT_DIFFERENT, EXIT_DONE, print, say};
@@ -329,7 +329,15 @@ pub fn predict_machine(
         ..Inputs::default()
     };
     let a = assemble(&inputs).map_err(|e| e.to_string())?;
-    let mut notes: Vec<String> = a.warnings.iter().map(|w| format!("note: {w}")).collect();
+    // The kernel image is predict's own (`--kernel`, `--iomem` or the build's, named in the
+    // report), not assemble's default: its note about that default does not apply.
+    let assembled_kernel = a.sources.kernel != InputSource::Default;
+    let mut notes: Vec<String> = a
+        .warnings
+        .iter()
+        .filter(|w| assembled_kernel || !w.starts_with("the kernel image is the default one"))
+        .map(|w| format!("note: {w}"))
+        .collect();
     let mut tables = Vec::new();
     if let Some(p) = &m.acpi_tables {
         let text = read_text(p).map_err(|e| e.to_string())?;

@@ -5,10 +5,10 @@
 //! `acpi_numa_init()` prints, rendered by movable-node's SRAT parser and read back by
 //! [`PlainFacts::parse`]; what no file says is a flag or an assumption, listed.
 
-use movable_node::E820Table;
-use movable_node::E820Type;
 use movable_node::acpi_srat::records::AcceptAll;
 use movable_node::acpi_srat::{NumaConfig, numa_parse::x86_acpi_numa_init_bytes};
+use movable_node::param::last_param;
+use movable_node::{E820Table, E820Type};
 
 use crate::input::num;
 use crate::machine::Machine;
@@ -149,7 +149,9 @@ pub fn machine_facts(
         )));
     }
     let mut assumed = Vec::new();
-    let mut f = srat_facts(machine.srat.as_deref())?;
+    // numa=off: x86_numa_init() goes straight to the dummy node; the SRAT is never parsed.
+    let numa_off = last_param(cmdline.as_bytes(), "numa").flatten() == Some(&b"off"[..]);
+    let mut f = if numa_off { PlainFacts::default() } else { srat_facts(machine.srat.as_deref())? };
     f.command_line = Some(cmdline.to_string());
     f.bios_e820 = machine.e820.clone();
     // trim_bios_range(): the first page is the BIOS's, [640 KiB, 1 MiB) is never RAM.
@@ -190,7 +192,7 @@ pub fn machine_facts(
         }
         None => {
             return Err(MachineFactsError::Missing {
-                what: "CPU count (the SRAT places none)",
+                what: "CPU count (no SRAT places a CPU)",
                 how: "--cpus N (and an SRAT placing each CPU: --srat FILE)",
             });
         }
