@@ -215,7 +215,7 @@ fn bad_machine_inputs_are_refused() {
     for (flag, value, want) in [
         ("--cmdline", "mem=1G", "\"mem=1G\" edits the e820 map"),
         // numa=off: the SRAT is not parsed, so no CPU has a node the model can derive.
-        ("--cmdline", "numa=off", "the nodes of CPUs without an SRAT entry are not derived"),
+        ("--cmdline", "numa=off", "no CPU count (no SRAT places a CPU): give --cpus N"),
         ("--initrd", "12-3", "--initrd \"12-3\": expected START-END"),
         ("--srat", "Cargo.toml", "not \"SRAT\""),
     ] {
