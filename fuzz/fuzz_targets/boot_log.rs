@@ -2,20 +2,18 @@
 //! under every what-if policy: a typed error or a result, never a panic or a hang.
 #![no_main]
 
+use integration::movable_node::KernelProfile;
 use integration::replay::replay::{ReplayOptions, replay};
 use integration::replay::trace::Trace;
-use integration::replay::whatif::Policy;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (u8, &str)| {
     let (mode, text) = input;
     let _ = Trace::parse(text).events.len();
-    let policy = match mode % 5 {
+    // None (6.1's check), then every profile as a what-if policy.
+    let policy = match usize::from(mode % 8) {
         0 => None,
-        1 => Some(Policy::V3_12),
-        2 => Some(Policy::V3_13),
-        3 => Some(Policy::V3_14),
-        _ => Some(Policy::V6_1),
+        n => KernelProfile::ALL.get(n - 1).copied(),
     };
     let opts = ReplayOptions {
         policy,
