@@ -269,8 +269,7 @@ impl<P: Placement> Memblock<P> {
     /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
     /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn reserve(&mut self, base: u64, size: u64) -> Result<(), Error> {
-        let caller = self.caller_or(UNKNOWN_CALLER);
-        self.reserve_as(base, size, caller)
+        self.reserve_labelled(base, size, |mb| mb.caller_or(UNKNOWN_CALLER))
     }
 
     /// `memblock_reserve()` attributed to `caller`.
@@ -282,7 +281,22 @@ impl<P: Placement> Memblock<P> {
     /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
     /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn reserve_as(&mut self, base: u64, size: u64, caller: impl Into<Label>) -> Result<(), Error> {
-        self.log.push(Event::Reserve { base, size, caller: caller.into() });
+        self.reserve_labelled(base, size, |_| caller.into())
+    }
+
+    /// `memblock_reserve()` attributed to the label `caller` gives. The label (up to 128
+    /// bytes) is only built when the trace event is printed or kept.
+    #[inline]
+    pub(crate) fn reserve_labelled(
+        &mut self,
+        base: u64,
+        size: u64,
+        caller: impl FnOnce(&Self) -> Label,
+    ) -> Result<(), Error> {
+        if !self.log.drops_debug() {
+            let caller = caller(self);
+            self.log.push(Event::Reserve { base, size, caller });
+        }
         let nid = self.state.config.reserve_nid;
         self.add_region(RegionKind::Reserved, base, size, nid, RegionFlags::empty())
     }
