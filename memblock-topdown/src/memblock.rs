@@ -596,10 +596,26 @@ fn next_uncovered(ty: &RegionType, cursor: u64, end: u64) -> Option<(usize, u64,
     next_uncovered_from(ty, cursor, end)
 }
 
-fn next_uncovered_from(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
-    let (mut regions, mut i) = ty.cursor_at_first_ending_above(cursor);
+fn next_uncovered_from(ty: &RegionType, cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
+    // An array in one run (every small one) is read as the slice it is.
+    if let Some(run) = ty.whole() {
+        let i = ty.first_ending_above_in(run, cursor);
+        return walk_uncovered(|k| run.get(k).copied(), i, cursor, end);
+    }
+    let (mut regions, i) = ty.cursor_at_first_ending_above(cursor);
+    walk_uncovered(|k| regions.get(k), i, cursor, end)
+}
+
+/// The walk of [`next_uncovered`] from entry `i`, the first that ends above `cursor`.
+#[inline(always)]
+fn walk_uncovered(
+    mut regions: impl FnMut(usize) -> Option<Region>,
+    mut i: usize,
+    mut cursor: u64,
+    end: u64,
+) -> Option<(usize, u64, u64)> {
     while cursor < end {
-        match regions.get(i) {
+        match regions(i) {
             Some(r) if r.end() <= cursor => i += 1,
             Some(r) if r.base < end => {
                 if r.base > cursor {

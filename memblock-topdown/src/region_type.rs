@@ -177,6 +177,18 @@ impl RegionType {
         self.regions().partition_point(|r| r.end() <= addr)
     }
 
+    /// All the entries as one slice, when they are one run (a single leaf, or a flat array).
+    #[inline]
+    pub(crate) fn whole(&self) -> Option<&[Region]> {
+        self.regions.whole()
+    }
+
+    /// [`RegionType::first_ending_above`] in `run`, this array's [`RegionType::whole`].
+    #[inline]
+    pub(crate) fn first_ending_above_in(&self, run: &[Region], addr: u64) -> usize {
+        if self.out_of_order { 0 } else { run.partition_point(|r| r.end() <= addr) }
+    }
+
     /// A cursor, and the index of the first region that ends above `addr` (as
     /// [`RegionType::first_ending_above`]), found through the cursor.
     #[inline]
