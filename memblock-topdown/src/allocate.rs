@@ -43,8 +43,7 @@ impl<P: Placement> Memblock<P> {
             (true, true) => round_up_checked(size, align)?,
         };
         let found = self.find_in_range_node(0, max_addr, size, align, nid)?;
-        let caller = self.caller_or("memblock_alloc_base_nid");
-        self.reserve_as(found, size, caller).ok()?;
+        self.reserve_labelled(found, size, |mb| mb.caller_or("memblock_alloc_base_nid")).ok()?;
         Some(found)
     }
 

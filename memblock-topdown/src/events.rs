@@ -300,7 +300,23 @@ impl EventLog {
     }
 
     /// Records and logs one event.
+    #[inline]
     pub fn push(&mut self, ev: Event) {
+        // The usual case, inlined so that the event (a label of up to 128 bytes) need not be
+        // built: a debug-only event with neither the debug log nor the trace on is dropped.
+        if ev.is_debug() && self.drops_debug() {
+            return;
+        }
+        self.log_and_record(ev);
+    }
+
+    /// Whether a debug-only event ([`Event::is_debug`]) would be neither printed nor kept.
+    #[inline]
+    pub(crate) fn drops_debug(&self) -> bool {
+        !self.debug && !self.trace
+    }
+
+    fn log_and_record(&mut self, ev: Event) {
         match &ev {
             Event::Warn(w) => {
                 self.warnings += 1;

@@ -61,13 +61,16 @@ pub struct FreeRanges<'a> {
     filter: RegionFilter,
     mi: usize,
     ri: usize,
+    /// Gaps that end at or below this yield nothing the walk needs (see
+    /// [`FreeRanges::starting_at`]): the first gap is sought above it.
+    floor: u64,
 }
 
 impl<'a> FreeRanges<'a> {
     /// Starts the walk over `memory` minus `reserved`.
     #[inline]
     pub fn new(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter) -> Self {
-        FreeRanges { mem: memory.cursor(), rsv: reserved.cursor(), filter, mi: 0, ri: 0 }
+        FreeRanges { mem: memory.cursor(), rsv: reserved.cursor(), filter, mi: 0, ri: 0, floor: 0 }
     }
 
     /// Starts the walk at the first memory region that ends above `addr` (a shortcut that
@@ -75,7 +78,11 @@ impl<'a> FreeRanges<'a> {
     #[inline]
     pub fn starting_at(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter, addr: u64) -> Self {
         let (mem, mi) = memory.cursor_at_first_ending_above(addr);
-        FreeRanges { mem, rsv: reserved.cursor(), filter, mi, ri: 0 }
+        // The gaps below `addr` are skipped too, with the same seek that skips those below a
+        // memory region's base: they hold only ranges that end at or below `addr`. Out of
+        // order, the walk is the kernel's from the start.
+        let floor = if memory.is_out_of_order() || reserved.is_out_of_order() { 0 } else { addr };
+        FreeRanges { mem, rsv: reserved.cursor(), filter, mi, ri: 0, floor }
     }
 }
 
@@ -91,8 +98,9 @@ impl Iterator for FreeRanges<'_> {
             }
             // The kernel steps one by one over the gaps that end at or below the region's base;
             // gaps are sorted, so a binary search lands on the same gap.
-            if self.ri <= self.rsv.len() && gap(&mut self.rsv, self.ri).1 <= m.base {
-                self.ri = self.ri.max(self.rsv.partition_point(|r| r.base <= m.base));
+            let floor = m.base.max(self.floor);
+            if self.ri <= self.rsv.len() && gap(&mut self.rsv, self.ri).1 <= floor {
+                self.ri = self.ri.max(self.rsv.partition_point(|r| r.base <= floor));
             }
             while self.ri <= self.rsv.len() {
                 let (r_start, r_end) = gap(&mut self.rsv, self.ri);

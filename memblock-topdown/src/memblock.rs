@@ -269,8 +269,7 @@ impl<P: Placement> Memblock<P> {
     /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
     /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn reserve(&mut self, base: u64, size: u64) -> Result<(), Error> {
-        let caller = self.caller_or(UNKNOWN_CALLER);
-        self.reserve_as(base, size, caller)
+        self.reserve_labelled(base, size, |mb| mb.caller_or(UNKNOWN_CALLER))
     }
 
     /// `memblock_reserve()` attributed to `caller`.
@@ -282,7 +281,22 @@ impl<P: Placement> Memblock<P> {
     /// kernel's `-ENOMEM`. [`Error::Bug`] when the merge that follows meets overlapping regions
     /// (the kernel's `BUG_ON`, only after a trim wrapped past 2^64).
     pub fn reserve_as(&mut self, base: u64, size: u64, caller: impl Into<Label>) -> Result<(), Error> {
-        self.log.push(Event::Reserve { base, size, caller: caller.into() });
+        self.reserve_labelled(base, size, |_| caller.into())
+    }
+
+    /// `memblock_reserve()` attributed to the label `caller` gives. The label (up to 128
+    /// bytes) is only built when the trace event is printed or kept.
+    #[inline]
+    pub(crate) fn reserve_labelled(
+        &mut self,
+        base: u64,
+        size: u64,
+        caller: impl FnOnce(&Self) -> Label,
+    ) -> Result<(), Error> {
+        if !self.log.drops_debug() {
+            let caller = caller(self);
+            self.log.push(Event::Reserve { base, size, caller });
+        }
         let nid = self.state.config.reserve_nid;
         self.add_region(RegionKind::Reserved, base, size, nid, RegionFlags::empty())
     }
@@ -582,10 +596,26 @@ fn next_uncovered(ty: &RegionType, cursor: u64, end: u64) -> Option<(usize, u64,
     next_uncovered_from(ty, cursor, end)
 }
 
-fn next_uncovered_from(ty: &RegionType, mut cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
-    let (mut regions, mut i) = ty.cursor_at_first_ending_above(cursor);
+fn next_uncovered_from(ty: &RegionType, cursor: u64, end: u64) -> Option<(usize, u64, u64)> {
+    // An array in one run (every small one) is read as the slice it is.
+    if let Some(run) = ty.whole() {
+        let i = ty.first_ending_above_in(run, cursor);
+        return walk_uncovered(|k| run.get(k).copied(), i, cursor, end);
+    }
+    let (mut regions, i) = ty.cursor_at_first_ending_above(cursor);
+    walk_uncovered(|k| regions.get(k), i, cursor, end)
+}
+
+/// The walk of [`next_uncovered`] from entry `i`, the first that ends above `cursor`.
+#[inline(always)]
+fn walk_uncovered(
+    mut regions: impl FnMut(usize) -> Option<Region>,
+    mut i: usize,
+    mut cursor: u64,
+    end: u64,
+) -> Option<(usize, u64, u64)> {
     while cursor < end {
-        match regions.get(i) {
+        match regions(i) {
             Some(r) if r.end() <= cursor => i += 1,
             Some(r) if r.base < end => {
                 if r.base > cursor {

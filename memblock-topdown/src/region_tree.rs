@@ -237,6 +237,15 @@ impl RegionTree {
         }
     }
 
+    /// The entries, mutable in place, when the tree is a single leaf.
+    #[inline]
+    pub(crate) fn single_leaf_mut(&mut self) -> Option<&mut [Region]> {
+        match &mut self.root {
+            Node::Leaf(items) => Some(items),
+            Node::Inner(_) => None,
+        }
+    }
+
     /// The leaf holding entry `i`, and the index of the leaf's first entry.
     #[inline]
     pub(crate) fn leaf_at(&self, mut i: usize) -> Option<(&[Region], usize)> {

@@ -177,6 +177,18 @@ impl RegionType {
         self.regions().partition_point(|r| r.end() <= addr)
     }
 
+    /// All the entries as one slice, when they are one run (a single leaf, or a flat array).
+    #[inline]
+    pub(crate) fn whole(&self) -> Option<&[Region]> {
+        self.regions.whole()
+    }
+
+    /// [`RegionType::first_ending_above`] in `run`, this array's [`RegionType::whole`].
+    #[inline]
+    pub(crate) fn first_ending_above_in(&self, run: &[Region], addr: u64) -> usize {
+        if self.out_of_order { 0 } else { run.partition_point(|r| r.end() <= addr) }
+    }
+
     /// A cursor, and the index of the first region that ends above `addr` (as
     /// [`RegionType::first_ending_above`]), found through the cursor.
     #[inline]
@@ -291,6 +303,13 @@ impl RegionType {
         if self.unmerged {
             return self.insert(idx, r);
         }
+        // An array in one run (every small one) grows a neighbour as the slice it is.
+        if let Some(run) = self.regions.whole_mut()
+            && grow_neighbour(run, idx, r)
+        {
+            self.total_size = self.total_size.wrapping_add(r.size);
+            return;
+        }
         let mut neighbours = self.cursor();
         let prev = idx.checked_sub(1).and_then(|i| neighbours.get(i));
         let next = neighbours.get(idx);
@@ -364,4 +383,22 @@ impl RegionType {
         }
         Ok(())
     }
+}
+
+/// The joins of [`RegionType::insert_merging`] that change one entry of `run` in place: `r`
+/// touches exactly one compatible neighbour, which grows to cover it. `false` (nothing
+/// changed) when `r` is to be inserted or joins both neighbours.
+#[inline]
+fn grow_neighbour(run: &mut [Region], idx: usize, r: Region) -> bool {
+    let joins_prev = idx.checked_sub(1).and_then(|i| run.get(i)).is_some_and(|p| p.end() == r.base && p.compatible(&r));
+    let joins_next = run.get(idx).is_some_and(|n| r.end() == n.base && n.compatible(&r));
+    match (joins_prev, joins_next, idx.checked_sub(1)) {
+        (true, false, Some(prev)) => run[prev].size += r.size,
+        (false, true, _) => {
+            run[idx].base = r.base;
+            run[idx].size += r.size;
+        }
+        _ => return false,
+    }
+    true
 }

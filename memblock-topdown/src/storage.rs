@@ -212,6 +212,19 @@ impl Storage {
         }
     }
 
+    /// All the entries as one run, mutable in place (their order is the caller's to keep):
+    /// what [`Storage::whole`] gives, for changes that neither insert nor remove.
+    #[inline]
+    pub(crate) fn whole_mut(&mut self) -> Option<&mut [Region]> {
+        match &mut self.backend {
+            #[cfg(feature = "alloc")]
+            Backend::Tree(tree) => tree.single_leaf_mut(),
+            #[cfg(not(feature = "alloc"))]
+            Backend::Inline { items, len } => items.get_mut(..*len),
+            Backend::Provided(array) => array.items.get_mut(..array.len),
+        }
+    }
+
     /// The run of consecutive entries that holds entry `i` (a leaf of the tree, or the whole
     /// array), with the index of its first entry.
     #[inline]
