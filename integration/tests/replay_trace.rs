@@ -186,6 +186,18 @@ fn a_log_cut_mid_line() {
     assert_eq!(t.garbled[0].line, 2);
 }
 
+/// Found by the boot_log fuzz target: a line that is only a known line's head, shorter than
+/// the head with its trailing space, is garbled, not a panic.
+#[test]
+fn a_known_head_without_its_tail_is_garbled() {
+    for head in ["Move RAMDISK from", "RAMDISK:", "last_pfn =", "NUMA: Node", "Faking a node at", "BIOS-e820:"] {
+        let t = Trace::parse(&format!("{head}\n"));
+        assert!(t.events.is_empty(), "{head:?} gave {:?}", t.events);
+    }
+    let t = Trace::parse("\u{f4}Move RAMDISK from\n");
+    assert!(t.events.is_empty());
+}
+
 #[test]
 fn garbled_lines_are_reported_with_their_number() {
     let text = "memblock_reserve: [0x10-0x0] backwards+0x1/0x2\n\

@@ -8,7 +8,7 @@ use crate::input::e820::parse_mem_entry;
 /// `BIOS-e820: [mem a-b] type`, read by the e820 reader of the inputs
 /// ([`crate::input::e820`]); the type is kept as printed.
 pub(super) fn parse_e820(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let rest = &m["BIOS-e820: ".len()..];
+    let rest = m.get("BIOS-e820: ".len()..).unwrap_or_default();
     let entry = parse_mem_entry(rest).ok_or("bad BIOS-e820 line")?;
     let last =
         entry.addr.checked_add(entry.size.checked_sub(1).ok_or("bad BIOS-e820 range")?).ok_or("bad BIOS-e820 range")?;
@@ -22,18 +22,20 @@ pub(super) fn parse_command_line(m: &str) -> Result<Option<TraceEvent>, &'static
 }
 
 pub(super) fn parse_last_pfn(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let (last_pfn, max_arch_pfn) = last_pfn(&m["last_pfn = ".len()..]).ok_or("bad last_pfn line")?;
+    let (last_pfn, max_arch_pfn) =
+        last_pfn(m.get("last_pfn = ".len()..).unwrap_or_default()).ok_or("bad last_pfn line")?;
     Ok(Some(TraceEvent::LastPfn { last_pfn, max_arch_pfn }))
 }
 
 pub(super) fn parse_ramdisk(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let range = ramdisk(&m["RAMDISK: ".len()..]).and_then(|(base, end)| Some((base, end.checked_sub(1)?)));
+    let range = ramdisk(m.get("RAMDISK: ".len()..).unwrap_or_default())
+        .and_then(|(base, end)| Some((base, end.checked_sub(1)?)));
     let (base, last) = range.ok_or("bad RAMDISK range")?;
     Ok(Some(TraceEvent::Ramdisk { base, last }))
 }
 
 pub(super) fn parse_ramdisk_move(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["Move RAMDISK from ".len()..]);
+    let mut c = Cur::new(m.get("Move RAMDISK from ".len()..).unwrap_or_default());
     let mut f = || -> Option<TraceEvent> {
         let (from_base, from_last) = c.mem_range()?;
         c.lit(" to ")?;
@@ -56,7 +58,7 @@ pub(super) fn parse_srat_node(m: &str) -> Result<Option<TraceEvent>, &'static st
 
 pub(super) fn parse_numa_merge(m: &str) -> Result<Option<TraceEvent>, &'static str> {
     let f = || -> Option<TraceEvent> {
-        let mut c = Cur::new(&m["NUMA: Node ".len()..]);
+        let mut c = Cur::new(m.get("NUMA: Node ".len()..).unwrap_or_default());
         let node = c.nid()?;
         let (_, merged) = m.rsplit_once(" -> ")?;
         let mut c = Cur::new(merged);
@@ -67,13 +69,13 @@ pub(super) fn parse_numa_merge(m: &str) -> Result<Option<TraceEvent>, &'static s
 }
 
 pub(super) fn parse_faking(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["Faking a node at ".len()..]);
+    let mut c = Cur::new(m.get("Faking a node at ".len()..).unwrap_or_default());
     let (base, last) = c.mem_range().ok_or("bad 'Faking a node' line")?;
     Ok(Some(TraceEvent::FakingNode { base, last }))
 }
 
 pub(super) fn parse_node_data(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["NODE_DATA(".len()..]);
+    let mut c = Cur::new(m.get("NODE_DATA(".len()..).unwrap_or_default());
     let mut f = || -> Option<TraceEvent> {
         let nid = c.nid()?;
         c.lit(")")?;
@@ -90,7 +92,7 @@ pub(super) fn parse_node_data(m: &str) -> Result<Option<TraceEvent>, &'static st
 }
 
 pub(super) fn parse_movable_node(m: &str) -> Result<Option<TraceEvent>, &'static str> {
-    let mut c = Cur::new(&m["Node ".len()..]);
+    let mut c = Cur::new(m.get("Node ".len()..).unwrap_or_default());
     let mut f = || -> Option<TraceEvent> {
         let nid = c.nid()?;
         c.lit(":")?;
