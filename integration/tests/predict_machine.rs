@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use integration::phases::linux_6_1::Build6_1;
-use integration::predict::cli::{MachineArgs, kernel_symbols, predict_machine};
+use integration::predict::args::MachineArgs;
+use integration::predict::cli::{kernel_symbols, predict_machine};
 
 fn boots() -> Vec<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures");

@@ -63,6 +63,7 @@ mod search;
 mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod uncovered;
 
 pub use allocate::{SMP_CACHE_BYTES, VirtAllocRequest};
 pub use config::{AlignZero, Config, Deviations};

@@ -1,11 +1,12 @@
 //! `bootsim predict`: the command line.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use serde_json::json;
 
+use super::args::{MachineArgs, PredictArgs};
 use super::compare::{Comparison, compare, has_trace, model_allocations};
 use super::facts::{early_node_ranges, movable_starts, node_data_lines, node_spans, zone_ranges};
 use super::machine::{Counts, MachineFactsError, machine_facts, parse_table, parse_table_file, parse_upgrade};
@@ -20,109 +21,6 @@ use crate::replay::batch::find_logs;
 use crate::replay::place::{kernel_place_from_iomem, parse_range};
 use crate::replay::trace::Trace;
 use movable_node::KernelProfile;
-
-/// Predict Linux 6.1's early boot from a plain boot log (every `memblock=debug` line hidden
-/// from the model), and lay the prediction beside the log's own trace when it has one.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct PredictArgs {
-    /// The boot log (`dmesg` of Linux 6.1; with `memblock=debug` the prediction is checked).
-    #[arg(value_name = "DMESG", required_unless_present_any = ["batch", "e820"])]
-    pub log: Option<PathBuf>,
-    /// `/proc/iomem` of the same boot, read as root: the kernel image's place (default: the
-    /// build profile's symbols).
-    #[arg(long, value_name = "FILE")]
-    pub iomem: Option<PathBuf>,
-    /// Print the predicted `memblock=debug` trace, in the kernel's format, instead of the report.
-    #[arg(long = "log", conflicts_with_all = ["json", "batch"])]
-    pub log_trace: bool,
-    /// Print the prediction and the comparison as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// Predict every log under DIR (files named `*dmesg*` or `*.log`; `iomem.txt` beside one is used).
-    #[arg(long, value_name = "DIR", conflicts_with = "log")]
-    pub batch: Option<PathBuf>,
-    /// What-if: boot with `movable_node` (added to the log's command line).
-    #[arg(long, conflicts_with = "no_movable_node")]
-    pub movable_node: bool,
-    /// What-if: boot without `movable_node` (removed from the log's command line).
-    #[arg(long)]
-    pub no_movable_node: bool,
-    /// Compare with this log instead (e.g. the same machine's boot with the other `movable_node`,
-    /// or, predicting from a machine's files, its real boot).
-    #[arg(long, value_name = "DMESG", conflicts_with = "batch")]
-    pub against: Option<PathBuf>,
-    /// Without a DMESG: the machine's own files and flags.
-    #[command(flatten)]
-    pub machine: MachineArgs,
-}
-
-/// A machine that has not booted (or whose log is not at hand): its own files and flags in
-/// place of a DMESG. None goes with DMESG or `--batch`: a log is predicted from its own lines.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct MachineArgs {
-    /// The firmware's memory map: /sys/firmware/memmap, a memmap.txt, or e820 text (no DMESG).
-    #[arg(long, value_name = "FILE|DIR", conflicts_with_all = ["log", "batch"])]
-    pub e820: Option<PathBuf>,
-    /// Raw SRAT bytes: /sys/firmware/acpi/tables/SRAT (the initrd's, if it upgrades it).
-    #[arg(long, value_name = "FILE")]
-    pub srat: Option<PathBuf>,
-    /// The kernel command line.
-    #[arg(long)]
-    pub cmdline: Option<String>,
-    /// Where the boot loader puts the initrd, as the kernel's `RAMDISK: [mem START-END]` prints it.
-    #[arg(long, value_name = "START-END")]
-    pub initrd: Option<String>,
-    /// One ACPI table the kernel reserves: NAME@ADDR+SIZE (repeatable, in the firmware's order).
-    #[arg(long = "acpi-table", value_name = "NAME@ADDR+SIZE")]
-    pub acpi_table: Vec<String>,
-    /// A file of ACPI tables, one NAME@ADDR+SIZE a line, in the firmware's order (`#` comments);
-    /// `--acpi-table`s follow them.
-    #[arg(long = "acpi-tables", value_name = "FILE")]
-    pub acpi_tables: Option<PathBuf>,
-    /// A table the initrd upgrades (kernel/firmware/acpi/): NAME:SIZE (repeatable).
-    #[arg(long = "acpi-upgrade", value_name = "NAME:SIZE")]
-    pub acpi_upgrade: Vec<String>,
-    /// Where the kernel image lies before its brk, `_text` to `__end_of_kernel_reserve`, e.g.
-    /// 0x1000000-0x4400000 (`/proc/iomem`'s `Kernel code` start to `Kernel bss` end; default:
-    /// the build profile's).
-    #[arg(long, value_name = "START-END", conflicts_with = "iomem")]
-    pub kernel: Option<String>,
-    /// Possible CPUs (default: the SRAT's CPU entries).
-    #[arg(long, value_name = "N")]
-    pub cpus: Option<u32>,
-    /// IO-APICs in the MADT (default: QEMU's 1).
-    #[arg(long, value_name = "N")]
-    pub ioapics: Option<u64>,
-    /// A word the kernel lists as an unknown command line parameter (repeatable; default: those
-    /// only the decompressor reads, e.g. nokaslr).
-    #[arg(long = "unknown-param", value_name = "WORD")]
-    pub unknown_param: Vec<String>,
-}
-
-impl MachineArgs {
-    /// The machine flags given, for the message that refuses them beside a log.
-    pub fn given(&self) -> Vec<&'static str> {
-        let mut g = Vec::new();
-        for (flag, on) in [
-            ("--e820", self.e820.is_some()),
-            ("--srat", self.srat.is_some()),
-            ("--cmdline", self.cmdline.is_some()),
-            ("--initrd", self.initrd.is_some()),
-            ("--kernel", self.kernel.is_some()),
-            ("--acpi-table", !self.acpi_table.is_empty()),
-            ("--acpi-tables", self.acpi_tables.is_some()),
-            ("--acpi-upgrade", !self.acpi_upgrade.is_empty()),
-            ("--cpus", self.cpus.is_some()),
-            ("--ioapics", self.ioapics.is_some()),
-            ("--unknown-param", !self.unknown_param.is_empty()),
-        ] {
-            if on {
-                g.push(flag);
-            }
-        }
-        g
-    }
-}
 
 /// Runs `bootsim predict`: the report to stdout, errors to stderr (`bootsim: predict: ...`).
 /// Exit status: 0 when the prediction is the log's (or there is nothing to compare), 1 at the

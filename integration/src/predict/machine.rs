@@ -1,7 +1,7 @@
 //! A machine's own files and flags read into the facts a plain Linux 6.1 dmesg would print
 //! ([`PlainFacts`]), so a boot can be predicted before it happens (spec §H.9, "What the
 //! predictor may read"). The e820 map, SRAT, command line and initrd come through
-//! [`crate::input::assemble`]; the SRAT's node and CPU lines are the ones
+//! [`crate::input::assemble()`]; the SRAT's node and CPU lines are the ones
 //! `acpi_numa_init()` prints, rendered by movable-node's SRAT parser and read back by
 //! [`PlainFacts::parse`]; what no file says is a flag or an assumption, listed.
 
@@ -120,7 +120,7 @@ pub const QEMU_IOAPICS: u64 = 1;
 /// them (`arch/x86/boot/compressed/`): `print_unknown_bootoptions()` lists them.
 const DECOMPRESSOR_ONLY: [&str; 1] = ["nokaslr"];
 
-/// The facts of `machine` (from [`crate::input::assemble`]: e820 map, SRAT, command line,
+/// The facts of `machine` (from [`crate::input::assemble()`]: e820 map, SRAT, command line,
 /// initrd) with the ACPI tables the firmware gives (`tables`), those the initrd upgrades
 /// (`upgrades`) and the counts.
 ///

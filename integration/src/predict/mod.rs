@@ -3,9 +3,11 @@
 //! `memblock=debug` trace when it has one ([`compare`]); or from a machine's own files and
 //! flags, before its first boot ([`machine`]).
 
+pub mod args;
 pub mod cli;
 pub mod compare;
 pub mod facts;
 pub mod machine;
 
-pub use cli::{PredictArgs, run};
+pub use args::PredictArgs;
+pub use cli::run;
