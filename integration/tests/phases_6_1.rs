@@ -14,7 +14,6 @@
 //! log's, in the log's order.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use integration::movable_node::memblock_bottomup::{BottomUp, MAX_NUMNODES, RegionFlags, RegionKind, SeriesMemblock};
 use integration::movable_node::x86_mm_bottomup::{Linux6_1Walk, QEMU64};
@@ -22,23 +21,11 @@ use integration::movable_node::{DirectMap, E820Table, KernelProfile, MappingSetu
 use integration::phases::linux_6_1::{self as p61, Build6_1, PhaseOp, PhaseOps, PhaseRequest, PlainFacts};
 use integration::replay::trace::{DumpKind, RangeOp, Trace, TraceEvent};
 
-const BUILD: Build6_1 = Build6_1::DEBIAN_6_1_AMD64;
+use integration::predict::compare::without_offsets;
+mod linux61_common;
+use linux61_common::boots;
 
-fn fixture_dirs() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures");
-    let mut dirs = Vec::new();
-    for set in ["linux-6.1-qemu", "linux-6.1-qemu-hotplug"] {
-        for e in std::fs::read_dir(root.join(set)).expect("the 6.1 fixtures are in the repository") {
-            let p = e.unwrap().path();
-            if p.join("dmesg.txt").is_file() {
-                dirs.push(p);
-            }
-        }
-    }
-    dirs.sort();
-    assert_eq!(dirs.len(), 11, "eleven real boots");
-    dirs
-}
+const BUILD: Build6_1 = Build6_1::DEBIAN_6_1_AMD64;
 
 /// One memblock operation as the log prints it, in the form the phases record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,22 +257,11 @@ fn run_late(name: &str, trace: &Trace, facts: &PlainFacts, ops: &[(usize, Op)], 
     compare(name, &model, segment, counts).into_iter().collect()
 }
 
-/// A log line's message with every `symbol[.suffix]+0xoff/0xsize` cut to `symbol`.
-fn without_offsets(msg: &str) -> String {
-    msg.split(' ')
-        .map(|w| match w.split_once("+0x") {
-            Some((sym, _)) => sym.split('.').next().unwrap_or(sym),
-            None => w,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The model's `memblock=debug` lines are the log's, byte for byte once the build's caller
 /// offsets are cut: from `sparse_init`'s first request to the end of the log.
 #[test]
 fn the_predicted_trace_prints_as_the_kernel_does() {
-    for dir in fixture_dirs() {
+    for dir in boots() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(dir.join("dmesg.txt")).unwrap();
         let (trace, facts) = (Trace::parse(&text), PlainFacts::parse(&text).unwrap());
@@ -329,7 +305,7 @@ fn predict_late(trace: &Trace, facts: &PlainFacts, start: usize) -> Vec<PhaseOps
 fn every_request_of_the_late_phases_is_the_kernels() {
     let mut counts = Counts::new();
     let mut diffs = Vec::new();
-    for dir in fixture_dirs() {
+    for dir in boots() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(dir.join("dmesg.txt")).unwrap();
         let trace = Trace::parse(&text);

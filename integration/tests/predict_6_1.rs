@@ -15,21 +15,8 @@ use integration::predict::cli::{kernel_symbols, plain_text, predict_log, trace_l
 use integration::predict::compare::without_offsets;
 use integration::replay::trace::Trace;
 
-fn boots() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures");
-    let mut dirs = Vec::new();
-    for set in ["linux-6.1-qemu", "linux-6.1-qemu-hotplug"] {
-        for e in std::fs::read_dir(root.join(set)).expect("the 6.1 fixtures are in the repository") {
-            let p = e.unwrap().path();
-            if p.join("dmesg.txt").is_file() {
-                dirs.push(p);
-            }
-        }
-    }
-    dirs.sort();
-    assert_eq!(dirs.len(), 11, "eleven real boots");
-    dirs
-}
+mod linux61_common;
+use linux61_common::boots;
 
 fn read(dir: &std::path::Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap()

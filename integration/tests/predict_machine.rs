@@ -4,27 +4,14 @@
 //! tables of acpi-tables.txt) and laid beside the real log's `memblock=debug` trace, which the
 //! model never reads. The answers are the logs: every allocation, both dumps and every fact.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use integration::phases::linux_6_1::Build6_1;
 use integration::predict::args::MachineArgs;
 use integration::predict::cli::{kernel_symbols, predict_machine};
 
-fn boots() -> Vec<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/fixtures");
-    let mut dirs = Vec::new();
-    for set in ["linux-6.1-qemu", "linux-6.1-qemu-hotplug"] {
-        for e in std::fs::read_dir(root.join(set)).expect("the 6.1 fixtures are in the repository") {
-            let p = e.unwrap().path();
-            if p.join("dmesg.txt").is_file() {
-                dirs.push(p);
-            }
-        }
-    }
-    dirs.sort();
-    assert_eq!(dirs.len(), 11, "eleven real boots");
-    dirs
-}
+mod linux61_common;
+use linux61_common::boots;
 
 /// Where QEMU's `-initrd` put the initrd on each machine: QEMU's choice, which no file of a
 /// machine records, so copied by hand from each dmesg's `RAMDISK: [mem …]` line.

@@ -4,7 +4,7 @@
 //! The walk starts from an empty memblock with the silent early reservations (the kernel image,
 //! the first 64 KiB, the initrd, the BIOS area), then follows the log: every range line is
 //! applied as printed, every request is answered by the model with the 6.1 entry points
-//! ([`ModernAlloc`], memblock-bottomup's) and compared with the kernel's `memblock_reserve: ...
+//! ([`ModernAlloc`](movable_node::memblock_bottomup::ModernAlloc), memblock-bottomup's) and compared with the kernel's `memblock_reserve: ...
 //! memblock_alloc_range_nid+...` answer (or its absence: a failure), and what memblock=debug
 //! does not print is inferred where the recipe says (limits, trim, direction, hotplug marks,
 //! NUMA init, `NODE_DATA`), each inference shown. Dumps, NUMA merges, `NODE_DATA ... on node`,
@@ -18,8 +18,8 @@ use std::collections::HashMap;
 
 use movable_node::KernelProfile;
 use movable_node::memblock_bottomup::{
-    Attempt, BottomUp, Found, Label, MAX_NUMNODES, ModernAlloc, NUMA_NO_NODE, Nid, PAGE_SHIFT, PAGE_SIZE, RegionFlags,
-    RegionKind, SMP_CACHE_BYTES, Semantics, SeriesMemblock, page_align, round_down,
+    Attempt, BottomUp, Found, Label, MAX_NUMNODES, NUMA_NO_NODE, Nid, PAGE_SHIFT, PAGE_SIZE, RegionFlags, RegionKind,
+    SMP_CACHE_BYTES, Semantics, SeriesMemblock, page_align, round_down,
 };
 use movable_node::numa::{NumaEvent, NumaParams};
 use movable_node::param::last_param;

@@ -19,6 +19,8 @@
 
 use serde::Serialize;
 
+use movable_node::memblock_bottomup::{Found, Label, ModernAlloc, Nid, SeriesMemblock};
+
 use crate::input::{log_lines, num};
 
 /// What a range line of memblock did.
@@ -75,6 +77,20 @@ impl RequestKind {
             RequestKind::AllocTryNidRaw => "memblock_alloc_try_nid_raw",
             RequestKind::AllocExactNidRaw => "memblock_alloc_exact_nid_raw",
             RequestKind::PhysAllocTryNid => "memblock_phys_alloc_try_nid",
+        }
+    }
+
+    /// Asks `mb` through this entry point (memblock-bottomup's [`ModernAlloc`]): `[size,
+    /// align, from, max]` and the node; `memblock_phys_alloc_try_nid` has no window and
+    /// `memblock_phys_alloc_range` no node.
+    pub fn ask(self, mb: &mut SeriesMemblock, args: [u64; 4], nid: Nid, caller: Label) -> Option<Found> {
+        let [size, align, from, max] = args;
+        match self {
+            RequestKind::PhysAllocRange => mb.memblock_phys_alloc_range(size, align, from, max, caller),
+            RequestKind::AllocTryNid => mb.memblock_alloc_try_nid(size, align, from, max, nid, caller),
+            RequestKind::AllocTryNidRaw => mb.memblock_alloc_try_nid_raw(size, align, from, max, nid, caller),
+            RequestKind::AllocExactNidRaw => mb.memblock_alloc_exact_nid_raw(size, align, from, max, nid, caller),
+            RequestKind::PhysAllocTryNid => mb.memblock_phys_alloc_try_nid(size, align, nid, caller),
         }
     }
 }

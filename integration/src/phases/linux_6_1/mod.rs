@@ -39,11 +39,10 @@ pub mod steps;
 
 use core::fmt;
 
-use movable_node::memblock_bottomup::{Label, Nid, SeriesMemblock};
+use movable_node::memblock_bottomup::{Label, ModernAlloc, Nid, SeriesMemblock};
 use serde::Serialize;
 
 use crate::replay::trace::RequestKind;
-use movable_node::memblock_bottomup::ModernAlloc;
 
 pub use acpi::{acpi_reserve_initial_tables, acpi_table_upgrade};
 pub use build::{Build6_1, KernelSymbols, PercpuGeometry, Swiotlb};
@@ -295,58 +294,23 @@ impl<'a> Issuer<'a> {
 
     /// `memblock_alloc_try_nid(size, align, min_addr, max_addr, nid)` (also what
     /// `memblock_alloc`, `_node`, `_low` and `_from` print).
-    pub(crate) fn try_nid(
-        &mut self,
-        caller: impl Into<Label>,
-        size: u64,
-        align: u64,
-        from: u64,
-        max: u64,
-        nid: Nid,
-    ) -> Option<u64> {
-        let caller = caller.into();
-        let answer = self.mb.memblock_alloc_try_nid(size, align, from, max, nid, caller).map(|f| f.addr);
-        self.record_virt(RequestKind::AllocTryNid, caller, [size, align, from, max], nid, answer)
+    pub(crate) fn try_nid(&mut self, caller: impl Into<Label>, args: [u64; 4], nid: Nid) -> Option<u64> {
+        self.virt(RequestKind::AllocTryNid, caller.into(), args, nid)
     }
 
     /// `memblock_alloc_try_nid_raw(size, align, min_addr, max_addr, nid)`.
-    pub(crate) fn try_nid_raw(
-        &mut self,
-        caller: impl Into<Label>,
-        size: u64,
-        align: u64,
-        from: u64,
-        max: u64,
-        nid: Nid,
-    ) -> Option<u64> {
-        let caller = caller.into();
-        let answer = self.mb.memblock_alloc_try_nid_raw(size, align, from, max, nid, caller).map(|f| f.addr);
-        self.record_virt(RequestKind::AllocTryNidRaw, caller, [size, align, from, max], nid, answer)
+    pub(crate) fn try_nid_raw(&mut self, caller: impl Into<Label>, args: [u64; 4], nid: Nid) -> Option<u64> {
+        self.virt(RequestKind::AllocTryNidRaw, caller.into(), args, nid)
     }
 
     /// `memblock_alloc_exact_nid_raw(size, align, min_addr, max_addr, nid)`: no other node.
-    pub(crate) fn exact_nid_raw(
-        &mut self,
-        caller: impl Into<Label>,
-        size: u64,
-        align: u64,
-        from: u64,
-        max: u64,
-        nid: Nid,
-    ) -> Option<u64> {
-        let caller = caller.into();
-        let answer = self.mb.memblock_alloc_exact_nid_raw(size, align, from, max, nid, caller).map(|f| f.addr);
-        self.record_virt(RequestKind::AllocExactNidRaw, caller, [size, align, from, max], nid, answer)
+    pub(crate) fn exact_nid_raw(&mut self, caller: impl Into<Label>, args: [u64; 4], nid: Nid) -> Option<u64> {
+        self.virt(RequestKind::AllocExactNidRaw, caller.into(), args, nid)
     }
 
-    fn record_virt(
-        &mut self,
-        kind: RequestKind,
-        caller: Label,
-        args: [u64; 4],
-        nid: Nid,
-        answer: Option<u64>,
-    ) -> Option<u64> {
+    /// One request with a node through `kind`'s entry point, recorded with its answer.
+    fn virt(&mut self, kind: RequestKind, caller: Label, args: [u64; 4], nid: Nid) -> Option<u64> {
+        let answer = kind.ask(self.mb, args, nid, caller).map(|f| f.addr);
         let [size, align, from, max_addr] = args;
         self.record(PhaseRequest { kind, caller, size, align, from, max_addr, nid: Some(nid), answer })
     }
@@ -354,7 +318,7 @@ impl<'a> Issuer<'a> {
     /// `memblock_alloc(size, align)`: any node, below `current_limit`.
     pub(crate) fn memblock_alloc(&mut self, caller: impl Into<Label>, size: u64, align: u64) -> Option<u64> {
         let caller = caller.into();
-        self.try_nid(caller, size, align, 0, ACCESSIBLE, NO_NODE)
+        self.try_nid(caller, [size, align, 0, ACCESSIBLE], NO_NODE)
     }
 
     /// `memblock_reserve(base, size)`.

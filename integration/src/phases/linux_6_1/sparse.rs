@@ -63,7 +63,7 @@ fn memblocks_present(io: &mut Issuer<'_>, build: &Build6_1) -> Result<BTreeMap<u
             let section = pfn / pps;
             let root = section / build.sections_per_root;
             if roots.insert(root) {
-                io.try_nid("sparse_index_alloc", build.section_root_bytes, SMP_CACHE_BYTES, 0, ACCESSIBLE, nid)
+                io.try_nid("sparse_index_alloc", [build.section_root_bytes, SMP_CACHE_BYTES, 0, ACCESSIBLE], nid)
                     .ok_or_else(|| {
                         panics("sparse_index_alloc", format!("no room for mem_section root {root} on node {nid}"))
                     })?;
@@ -116,13 +116,13 @@ fn sparse_init_nid(
     let limit = goal.checked_add(section_bytes).ok_or_else(|| io.overflow("the usemap's limit"))?;
     let goal_nid = early_pfn_to_nid(io, node_data, goal);
     let usemap = count * build.usemap_bytes_per_section;
-    let usage = io.try_nid("sparse_init_nid", usemap, SMP_CACHE_BYTES, goal, limit, goal_nid);
-    if usage.is_none() && io.try_nid("sparse_init_nid", usemap, SMP_CACHE_BYTES, goal, 0, goal_nid).is_none() {
+    let usage = io.try_nid("sparse_init_nid", [usemap, SMP_CACHE_BYTES, goal, limit], goal_nid);
+    if usage.is_none() && io.try_nid("sparse_init_nid", [usemap, SMP_CACHE_BYTES, goal, 0], goal_nid).is_none() {
         // "%s: node[%d] usemap allocation failed": the run's sections stay without memmap.
         return Ok(());
     }
     let map = build.section_map_bytes();
-    let buffer = io.exact_nid_raw("sparse_init_nid", count * map, map, MAX_DMA_PHYS, ACCESSIBLE, nid);
+    let buffer = io.exact_nid_raw("sparse_init_nid", [count * map, map, MAX_DMA_PHYS, ACCESSIBLE], nid);
     let mut next = buffer;
     let buffer_end = buffer.map(|b| b + count * map);
     for &section in sections {
@@ -132,15 +132,15 @@ fn sparse_init_nid(
             .and_then(|off| build.vmemmap_base.checked_add(off))
             .ok_or_else(|| io.overflow("a section's vmemmap address"))?;
         if tables.pgd.insert(va >> PGDIR_SHIFT) {
-            io.try_nid_raw("vmemmap_alloc_block_zero", PAGE_SIZE, PAGE_SIZE, MAX_DMA_PHYS, ACCESSIBLE, nid);
+            io.try_nid_raw("vmemmap_alloc_block_zero", [PAGE_SIZE, PAGE_SIZE, MAX_DMA_PHYS, ACCESSIBLE], nid);
         }
         if tables.pud.insert(va >> PUD_SHIFT) {
-            io.try_nid_raw("vmemmap_alloc_block_zero", PAGE_SIZE, PAGE_SIZE, MAX_DMA_PHYS, ACCESSIBLE, nid);
+            io.try_nid_raw("vmemmap_alloc_block_zero", [PAGE_SIZE, PAGE_SIZE, MAX_DMA_PHYS, ACCESSIBLE], nid);
         }
         match (next, buffer_end) {
             (Some(at), Some(end)) if at + map <= end => next = Some(at + map),
             _ => {
-                io.try_nid_raw("vmemmap_populate", map, map, MAX_DMA_PHYS, ACCESSIBLE, nid);
+                io.try_nid_raw("vmemmap_populate", [map, map, MAX_DMA_PHYS, ACCESSIBLE], nid);
             }
         }
     }

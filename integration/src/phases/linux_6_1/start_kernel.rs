@@ -91,7 +91,7 @@ pub fn setup_per_cpu_areas(
         let size = unit.checked_mul(group_units).ok_or_else(|| io.overflow("a group's units"))?;
         let nid = if online_nodes.contains(&node) { node } else { NO_NODE };
         let base = io
-            .try_nid("pcpu_fc_alloc", size, geometry.atom_size, MAX_DMA_PHYS, ACCESSIBLE, nid)
+            .try_nid("pcpu_fc_alloc", [size, geometry.atom_size, MAX_DMA_PHYS, ACCESSIBLE], nid)
             .ok_or_else(|| fail("a percpu group"))?;
         group_bases.push((base, cpus, group_units));
     }
@@ -246,7 +246,7 @@ pub fn swiotlb_init(mb: &mut SeriesMemblock, build: &Build6_1, max_possible_pfn:
     }
     let t = build.swiotlb;
     let low = ARCH_LOW_ADDRESS_LIMIT;
-    if io.try_nid("swiotlb_init_remap", t.buffer_bytes, PAGE_SIZE, 0, low, NO_NODE).is_none() {
+    if io.try_nid("swiotlb_init_remap", [t.buffer_bytes, PAGE_SIZE, 0, low], NO_NODE).is_none() {
         return Ok(io.finish());
     }
     let slots = (t.buffer_bytes >> t.slot_shift).checked_mul(t.slot_struct_bytes).and_then(page_align);

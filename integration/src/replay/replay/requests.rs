@@ -53,27 +53,6 @@ impl Engine<'_> {
         }
     }
 
-    /// Runs one request through the entry point its line names.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn call(
-        &mut self,
-        kind: RequestKind,
-        size: u64,
-        align: u64,
-        nid: Nid,
-        from: u64,
-        max: u64,
-        l: Label,
-    ) -> Option<Found> {
-        match kind {
-            RequestKind::PhysAllocRange => self.mb.memblock_phys_alloc_range(size, align, from, max, l),
-            RequestKind::AllocTryNid => self.mb.memblock_alloc_try_nid(size, align, from, max, nid, l),
-            RequestKind::AllocTryNidRaw => self.mb.memblock_alloc_try_nid_raw(size, align, from, max, nid, l),
-            RequestKind::AllocExactNidRaw => self.mb.memblock_alloc_exact_nid_raw(size, align, from, max, nid, l),
-            RequestKind::PhysAllocTryNid => self.mb.memblock_phys_alloc_try_nid(size, align, nid, l),
-        }
-    }
-
     pub(super) fn how(&self, rule: &'static str, fallbacks_before: usize, f: &Found) -> How {
         let rule =
             if self.mb.placement().fallbacks() > fallbacks_before { "top-down (bottom-up fallback)" } else { rule };
@@ -144,7 +123,7 @@ impl Engine<'_> {
         if !adjustment.is_some_and(Adjustment::not_made) {
             let rule = self.rule(self.search_end(r.kind, max));
             let fb = self.mb.placement().fallbacks();
-            if let Some(f) = self.call(r.kind, r.size, r.align, nid, from, max, l) {
+            if let Some(f) = r.kind.ask(&mut self.mb, [r.size, r.align, from, max], nid, l) {
                 a.model = Some(f.addr);
                 a.model_node = node_of(self.mb.state(), f.addr).and_then(show_nid);
                 a.how = Some(self.how(rule, fb, &f));
@@ -267,7 +246,7 @@ impl Engine<'_> {
         for _ in 0..n {
             let rule = self.rule(self.search_end(kind, max));
             let fb = self.mb.placement().fallbacks();
-            let found = self.call(kind, size, align, nid, from, max, l);
+            let found = kind.ask(&mut self.mb, [size, align, from, max], nid, l);
             let a = Allocation {
                 index: self.out.allocations.len() + 1,
                 line,
