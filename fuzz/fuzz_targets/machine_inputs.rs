@@ -26,12 +26,14 @@ fuzz_target!(|input: (u8, &str)| {
             if let Ok(d) = parse_dmesg("fuzz.dmesg", text) {
                 let m = d.parts().into_machine();
                 let _ = setup_arch(&m, KernelProfile::V3_13);
+                let _ = setup_arch(&m, KernelProfile::Modern);
             }
         }
         _ => {
             if let Ok(parts) = parse_machine_toml("fuzz.toml", text, Path::new("/nonexistent")) {
                 let m = parts.into_machine();
                 let _ = setup_arch(&m, KernelProfile::V3_14);
+                let _ = setup_arch(&m, KernelProfile::Modern);
             }
         }
     }

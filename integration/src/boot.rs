@@ -33,6 +33,9 @@ pub enum BootError {
         /// Why.
         why: String,
     },
+    /// A machine whose Linux 6.1 boot the model does not derive.
+    #[error(transparent)]
+    Linux6_1(#[from] crate::phases::linux_6_1::setup_arch::NotDerived),
     /// The kernel image's addresses are out of order.
     #[error("the kernel image is malformed: need _text ({text:#x}) < __bss_stop ({bss_stop:#x}) <= _end ({end:#x})")]
     KernelMalformed {
@@ -69,11 +72,13 @@ fn check_machine(m: &Machine) -> Result<(), BootError> {
 }
 
 /// Boots `machine` under `profile`: refuses what no boot loader could hand the kernel, then runs
-/// the profile's phases ([`crate::phases::setup_arch_phases`]).
+/// the profile's phases: the series' list for 3.12 to 3.14 ([`crate::phases::setup_arch_phases`]),
+/// Linux 6.1's own for 6.1 ([`crate::phases::linux_6_1::setup_arch::setup_arch`]).
 ///
 /// # Errors
 /// A malformed kernel image, an e820 map that is unusable after `trim_bios_range()` and `mem=`,
-/// a kernel image outside RAM, or a machine field no build could have ([`BootError`]). A boot
+/// a kernel image outside RAM, a machine field no build could have, or (6.1) a machine whose boot
+/// the model does not derive ([`BootError`]). A boot
 /// the kernel itself would stop is not an error: it comes back with [`Boot::panic`] set.
 pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, BootError> {
     let k = machine.kernel;
@@ -92,13 +97,22 @@ pub fn setup_arch(machine: &Machine, profile: KernelProfile) -> Result<Boot, Boo
     if !in_ram {
         return Err(BootError::KernelOutsideRam { start: k.text, end: k.bss_stop - 1 });
     }
+    let mut banner = vec![
+        format!("Linux version {} (bootsim model)", profile.name()),
+        format!("Command line: {}", machine.cmdline),
+        "e820: BIOS-provided physical RAM map:".to_string(),
+    ];
+    for e in &machine.e820 {
+        banner.push(format!("BIOS-e820: [mem {:#018x}-{:#018x}] {}", e.addr, e.end() - 1, kernel_type_name(e.kind)));
+    }
+    if profile == KernelProfile::Modern {
+        // Linux 6.1's own phases (spec §H.5, §H.9), not the series' list under 6.1's rules.
+        return Ok(crate::phases::linux_6_1::setup_arch::setup_arch(machine, params, e820, banner)?);
+    }
     let mut mb = profile.memblock(k.end, false);
     let mut log = KernelLog::new(params.memblock_debug, mb.log().format());
-    log.k(format!("Linux version {} (bootsim model)", profile.name()));
-    log.k(format!("Command line: {}", machine.cmdline));
-    log.k("e820: BIOS-provided physical RAM map:");
-    for e in &machine.e820 {
-        log.k(format!("BIOS-e820: [mem {:#018x}-{:#018x}] {}", e.addr, e.end() - 1, kernel_type_name(e.kind)));
+    for line in banner {
+        log.k(line);
     }
     mb.log_mut().set_trace(true);
     mb.log_mut().set_debug(params.memblock_debug);

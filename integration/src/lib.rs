@@ -10,6 +10,7 @@
 
 #![deny(missing_docs)]
 
+pub mod acpi_tables;
 pub mod blocks;
 pub mod boot;
 pub mod input;

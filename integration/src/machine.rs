@@ -4,6 +4,7 @@
 
 use movable_node::{CpuFeatures, E820Entry, E820Type};
 
+use crate::acpi_tables::{AcpiReservation, AcpiTableInInitrd};
 use crate::srat_builder::build_srat;
 pub use crate::srat_builder::{NodeMemory, NodeSpec};
 
@@ -71,6 +72,28 @@ impl BuildConfig {
     }
 }
 
+/// What the platform tells Linux beyond the memory map and the SRAT: the firmware's other ACPI
+/// tables (the MADT's CPUs and IO-APICs, every table's place) and the words of the command line
+/// the kernel proper does not know. Only Linux 6.1's boot reads these (its ACPI reservations,
+/// percpu areas, IO-APIC mappings); each is empty or `None` where no input said it, and a
+/// 6.1 boot lists what it assumed instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Platform {
+    /// Every ACPI table in the firmware's order, as `acpi_reserve_initial_tables()` reserves
+    /// them (`ACPI: Reserving … table memory` lines; acpidump).
+    pub acpi_tables: Vec<AcpiReservation>,
+    /// The tables the initrd overrides (`acpi_table_upgrade()`; `ACPI: … ACPI table found in
+    /// initrd` lines).
+    pub acpi_upgrades: Vec<AcpiTableInInitrd>,
+    /// Possible CPUs (`smpboot: Allowing N CPUs`, from the MADT).
+    pub cpus: Option<u32>,
+    /// IO-APICs in the MADT (`IOAPIC[n]:` lines).
+    pub ioapics: Option<u64>,
+    /// The words of `Unknown kernel command line parameters "…"`
+    /// (`print_unknown_bootoptions()`).
+    pub unknown_parameters: Option<Vec<String>>,
+}
+
 /// A machine to boot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Machine {
@@ -90,6 +113,8 @@ pub struct Machine {
     pub cpu: CpuFeatures,
     /// Build sizes and options.
     pub build: BuildConfig,
+    /// What the platform's other tables say (read by the 6.1 profile only).
+    pub platform: Platform,
 }
 
 fn e(addr: u64, end: u64, kind: E820Type) -> E820Entry {
@@ -136,6 +161,7 @@ impl Machine {
             cmdline: "ro quiet movable_node crashkernel=256M".into(),
             cpu: CpuFeatures::default(),
             build: BuildConfig::default(),
+            platform: Platform::default(),
         }
     }
 }

@@ -94,6 +94,10 @@ struct Cli {
     /// one report per profile.
     #[arg(long, conflicts_with_all = ["profile", "log", "svg", "html"])]
     compare: bool,
+    /// The platform, read by the 6.1 profile only: its ACPI tables, CPUs, IO-APICs and the
+    /// parameters the kernel does not know (a boot log gives them; flags override it).
+    #[command(flatten, next_help_heading = "Platform (profile 6.1)")]
+    platform: integration::predict::args::PlatformArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +140,7 @@ fn machine(cli: &Cli) -> Result<(Machine, Option<(Release, Source)>), Failure> {
         if let Some(r) = &cli.initrd {
             m.initrd = Some(initrd(r)?);
         }
+        cli.platform.apply(&mut m).map_err(Failure::input)?;
         let release = host.release.as_deref().and_then(Release::parse).map(|r| (r, Source::Host));
         return Ok((m, release));
     }
@@ -149,14 +154,17 @@ fn machine(cli: &Cli) -> Result<(Machine, Option<(Release, Source)>), Failure> {
         brk_size: None,
         initrd: cli.initrd.as_deref().map(initrd).transpose()?,
     };
-    if inputs == Inputs::default() {
-        return Ok((Machine::default_machine(), None));
-    }
-    let a = assemble(&inputs).map_err(Failure::input)?;
-    for w in &a.warnings {
-        say(format!("note: {w}"));
-    }
-    Ok((a.machine, a.release.map(|r| (r, Source::Log))))
+    let (mut m, release) = if inputs == Inputs::default() {
+        (Machine::default_machine(), None)
+    } else {
+        let a = assemble(&inputs).map_err(Failure::input)?;
+        for w in &a.warnings {
+            say(format!("note: {w}"));
+        }
+        (a.machine, a.release.map(|r| (r, Source::Log)))
+    };
+    cli.platform.apply(&mut m).map_err(Failure::input)?;
+    Ok((m, release))
 }
 
 fn initrd(s: &str) -> Result<(u64, u64), Failure> {

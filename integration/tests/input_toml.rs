@@ -80,6 +80,19 @@ fn the_example_in_machine_md_reads() {
     assert_eq!(m.e820[4], E820Entry { addr: 0xbffdf000, size: 0x21000, kind: E820Type::Acpi });
     assert_eq!(m.build, BuildConfig::default());
     assert!(setup_arch(&m, KernelProfile::V3_13).is_ok());
+    // [platform]: HPET@0xbffe1a94+0x38 is the 56 bytes [0xbffe1a94, 0xbffe1acb].
+    let hpet = &m.platform.acpi_tables[4];
+    assert_eq!((hpet.signature.as_str(), hpet.base, hpet.last), ("HPET", 0xbffe_1a94, 0xbffe_1acb));
+    assert_eq!((m.platform.acpi_tables.len(), m.platform.cpus, m.platform.ioapics), (6, Some(8), Some(1)));
+    let boot = setup_arch(&m, KernelProfile::Modern).unwrap();
+    assert!(!boot.warnings.iter().any(|w| w.contains("ACPI tables") || w.contains("IO-APIC")), "{:?}", boot.warnings);
+}
+
+#[test]
+fn a_platform_table_that_does_not_read_is_named() {
+    let e = err("[platform]\nacpi_tables = [\"FACP@0x1000\"]\n");
+    assert!(e.starts_with("m.toml:1: "), "{e}");
+    assert!(e.contains("acpi_tables \"FACP@0x1000\": expected NAME@ADDR+SIZE"), "{e}");
 }
 
 #[test]

@@ -343,7 +343,10 @@ fn qemu_pc_machine() -> Machine {
 
 #[test]
 fn a_large_firmware_area_is_shortened_and_the_memory_keeps_the_room() {
-    let svg = render(&setup_arch(&qemu_pc_machine(), KernelProfile::Modern).unwrap());
+    // Under 3.14, whose few early reservations leave the axis to the areas this is about (a 6.1
+    // boot adds some sixty small late reservations at the top of node 0, each drawn at the
+    // minimum width).
+    let svg = render(&setup_arch(&qemu_pc_machine(), KernelProfile::V3_14).unwrap());
     let doc = check(&svg);
     // The axis: from the left of the memory lane's frame to its right.
     let frame = doc

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 
 use integration::phases::linux_6_1::Build6_1;
-use integration::predict::cli::{kernel_symbols, plain_text, predict_log, trace_lines};
+use integration::predict::cli::{kernel_symbols, plain_text, predict_log};
 use integration::predict::compare::without_offsets;
 use integration::replay::trace::Trace;
 
@@ -66,7 +66,7 @@ fn the_predicted_trace_is_the_logs() {
     for dir in boots() {
         let text = read(&dir, "dmesg.txt");
         let o = predict_log(&name(&dir), &text, (build.kernel, String::new()), None, None).unwrap();
-        let predicted = trace_lines(o.prediction.as_ref().unwrap());
+        let predicted = o.prediction.as_ref().unwrap().trace_lines();
         let logged: Vec<String> = text
             .lines()
             .map(|l| l.split_once("] ").map_or(l, |(_, m)| m))
@@ -96,7 +96,7 @@ fn the_plain_log_alone_gives_the_same_prediction() {
         let full = predict_log("full", &text, (build.kernel, String::new()), None, None).unwrap();
         let bare = predict_log("plain", &plain, (build.kernel, String::new()), None, None).unwrap();
         assert!(bare.comparison.is_none(), "no trace to compare with");
-        assert_eq!(trace_lines(full.prediction.as_ref().unwrap()), trace_lines(bare.prediction.as_ref().unwrap()));
+        assert_eq!(full.prediction.as_ref().unwrap().trace_lines(), bare.prediction.as_ref().unwrap().trace_lines());
     }
 }
 

@@ -7,33 +7,11 @@
 use std::path::Path;
 
 use integration::phases::linux_6_1::Build6_1;
-use integration::predict::args::MachineArgs;
+use integration::predict::args::{MachineArgs, PlatformArgs};
 use integration::predict::cli::{kernel_symbols, predict_machine};
 
 mod linux61_common;
-use linux61_common::boots;
-
-/// Where QEMU's `-initrd` put the initrd on each machine: QEMU's choice, which no file of a
-/// machine records, so copied by hand from each dmesg's `RAMDISK: [mem …]` line.
-fn initrd(name: &str) -> &'static str {
-    match name {
-        "pc-2n" => "0xbfdfa000-0xbffdffff",
-        "pc-4n-uneven" => "0xbfdea000-0xbffcffff",
-        "pc2g-4n"
-        | "c1-pc-4n-hp23-crash256-movable"
-        | "c2-pc-4n-hp23-crash256-nomovable"
-        | "c3-pc-4n-hp23-crash256high-movable" => "0x7fdea000-0x7ffcffff",
-        _ => "0x7fdfa000-0x7ffdffff",
-    }
-}
-
-/// The `-append '…'` and `-smp N` of qemu-cmdline.txt.
-fn qemu_args(dir: &Path) -> (String, u32) {
-    let text = std::fs::read_to_string(dir.join("qemu-cmdline.txt")).unwrap();
-    let append = text.split("-append '").nth(1).and_then(|r| r.split('\'').next()).unwrap().to_string();
-    let smp = text.split("-smp ").nth(1).and_then(|r| r.split([',', ' ']).next()).unwrap().parse().unwrap();
-    (append, smp)
-}
+use linux61_common::{boots, initrd, qemu_args};
 
 fn machine_args(dir: &Path) -> MachineArgs {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
@@ -47,9 +25,12 @@ fn machine_args(dir: &Path) -> MachineArgs {
         srat: Some(dir.join("srat.bin")),
         cmdline: Some(cmdline),
         initrd: Some(initrd(&name).to_string()),
-        acpi_tables: Some(dir.join("acpi-tables.txt")),
-        acpi_upgrade: if upgrade { vec![format!("SRAT:{srat_len:#x}")] } else { Vec::new() },
-        cpus: Some(cpus),
+        platform: PlatformArgs {
+            acpi_tables: Some(dir.join("acpi-tables.txt")),
+            acpi_upgrade: if upgrade { vec![format!("SRAT:{srat_len:#x}")] } else { Vec::new() },
+            cpus: Some(cpus),
+            ..PlatformArgs::default()
+        },
         ..MachineArgs::default()
     }
 }
@@ -85,7 +66,8 @@ fn assumed_values_are_listed_and_right_for_qemu() {
     let dir = boots().into_iter().find(|d| d.ends_with("pc-2n")).unwrap();
     let iomem = dir.join("iomem.txt");
     let log = std::fs::read_to_string(dir.join("dmesg.txt")).unwrap();
-    let args = MachineArgs { cpus: None, ..machine_args(&dir) };
+    let mut args = machine_args(&dir);
+    args.platform.cpus = None;
     let o =
         predict_machine(&args, Some(&iomem), kernel_symbols(&build, Some(&iomem)).unwrap(), None, Some(&log)).unwrap();
     let assumed = o.assumed.join("\n");

@@ -28,10 +28,11 @@ use std::path::{Path, PathBuf};
 use super::boots::split_boots;
 use super::iomem::DEFAULT_BRK_SIZE;
 use super::memmap::{E820Read, hot_added_against, hot_added_note, read_e820_path_split};
+use super::plain_facts::PlainFacts;
 use super::{InputError, MachineParts, name_of, parse_dmesg, parse_iomem, read_machine_toml, read_srat, read_text};
-use crate::machine::Machine;
+use crate::machine::{Machine, Platform};
 use crate::profile_choice::Release;
-use movable_node::E820Entry;
+use movable_node::{CpuFeatures, E820Entry};
 
 /// What the user gave (bootsim's input flags).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -275,7 +276,34 @@ fn read_dmesg(p: &Path, warnings: &mut Vec<String>) -> Result<DmesgLayer, InputE
     warnings.extend(d.notes.iter().cloned());
     let mut parts = d.parts();
     parts.name = None;
+    (parts.platform, parts.cpu) = platform_of(&name_of(p), text, warnings);
     Ok(DmesgLayer { parts, e820: d.e820, release, lacks_srat: d.nodes.is_empty() })
+}
+
+/// What the log says of the platform (ACPI tables, CPUs, IO-APICs, unknown parameters) and of
+/// the CPU (`Using GB pages for direct mapping`): what a 6.1 boot of the machine reads. Only a
+/// log that reached the ACPI table reservations (after the direct mapping) tells; a line of
+/// these that does not read is noted, and the platform is then taken as unknown rather than
+/// half-read.
+fn platform_of(file: &str, text: &str, warnings: &mut Vec<String>) -> (Option<Platform>, Option<CpuFeatures>) {
+    let f = match PlainFacts::parse(text) {
+        Ok(f) => f,
+        Err(e) => {
+            warnings.push(format!("{file}: {e}: the ACPI tables, CPUs and IO-APICs of this log are not read"));
+            return (None, None);
+        }
+    };
+    let reached = !f.acpi_reservations.is_empty();
+    let cpu = reached.then(|| CpuFeatures { gbpages: f.gbpages, ..CpuFeatures::default() });
+    let platform = Platform {
+        // A log that reached the ACPI tables printed every IO-APIC of the MADT (none is 0).
+        ioapics: reached.then_some(f.ioapics),
+        acpi_tables: f.acpi_reservations,
+        acpi_upgrades: f.acpi_initrd_tables,
+        cpus: f.possible_cpus,
+        unknown_parameters: f.unknown_parameters,
+    };
+    (Some(platform), cpu)
 }
 
 /// RAM hot-added since boot: the log's `BIOS-e820:` table says what the boot had (and the

@@ -20,7 +20,8 @@ use toml::Spanned;
 use super::e820::{check_placed, e820_type_from_kernel_name};
 use super::iomem::DEFAULT_BRK_SIZE;
 use super::{InputError, MachineParts, Place, memmap_type, name_of, num, read_srat, read_text, relative_to};
-use crate::machine::{BuildConfig, KernelImage, NodeMemory, NodeSpec};
+use crate::acpi_tables::{parse_table, parse_upgrade};
+use crate::machine::{BuildConfig, KernelImage, NodeMemory, NodeSpec, Platform};
 use crate::srat_builder::build_srat;
 
 /// An address or size: an integer, a `"0x..."` or decimal string, or a size (`"16G"`).
@@ -102,6 +103,22 @@ struct Doc {
     build: Option<BuildDoc>,
     e820: Option<Vec<Spanned<E820Doc>>>,
     node: Option<Vec<Spanned<NodeDoc>>>,
+    platform: Option<Spanned<PlatformDoc>>,
+}
+
+/// `[platform]`: what only the 6.1 profile reads ([`Platform`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlatformDoc {
+    /// `NAME@ADDR+SIZE` each, in the firmware's order.
+    #[serde(default)]
+    acpi_tables: Vec<String>,
+    /// `NAME:SIZE` each.
+    #[serde(default)]
+    acpi_upgrades: Vec<String>,
+    cpus: Option<u32>,
+    ioapics: Option<u64>,
+    unknown_parameters: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,6 +217,7 @@ pub fn parse_machine_toml(file: &str, text: &str, dir: &Path) -> Result<MachineP
     parts.initrd = doc.initrd.map(|i| src.initrd(i)).transpose()?;
     parts.cpu = doc.cpu.map(cpu_features);
     parts.build = doc.build.map(build_config);
+    parts.platform = doc.platform.map(|p| src.platform(p)).transpose()?;
     if let Some(entries) = doc.e820 {
         parts.e820 = Some(src.e820(entries)?);
     }
@@ -236,6 +254,24 @@ impl Source<'_> {
 
     fn invalid(&self, span: Span, what: String) -> InputError {
         InputError::Invalid { at: self.at(span), what }
+    }
+
+    /// `[platform]`: each table in the grammar of `--acpi-table` and `--acpi-upgrade`.
+    fn platform(&self, p: Spanned<PlatformDoc>) -> Result<Platform, InputError> {
+        let span = p.span();
+        let p = p.into_inner();
+        let bad = |e: crate::acpi_tables::AcpiTableError| self.invalid(span.clone(), e.to_string());
+        let acpi_tables: Result<Vec<_>, _> =
+            p.acpi_tables.iter().map(|t| parse_table("acpi_tables", t).map_err(bad)).collect();
+        let acpi_upgrades: Result<Vec<_>, _> =
+            p.acpi_upgrades.iter().map(|t| parse_upgrade("acpi_upgrades", t).map_err(bad)).collect();
+        Ok(Platform {
+            acpi_tables: acpi_tables?,
+            acpi_upgrades: acpi_upgrades?,
+            cpus: p.cpus,
+            ioapics: p.ioapics,
+            unknown_parameters: p.unknown_parameters,
+        })
     }
 
     /// `[kernel]`: `end` defaults to the page after `bss_stop` plus the default brk.

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use movable_node::{CpuFeatures, E820Entry, E820Error};
 
-use crate::machine::{BuildConfig, KernelImage, Machine, NodeSpec};
+use crate::machine::{BuildConfig, KernelImage, Machine, NodeSpec, Platform};
 
 pub mod assemble;
 pub mod boots;
@@ -42,6 +42,7 @@ pub(crate) mod log_line;
 pub mod machine_file;
 pub mod memmap;
 pub(crate) mod num;
+pub mod plain_facts;
 pub mod srat;
 
 pub use assemble::{Assembled, Inputs, Source, Sources, assemble};
@@ -274,6 +275,8 @@ pub struct MachineParts {
     pub cpu: Option<CpuFeatures>,
     /// Build sizes and options.
     pub build: Option<BuildConfig>,
+    /// What the platform's other tables say.
+    pub platform: Option<Platform>,
 }
 
 impl MachineParts {
@@ -291,6 +294,7 @@ impl MachineParts {
             initrd: self.initrd.or(lower.initrd),
             cpu: self.cpu.or(lower.cpu),
             build: self.build.or(lower.build),
+            platform: self.platform.or(lower.platform),
         }
     }
 
@@ -310,6 +314,7 @@ impl MachineParts {
             cmdline: self.cmdline.unwrap_or(d.cmdline),
             cpu: self.cpu.unwrap_or(d.cpu),
             build: self.build.unwrap_or(d.build),
+            platform: self.platform.unwrap_or(d.platform),
         }
     }
 }

@@ -2,6 +2,10 @@
 
 use std::path::PathBuf;
 
+use crate::acpi_tables::{parse_table, parse_table_file, parse_upgrade};
+use crate::input::read_text;
+use crate::machine::Machine;
+
 /// Predict Linux 6.1's early boot from a plain boot log (every `memblock=debug` line hidden
 /// from the model), and lay the prediction beside the log's own trace when it has one.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -53,6 +57,20 @@ pub struct MachineArgs {
     /// Where the boot loader puts the initrd, as the kernel's `RAMDISK: [mem START-END]` prints it.
     #[arg(long, value_name = "START-END")]
     pub initrd: Option<String>,
+    /// Where the kernel image lies before its brk, `_text` to `__end_of_kernel_reserve`, e.g.
+    /// 0x1000000-0x4400000 (`/proc/iomem`'s `Kernel code` start to `Kernel bss` end; default:
+    /// the build profile's).
+    #[arg(long, value_name = "START-END", conflicts_with = "iomem")]
+    pub kernel: Option<String>,
+    /// The platform: ACPI tables, CPUs, IO-APICs, unknown parameters.
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+}
+
+/// What the platform tells Linux 6.1 beyond the memory map and the SRAT
+/// ([`crate::machine::Platform`]), by flag.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PlatformArgs {
     /// One ACPI table the kernel reserves: NAME@ADDR+SIZE (repeatable, in the firmware's order).
     #[arg(long = "acpi-table", value_name = "NAME@ADDR+SIZE")]
     pub acpi_table: Vec<String>,
@@ -63,11 +81,6 @@ pub struct MachineArgs {
     /// A table the initrd upgrades (kernel/firmware/acpi/): NAME:SIZE (repeatable).
     #[arg(long = "acpi-upgrade", value_name = "NAME:SIZE")]
     pub acpi_upgrade: Vec<String>,
-    /// Where the kernel image lies before its brk, `_text` to `__end_of_kernel_reserve`, e.g.
-    /// 0x1000000-0x4400000 (`/proc/iomem`'s `Kernel code` start to `Kernel bss` end; default:
-    /// the build profile's).
-    #[arg(long, value_name = "START-END", conflicts_with = "iomem")]
-    pub kernel: Option<String>,
     /// Possible CPUs (default: the SRAT's CPU entries).
     #[arg(long, value_name = "N")]
     pub cpus: Option<u32>,
@@ -78,6 +91,10 @@ pub struct MachineArgs {
     /// only the decompressor reads, e.g. nokaslr).
     #[arg(long = "unknown-param", value_name = "WORD")]
     pub unknown_param: Vec<String>,
+    /// The CPU has no 1 GiB pages (no `pdpe1gb` in /proc/cpuinfo; QEMU's default qemu64 CPU):
+    /// the direct map uses 2 MiB pages at most.
+    #[arg(long)]
+    pub no_gbpages: bool,
 }
 
 impl MachineArgs {
@@ -90,17 +107,68 @@ impl MachineArgs {
             ("--cmdline", self.cmdline.is_some()),
             ("--initrd", self.initrd.is_some()),
             ("--kernel", self.kernel.is_some()),
+        ] {
+            if on {
+                g.push(flag);
+            }
+        }
+        g.extend(self.platform.given());
+        g
+    }
+}
+
+impl PlatformArgs {
+    /// The platform flags given.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut g = Vec::new();
+        for (flag, on) in [
             ("--acpi-table", !self.acpi_table.is_empty()),
             ("--acpi-tables", self.acpi_tables.is_some()),
             ("--acpi-upgrade", !self.acpi_upgrade.is_empty()),
             ("--cpus", self.cpus.is_some()),
             ("--ioapics", self.ioapics.is_some()),
             ("--unknown-param", !self.unknown_param.is_empty()),
+            ("--no-gbpages", self.no_gbpages),
         ] {
             if on {
                 g.push(flag);
             }
         }
         g
+    }
+
+    /// `machine` with what these flags say put over its platform: the tables when any are given
+    /// (the file's first, then each `--acpi-table`), the upgrades when any are given, each count,
+    /// and the CPU's 1 GiB pages.
+    ///
+    /// # Errors
+    /// The tables file that cannot be read, or the first table that does not read.
+    pub fn apply(&self, machine: &mut Machine) -> Result<(), String> {
+        let platform = &mut machine.platform;
+        let mut tables = Vec::new();
+        if let Some(p) = &self.acpi_tables {
+            let text = read_text(p).map_err(|e| e.to_string())?;
+            tables = parse_table_file(&p.display().to_string(), &text).map_err(|e| e.to_string())?;
+        }
+        for t in &self.acpi_table {
+            tables.push(parse_table("--acpi-table", t).map_err(|e| e.to_string())?);
+        }
+        if !tables.is_empty() {
+            platform.acpi_tables = tables;
+        }
+        let upgrades = self.acpi_upgrade.iter().map(|u| parse_upgrade("--acpi-upgrade", u));
+        let upgrades = upgrades.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
+        if !upgrades.is_empty() {
+            platform.acpi_upgrades = upgrades;
+        }
+        platform.cpus = self.cpus.or(platform.cpus);
+        platform.ioapics = self.ioapics.or(platform.ioapics);
+        if !self.unknown_param.is_empty() {
+            platform.unknown_parameters = Some(self.unknown_param.clone());
+        }
+        if self.no_gbpages {
+            machine.cpu.gbpages = false;
+        }
+        Ok(())
     }
 }

@@ -8,19 +8,20 @@ use serde_json::json;
 
 use super::args::{MachineArgs, PredictArgs};
 use super::compare::{Comparison, compare, has_trace, model_allocations};
-use super::facts::{early_node_ranges, movable_starts, node_data_lines, node_spans, zone_ranges};
-use super::machine::{Counts, MachineFactsError, machine_facts, parse_table, parse_table_file, parse_upgrade};
 use crate::input::assemble::{Inputs, Source as InputSource, assemble};
 use crate::input::boots::split_boots;
 use crate::input::read_text;
 use crate::out::{EXIT_BAD_INPUT, EXIT_DIFFERENT, EXIT_DONE, print, say};
 use crate::phases::linux_6_1::boot::{Prediction, Stopped, boot_6_1};
+use crate::phases::linux_6_1::kernel_lines::{early_node_ranges, movable_starts, node_spans, zone_ranges};
+use crate::phases::linux_6_1::machine_facts::{MachineFactsError, WhenMissing, machine_facts};
 use crate::phases::linux_6_1::{Build6_1, KernelSymbols, PlainFacts};
 use crate::profile_choice::{ProfileChoice, Release, Source};
 use crate::replay::batch::find_logs;
 use crate::replay::place::{kernel_place_from_iomem, parse_range};
 use crate::replay::trace::Trace;
 use movable_node::KernelProfile;
+use movable_node::x86_mm_bottomup::QEMU64;
 
 /// Runs `bootsim predict`: the report to stdout, errors to stderr (`bootsim: predict: ...`).
 /// Exit status: 0 when the prediction is the log's (or there is nothing to compare), 1 at the
@@ -236,26 +237,15 @@ pub fn predict_machine(
         .filter(|w| assembled_kernel || !w.starts_with("the kernel image is the default one"))
         .map(|w| format!("note: {w}"))
         .collect();
-    let mut tables = Vec::new();
-    if let Some(p) = &m.acpi_tables {
-        let text = read_text(p).map_err(|e| e.to_string())?;
-        tables = parse_table_file(&p.display().to_string(), &text).map_err(|e| e.to_string())?;
-    }
-    for t in &m.acpi_table {
-        tables.push(parse_table("--acpi-table", t).map_err(|e| e.to_string())?);
-    }
-    let upgrades = m.acpi_upgrade.iter().map(|u| parse_upgrade("--acpi-upgrade", u)).collect::<Result<Vec<_>, _>>();
-    let upgrades = upgrades.map_err(|e| e.to_string())?;
-    let counts = Counts {
-        cpus: m.cpus,
-        ioapics: m.ioapics,
-        unknown_parameters: (!m.unknown_param.is_empty()).then(|| m.unknown_param.clone()),
-    };
-    let mut mf = machine_facts(&a.machine, &tables, &upgrades, &counts, &build).map_err(|e| e.to_string())?;
+    let mut machine = a.machine;
+    // The build profile's CPU (qemu64: no 1 GiB pages), listed among its assumptions.
+    machine.cpu = QEMU64;
+    m.platform.apply(&mut machine)?;
+    let mut mf = machine_facts(&machine, &build, WhenMissing::Refuse).map_err(|e| e.to_string())?;
     if let Some(on) = movable_node {
         toggled(&mut mf.facts, on);
     }
-    if a.machine.srat.is_none() {
+    if machine.srat.is_none() {
         notes.push("note: no --srat: one node, as a boot without an SRAT".to_string());
     }
     let prediction = boot_6_1(&mf.facts, &build, &symbols.0);
@@ -341,7 +331,7 @@ fn run_predict(args: &PredictArgs) -> Result<u8, String> {
         // Like `bootsim --log`: stdout is the kernel's lines only (diffable against a real
         // trace); the profile is named on stderr.
         say(&o.profile);
-        emit(&(trace_lines(p).join("\n") + "\n"))?;
+        emit(&(p.trace_lines().join("\n") + "\n"))?;
     } else if args.json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&json_of(&o, p, &build)).unwrap_or_default()))?;
     } else {
@@ -427,19 +417,6 @@ fn summary(c: &Comparison) -> String {
     s
 }
 
-/// The predicted `memblock=debug` trace: each operation's lines, with the dumps where the
-/// kernel prints them.
-pub fn trace_lines(p: &Prediction) -> Vec<String> {
-    let mut out = Vec::new();
-    for ph in &p.phases {
-        out.extend(ph.ops.iter().flat_map(|op| op.kernel_lines()));
-        for d in p.dumps.iter().filter(|d| d.after == ph.phase) {
-            out.extend(d.kernel_lines());
-        }
-    }
-    out
-}
-
 fn render(name: &str, o: &Outcome, p: &Prediction, build: &Build6_1, movable_node: Option<bool>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", o.profile);
@@ -471,7 +448,7 @@ fn render(name: &str, o: &Outcome, p: &Prediction, build: &Build6_1, movable_nod
             }
         }
         for (what, lines) in [
-            ("NODE_DATA", node_data_lines(p)),
+            ("NODE_DATA", p.node_data_lines()),
             ("crash kernel", p.crash_messages.clone()),
             ("zone ranges", zone_ranges(&p.zones)),
             ("movable zone starts", movable_starts(&p.zones)),
@@ -532,7 +509,7 @@ fn json_of(o: &Outcome, p: &Prediction, build: &Build6_1) -> serde_json::Value {
         "kernel_symbols_from": o.symbols_from,
         "hidden_memblock_lines": o.hidden,
         "phases": phases,
-        "node_data": node_data_lines(p),
+        "node_data": p.node_data_lines(),
         "crash_kernel": p.crash_messages,
         "zone_ranges": zone_ranges(&p.zones),
         "movable_zone_starts": movable_starts(&p.zones),

@@ -1,13 +1,12 @@
 //! The facts a plain dmesg prints about the early boot, the kernel's lines beside the model's:
 //! `NODE_DATA`, the crash kernel, the zone ranges and the movable zone starts.
 
-use movable_node::zones::ZoneLayout;
 use serde::Serialize;
 
 use crate::input::log_lines;
-use crate::phases::linux_6_1::PhaseOp;
 use crate::phases::linux_6_1::boot::Prediction;
-use crate::replay::trace::{RequestKind, Trace, TraceEvent};
+use crate::phases::linux_6_1::kernel_lines::{early_node_ranges, movable_starts, node_spans, zone_ranges};
+use crate::replay::trace::{Trace, TraceEvent};
 
 /// One fact compared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,9 +28,6 @@ impl FactCheck {
     }
 }
 
-/// The zones `zone_sizes_init()` prints under `Zone ranges:`, by name.
-const ZONE_NAMES: [&str; 3] = ["DMA", "DMA32", "Normal"];
-
 /// Every fact of `p` beside the log's lines.
 pub fn fact_checks(p: &Prediction, text: &str, trace: &Trace) -> Vec<FactCheck> {
     let messages: Vec<&str> = log_lines(text).map(|(_, m, _)| m).collect();
@@ -44,7 +40,7 @@ pub fn fact_checks(p: &Prediction, text: &str, trace: &Trace) -> Vec<FactCheck> 
             what: "NODE_DATA",
             phase: "initmem_init",
             kernel: lines_of(|e| matches!(e, TraceEvent::NodeData { .. } | TraceEvent::NodeDataOnNode { .. })),
-            model: node_data_lines(p),
+            model: p.node_data_lines(),
         },
         FactCheck {
             what: "crash kernel",
@@ -79,74 +75,8 @@ pub fn fact_checks(p: &Prediction, text: &str, trace: &Trace) -> Vec<FactCheck> 
     ]
 }
 
-/// `alloc_node_data()`'s lines.
-pub fn node_data_lines(p: &Prediction) -> Vec<String> {
-    let size = p.phases.iter().flat_map(|ph| &ph.ops).find_map(|op| match op {
-        PhaseOp::Request(r) if r.kind == RequestKind::PhysAllocTryNid => Some(r.size),
-        _ => None,
-    });
-    let size = size.unwrap_or(0);
-    let mut out = Vec::new();
-    for &(nid, at, on) in &p.node_data {
-        out.push(format!(
-            "NODE_DATA({nid}) allocated [mem {at:#010x}-{:#010x}]",
-            at.saturating_add(size).saturating_sub(1)
-        ));
-        if let Some(on) = on {
-            out.push(format!("    NODE_DATA({nid}) on node {on}"));
-        }
-    }
-    out
-}
-
 /// The lines right after the line `head` that start with `prefix`.
 fn lines_after(messages: &[&str], head: &str, prefix: &str) -> Vec<String> {
     let Some(at) = messages.iter().position(|m| *m == head) else { return Vec::new() };
     messages[at + 1..].iter().take_while(|m| m.starts_with(prefix)).map(|m| m.to_string()).collect()
-}
-
-/// `free_area_init()`'s `Early memory node ranges` lines: `  node %3d: [mem …]` per range.
-pub fn early_node_ranges(z: &ZoneLayout) -> Vec<String> {
-    let mem = |pfn: u64| pfn << 12;
-    z.early_node_ranges
-        .iter()
-        .map(|&(nid, start, end)| {
-            format!("  node {nid:>3}: [mem {:#018x}-{:#018x}]", mem(start), mem(end).saturating_sub(1))
-        })
-        .collect()
-}
-
-/// `free_area_init_node()`'s `Initmem setup node %d [mem …]` per node with memory.
-pub fn node_spans(z: &ZoneLayout) -> Vec<String> {
-    z.nodes
-        .iter()
-        .map(|n| {
-            let (start, end) = (n.start_pfn << 12, (n.end_pfn << 12).saturating_sub(1));
-            format!("Initmem setup node {} [mem {start:#018x}-{end:#018x}]", n.nid)
-        })
-        .collect()
-}
-
-/// `zone_sizes_init()`'s `Zone ranges:` lines: `  %-8s [mem %#018Lx-%#018Lx]` or `  %-8s empty`,
-/// then `Device` (ZONE_DEVICE, always empty at boot).
-pub fn zone_ranges(z: &ZoneLayout) -> Vec<String> {
-    let mut out: Vec<String> = ZONE_NAMES
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let (lo, hi) = (z.lowest[i], z.highest[i]);
-            if hi > lo {
-                format!("  {name:<8} [mem {:#018x}-{:#018x}]", lo << 12, (hi << 12).saturating_sub(1))
-            } else {
-                format!("  {name:<8} empty")
-            }
-        })
-        .collect();
-    out.push(format!("  {:<8} empty", "Device"));
-    out
-}
-
-/// `  Node %d: %#018Lx` for each node with a movable zone start.
-pub fn movable_starts(z: &ZoneLayout) -> Vec<String> {
-    z.zone_movable_pfn.iter().map(|&(nid, pfn)| format!("  Node {nid}: {:#018x}", pfn << 12)).collect()
 }

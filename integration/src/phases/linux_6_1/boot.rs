@@ -5,9 +5,10 @@
 
 use movable_node::crashkernel::{CrashKernel, Error as CrashError, initmem_init as after_initmem_init};
 use movable_node::memblock_bottomup::{BottomUp, MAX_NUMNODES, NUMA_NO_NODE, Nid, RegionKind, SeriesMemblock};
+use movable_node::numa::NumaState;
 use movable_node::param::last_param;
 use movable_node::zones::{ZoneLayout, ZoneParams, free_area_init_nodes};
-use movable_node::{KernelProfile, memparse};
+use movable_node::{DirectMap, KernelProfile, memparse};
 
 use super::early::{e820_memblock_setup, early_reserve_memory, reserve_brk, reserve_initrd, reserve_real_mode};
 use super::{
@@ -113,15 +114,22 @@ pub struct Prediction {
     pub zones: ZoneLayout,
     /// memblock at the end.
     pub memblock: SeriesMemblock,
+    /// NUMA init's account (method, node blocks, nodes).
+    pub numa: NumaState,
+    /// The direct map `init_mem_mapping()` built.
+    pub direct_map: DirectMap,
 }
 
-/// A boot that stopped: the phases that ran, and why the next one could not.
+/// A boot that stopped: the phases that ran, memblock as they left it, and why the next one
+/// could not.
 #[derive(Debug)]
 pub struct Stopped {
     /// What ran.
     pub phases: Vec<PhaseOps>,
     /// Why it stopped.
     pub error: PhaseError,
+    /// memblock when it stopped (boxed: a stopped boot is the rare case).
+    pub memblock: Box<SeriesMemblock>,
 }
 
 /// `kernelcore=`, `movablecore=` and `movable_node` as `find_zone_movable_pfns_for_nodes()`
@@ -155,38 +163,59 @@ impl Run {
 /// [`Stopped`] with the phases that ran and the [`PhaseError`] of the one that could not.
 pub fn boot_6_1(facts: &PlainFacts, build: &Build6_1, kernel: &KernelSymbols) -> Result<Prediction, Stopped> {
     let mut run = Run { phases: Vec::new() };
-    match predict(&mut run, facts, build, kernel) {
-        Ok(mut p) => {
-            p.phases = run.phases;
-            Ok(p)
-        }
-        Err(error) => Err(Stopped { phases: run.phases, error }),
+    let command_line = facts.command_line.as_deref().unwrap_or("");
+    let movable_node = last_param(command_line.as_bytes(), "movable_node").is_some();
+    let mut mb = KernelProfile::Modern.memblock(kernel.end, movable_node);
+    match predict(&mut run, &mut mb, facts, build, kernel) {
+        Ok(rest) => Ok(Prediction {
+            phases: run.phases,
+            dumps: rest.dumps,
+            node_data: rest.node_data,
+            crash: rest.crash,
+            crash_messages: rest.crash_messages,
+            zones: rest.zones,
+            memblock: mb,
+            numa: rest.numa,
+            direct_map: rest.direct_map,
+        }),
+        Err(error) => Err(Stopped { phases: run.phases, error, memblock: Box::new(mb) }),
     }
+}
+
+/// What a prediction found besides its phases and memblock.
+struct Rest {
+    dumps: Vec<Dump>,
+    node_data: Vec<(Nid, u64, Option<Nid>)>,
+    crash: Result<Option<CrashKernel>, CrashError>,
+    crash_messages: Vec<String>,
+    zones: ZoneLayout,
+    numa: NumaState,
+    direct_map: DirectMap,
 }
 
 fn predict(
     run: &mut Run,
+    mb: &mut SeriesMemblock,
     facts: &PlainFacts,
     build: &Build6_1,
     kernel: &KernelSymbols,
-) -> Result<Prediction, PhaseError> {
+) -> Result<Rest, PhaseError> {
     let command_line = facts.command_line.as_deref().unwrap_or("");
     let movable_node = last_param(command_line.as_bytes(), "movable_node").is_some();
-    let mut mb = KernelProfile::Modern.memblock(kernel.end, movable_node);
     // memblock=debug: the mapping walk reads the probe's free from memblock's own lines.
     mb.log_mut().set_trace(true);
-    run.keep("early_reserve_memory", early_reserve_memory(&mut mb, kernel, facts))?;
+    run.keep("early_reserve_memory", early_reserve_memory(mb, kernel, facts))?;
     // parse_early_param(): memblock=debug from here, and movable_node turns bottom-up on.
     mb.set_bottom_up(movable_node);
-    run.keep("reserve_brk", reserve_brk(&mut mb, build, kernel))?;
-    run.keep("e820__memblock_setup", e820_memblock_setup(&mut mb, build, facts))?;
-    let mut dumps = vec![Dump::of(&mb, "e820__memblock_setup")];
-    run.keep("reserve_real_mode", reserve_real_mode(&mut mb, build))?;
-    let mapped = mapping::init_mem_mapping(&mut mb, build, kernel, facts)?;
+    run.keep("reserve_brk", reserve_brk(mb, build, kernel))?;
+    run.keep("e820__memblock_setup", e820_memblock_setup(mb, build, facts))?;
+    let mut dumps = vec![Dump::of(mb, "e820__memblock_setup")];
+    run.keep("reserve_real_mode", reserve_real_mode(mb, build))?;
+    let mapped = mapping::init_mem_mapping(mb, build, kernel, facts)?;
     run.keep("init_mem_mapping", Ok(mapped.ops))?;
     let dm = mapped.direct_map;
-    run.keep("reserve_initrd", reserve_initrd(&mut mb, facts, dm.max_pfn_mapped()))?;
-    let upgrade = acpi_table_upgrade(&mut mb, &facts.acpi_initrd_tables, dm.max_low_pfn_mapped());
+    run.keep("reserve_initrd", reserve_initrd(mb, facts, dm.max_pfn_mapped()))?;
+    let upgrade = acpi_table_upgrade(mb, &facts.acpi_initrd_tables, dm.max_low_pfn_mapped());
     let copy = upgrade.as_ref().ok().and_then(|ops| {
         ops.iter().find_map(|op| match op {
             super::PhaseOp::Request(r) => r.answer,
@@ -195,29 +224,29 @@ fn predict(
     });
     run.keep("acpi_table_upgrade", upgrade)?;
     let facts = &facts.after_acpi_upgrade(copy);
-    run.keep("acpi_reserve_initial_tables", acpi_reserve_initial_tables(&mut mb, &facts.acpi_reservations))?;
+    run.keep("acpi_reserve_initial_tables", acpi_reserve_initial_tables(mb, &facts.acpi_reservations))?;
     let max_pfn = facts.max_pfn.unwrap_or_default();
     let numa_off = last_param(command_line.as_bytes(), "numa").flatten() == Some(&b"off"[..]);
     let (numa, parsed) =
-        after_initmem_init(&mut mb, |mb| numa::initmem_init(mb, build, &facts.srat_memory, max_pfn, numa_off));
+        after_initmem_init(mb, |mb| numa::initmem_init(mb, build, &facts.srat_memory, max_pfn, numa_off));
     run.keep("initmem_init", Ok(numa.ops))?;
-    dumps.push(Dump::of(&mb, "initmem_init"));
-    let crash = crash::reserve_crashkernel(&mut mb, command_line, &parsed);
+    dumps.push(Dump::of(mb, "initmem_init"));
+    let crash = crash::reserve_crashkernel(mb, command_line, &parsed);
     run.keep("reserve_crashkernel", Ok(crash.ops))?;
     let node_data: Vec<(Nid, u64)> = numa.node_data.iter().map(|&(n, at, _)| (n, at)).collect();
-    run.phases.extend(paging_init_to_setup_arch_end(&mut mb, build, facts, &node_data)?);
+    run.phases.extend(paging_init_to_setup_arch_end(mb, build, facts, &node_data)?);
     // zone_sizes_init() reads memblock as NUMA init and the crash kernel left it.
     let zones =
         free_area_init_nodes(mb.state(), max_pfn, KernelProfile::Modern, zone_params(command_line, movable_node));
     let online: Vec<Nid> = node_data.iter().map(|&(n, _)| n).collect();
-    run.phases.extend(start_kernel_early(&mut mb, build, facts, &online)?);
-    Ok(Prediction {
-        phases: Vec::new(),
+    run.phases.extend(start_kernel_early(mb, build, facts, &online)?);
+    Ok(Rest {
         dumps,
         node_data: numa.node_data,
         crash: crash.result,
         crash_messages: crash.messages,
         zones,
-        memblock: mb,
+        numa: numa.state,
+        direct_map: dm,
     })
 }

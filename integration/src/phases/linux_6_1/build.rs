@@ -123,6 +123,19 @@ pub struct Build6_1 {
     pub swiotlb: Swiotlb,
 }
 
+impl super::PlainFacts {
+    /// The percpu geometry the boot printed (`percpu: Embedded`), with the build's atom size;
+    /// the build's own geometry when the line is missing.
+    pub fn percpu_geometry(&self, build: &PercpuGeometry) -> PercpuGeometry {
+        match self.percpu {
+            Some((static_size, reserved_size, dyn_size, unit_size)) => {
+                PercpuGeometry { static_size, reserved_size, dyn_size, unit_size, atom_size: build.atom_size }
+            }
+            None => *build,
+        }
+    }
+}
+
 impl Build6_1 {
     /// Debian's `6.1.0-56-amd64` (6.1.192) on QEMU's `qemu64` CPU with `nokaslr`: the values of
     /// spec §H.9.1.

@@ -4,7 +4,7 @@
 
 use movable_node::memblock_bottomup::{Event, SeriesMemblock};
 use movable_node::x86_mm_bottomup::{Linux6_1Walk, QEMU64};
-use movable_node::{DirectMap, E820Table, MapEvent, MappingSetup};
+use movable_node::{CpuFeatures, DirectMap, E820Table, MapEvent, MappingSetup};
 
 use super::{Build6_1, Issuer, KernelSymbols, PhaseError, PhaseOp, PhaseRequest, PlainFacts};
 use crate::replay::trace::RequestKind;
@@ -59,7 +59,8 @@ pub fn init_mem_mapping(
         })?;
     let mut dm = build.mapping.direct_map(MappingSetup {
         e820,
-        cpu: QEMU64,
+        // The build profile's CPU (qemu64), with 1 GiB pages where the boot says it has them.
+        cpu: CpuFeatures { gbpages: facts.gbpages, ..QEMU64 },
         direct_gbpages: true,
         pgt_buf_base,
         max_pfn,

@@ -29,10 +29,12 @@ pub mod boot;
 pub mod build;
 pub mod crash;
 pub mod early;
-pub mod facts;
+pub mod kernel_lines;
 pub mod late_setup_arch;
+pub mod machine_facts;
 pub mod mapping;
 pub mod numa;
+pub mod setup_arch;
 pub mod sparse;
 pub mod start_kernel;
 pub mod steps;
@@ -44,9 +46,11 @@ use serde::Serialize;
 
 use crate::replay::trace::RequestKind;
 
+pub use crate::input::plain_facts::{
+    AcpiReservation, AcpiTableInInitrd, E820Change, FactsError, PlainFacts, SratCpu, SratMemory,
+};
 pub use acpi::{acpi_reserve_initial_tables, acpi_table_upgrade};
 pub use build::{Build6_1, KernelSymbols, PercpuGeometry, Swiotlb};
-pub use facts::{AcpiReservation, AcpiTableInInitrd, FactsError, PlainFacts, SratCpu, SratMemory};
 pub use late_setup_arch::{
     acpi_parse_hpet, e820_register_nosave_regions, e820_reserve_resources, firmware_map_add_early,
     io_apic_init_mappings,

@@ -5,7 +5,7 @@
 
 use movable_node::{E820Entry, E820Type};
 
-use super::PercpuGeometry;
+pub use crate::acpi_tables::{AcpiReservation, AcpiTableInInitrd};
 use crate::input::dmesg::{command_line, last_pfn, ramdisk, srat_cpu, srat_node_head, srat_node_range};
 use crate::input::e820::{e820_type_from_kernel_name, parse_mem_entry};
 use crate::input::{log_lines, num};
@@ -15,26 +15,6 @@ impl SratCpu {
     fn from_line((pxm, apic, node): (u32, u64, u32)) -> Option<SratCpu> {
         Some(SratCpu { pxm, apic: u32::try_from(apic).ok()?, node: i32::try_from(node).ok()? })
     }
-}
-
-/// `ACPI: %4.4s ACPI table found in initrd [%s%s][0x%x]` (`acpi_table_initrd_init()`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AcpiTableInInitrd {
-    /// The table's signature.
-    pub signature: String,
-    /// The table's length in bytes.
-    pub size: u64,
-}
-
-/// `ACPI: Reserving %4.4s table memory at [mem 0x%llx-0x%llx]` (`acpi_reserve_initial_tables()`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AcpiReservation {
-    /// The table's signature.
-    pub signature: String,
-    /// First byte.
-    pub base: u64,
-    /// Last byte (inclusive).
-    pub last: u64,
 }
 
 /// `SRAT: PXM %u -> APIC 0x%02x -> Node %u` (`acpi_numa_processor_affinity_init()`): one CPU.
@@ -130,6 +110,8 @@ pub struct PlainFacts {
     pub unknown_parameters: Option<Vec<String>>,
     /// `software IO TLB: area num N.`
     pub swiotlb_areas: Option<u32>,
+    /// `Using GB pages for direct mapping` (`init_gbpages()`: the CPU has 1 GiB pages).
+    pub gbpages: bool,
 }
 
 /// A line the reader knows that does not have its form.
@@ -219,6 +201,8 @@ impl PlainFacts {
             } else if let Some(rest) = msg.strip_prefix("Unknown kernel command line parameters \"") {
                 let (words, _) = rest.split_once('"').ok_or_else(|| err(EXPECT_UNKNOWN))?;
                 f.unknown_parameters = Some(words.split_whitespace().map(str::to_string).collect());
+            } else if msg == "Using GB pages for direct mapping" {
+                f.gbpages = true;
             } else if let Some(rest) = msg.strip_prefix("software IO TLB: area num ") {
                 f.swiotlb_areas = Some(leading_dec(rest).ok_or_else(|| err(EXPECT_AREAS))?);
             }
@@ -321,17 +305,6 @@ impl PlainFacts {
     pub fn max_possible_pfn(&self) -> Option<u64> {
         let hotplug_end = self.srat_memory.iter().filter(|m| m.hotplug).map(|m| m.last.saturating_add(1) >> 12).max();
         Some(self.max_pfn?.max(hotplug_end.unwrap_or(0)))
-    }
-
-    /// The percpu geometry the boot printed (`percpu: Embedded`), with the build's atom size;
-    /// the build's own geometry when the line is missing.
-    pub fn percpu_geometry(&self, build: &PercpuGeometry) -> PercpuGeometry {
-        match self.percpu {
-            Some((static_size, reserved_size, dyn_size, unit_size)) => {
-                PercpuGeometry { static_size, reserved_size, dyn_size, unit_size, atom_size: build.atom_size }
-            }
-            None => *build,
-        }
     }
 
     /// The node of each possible CPU, in CPU order: CPU i is on the node of the i-th
