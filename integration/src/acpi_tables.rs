@@ -25,6 +25,41 @@ pub struct AcpiReservation {
     pub last: u64,
 }
 
+/// An ACPI table known by its length only (`/sys/firmware/acpi/tables/NAME`'s size, or a
+/// machine that has not booted): where the firmware puts it is the firmware's choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcpiTableSize {
+    /// The table's signature.
+    pub signature: String,
+    /// The table's length in bytes.
+    pub size: u64,
+}
+
+/// A table as a person gives it: placed (`NAME@ADDR+SIZE`) or by its length (`NAME:SIZE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GivenTable {
+    /// Its place and length.
+    Placed(AcpiReservation),
+    /// Its length only.
+    Sized(AcpiTableSize),
+}
+
+/// Reads `NAME@ADDR+SIZE` or `NAME:SIZE` (`flag` names it in errors).
+///
+/// # Errors
+/// [`AcpiTableError`] for anything else, a zero size, or a table past 2^64.
+pub fn parse_given_table(flag: &str, text: &str) -> Result<GivenTable, AcpiTableError> {
+    if text.contains('@') {
+        return parse_table(flag, text).map(GivenTable::Placed);
+    }
+    let sized = parse_upgrade(flag, text).map_err(|e| AcpiTableError { expected: GIVEN_FORM, ..e })?;
+    Ok(GivenTable::Sized(AcpiTableSize { signature: sized.signature, size: sized.size }))
+}
+
+/// `NAME@ADDR+SIZE` or `NAME:SIZE`.
+pub const GIVEN_FORM: &str = "NAME@ADDR+SIZE (e.g. FACP@0x7ffe1990+0x74) or, when the place is not known, NAME:SIZE \
+                              (e.g. FACP:0x74)";
+
 /// A table written as `NAME@ADDR+SIZE` or `NAME:SIZE` that does not read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{flag} {text:?}: expected {expected}")]
@@ -67,18 +102,43 @@ pub fn parse_upgrade(flag: &str, text: &str) -> Result<AcpiTableInInitrd, AcpiTa
     Ok(AcpiTableInInitrd { signature: signature(name).ok_or_else(bad)?, size })
 }
 
-/// Reads a file of tables, one `NAME@ADDR+SIZE` a line (`#` starts a comment).
+/// Reads a file of tables, one `NAME@ADDR+SIZE` or `NAME:SIZE` a line (`#` starts a comment).
 ///
 /// # Errors
 /// The first line that does not read, named `file:line`.
-pub fn parse_table_file(file: &str, text: &str) -> Result<Vec<AcpiReservation>, AcpiTableError> {
+pub fn parse_table_file(file: &str, text: &str) -> Result<Vec<GivenTable>, AcpiTableError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split_once('#').map_or(line, |(l, _)| l).trim();
         if !line.is_empty() {
-            out.push(parse_table(&format!("{file}:{}", i + 1), line)?);
+            out.push(parse_given_table(&format!("{file}:{}", i + 1), line)?);
         }
     }
+    Ok(out)
+}
+
+/// The tables of a `/sys/firmware/acpi/tables` directory, by length: each file directly in it
+/// is one table named by its file name (`SSDT1`, `SSDT2`... are the kernel's names for several
+/// tables of one signature; the digits are dropped); `data/` and `dynamic/` are not firmware
+/// tables. Sorted by name (the directory gives no order).
+///
+/// # Errors
+/// The directory or a file's metadata that cannot be read, named.
+pub fn read_table_dir(dir: &std::path::Path) -> Result<Vec<AcpiTableSize>, String> {
+    let read = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    for entry in read {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let meta = entry.metadata().map_err(|e| format!("{}: {e}", entry.path().display()))?;
+        let name = entry.file_name().to_string_lossy().trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
+        if meta.is_file()
+            && meta.len() > 0
+            && let Some(signature) = signature(&name)
+        {
+            out.push(AcpiTableSize { signature, size: meta.len() });
+        }
+    }
+    out.sort_by(|a, b| a.signature.cmp(&b.signature));
     Ok(out)
 }
 
@@ -102,8 +162,11 @@ mod tests {
         for bad in ["FACP", "FACP@1", "FACP@1+0", "FAC@1+1", "FACP@0xffffffffffffffff+2", "FACP@x+1"] {
             assert!(parse_table("f", bad).is_err(), "{bad}");
         }
-        let file = "# header\nFACS@0x7ffe0000+0x40\n\nHPET@0x7ffe1a84+0x38 # trailing\nbad\n";
+        let file = "# header\nFACS@0x7ffe0000+0x40\n\nHPET:0x38 # trailing\nbad\n";
         let e = parse_table_file("t.txt", file).unwrap_err();
-        assert_eq!(e.to_string(), format!("t.txt:5 \"bad\": expected {TABLE_FORM}"));
+        assert_eq!(e.to_string(), format!("t.txt:5 \"bad\": expected {GIVEN_FORM}"));
+        let good = parse_table_file("t.txt", "FACS@0x7ffe0000+0x40\nHPET:0x38\n").unwrap();
+        let hpet = AcpiTableSize { signature: "HPET".into(), size: 0x38 };
+        assert_eq!(good[1], GivenTable::Sized(hpet));
     }
 }

@@ -4,7 +4,7 @@
 
 use movable_node::{CpuFeatures, E820Entry, E820Type};
 
-use crate::acpi_tables::{AcpiReservation, AcpiTableInInitrd};
+use crate::acpi_tables::{AcpiReservation, AcpiTableInInitrd, AcpiTableSize, GivenTable};
 use crate::srat_builder::build_srat;
 pub use crate::srat_builder::{NodeMemory, NodeSpec};
 
@@ -82,6 +82,9 @@ pub struct Platform {
     /// Every ACPI table in the firmware's order, as `acpi_reserve_initial_tables()` reserves
     /// them (`ACPI: Reserving … table memory` lines; acpidump).
     pub acpi_tables: Vec<AcpiReservation>,
+    /// Tables known by their length only, in the firmware's order: a 6.1 boot places them back
+    /// to back in the firmware's area below 4 GiB, and says so.
+    pub acpi_table_sizes: Vec<AcpiTableSize>,
     /// The tables the initrd overrides (`acpi_table_upgrade()`; `ACPI: … ACPI table found in
     /// initrd` lines).
     pub acpi_upgrades: Vec<AcpiTableInInitrd>,
@@ -92,6 +95,20 @@ pub struct Platform {
     /// The words of `Unknown kernel command line parameters "…"`
     /// (`print_unknown_bootoptions()`).
     pub unknown_parameters: Option<Vec<String>>,
+}
+
+impl Platform {
+    /// Replaces the tables by `tables`, each placed or by its length.
+    pub fn set_tables(&mut self, tables: Vec<GivenTable>) {
+        self.acpi_tables.clear();
+        self.acpi_table_sizes.clear();
+        for t in tables {
+            match t {
+                GivenTable::Placed(r) => self.acpi_tables.push(r),
+                GivenTable::Sized(s) => self.acpi_table_sizes.push(s),
+            }
+        }
+    }
 }
 
 /// A machine to boot.

@@ -251,3 +251,49 @@ fn a_log_and_machine_files_are_refused_together() {
         stderr(&o)
     );
 }
+
+/// Before a first boot, from lengths alone: the kernel image's, the initrd file's, and a
+/// `/sys/firmware/acpi/tables` directory (one file per table, its length the table's; `data/`
+/// is not a table). pc-2n's tables are FACP 0x74, DSDT 0x1950, FACS 0x40, APIC 0x80, HPET 0x38,
+/// SRAT 0xf0, WAET 0x28 bytes (its `ACPI: Reserving` lines); its kernel image 0x3400000 bytes
+/// (`Kernel code` at 0x1000000 to `Kernel bss` ending 0x43fffff); its initrd one of 0x1e5001 to
+/// 0x1e5fff bytes (`RAMDISK: [mem 0xbfdfa000-0xbffdffff]`).
+#[test]
+fn a_machine_known_by_lengths_is_predicted() {
+    let dir = std::env::temp_dir().join(format!("bootsim-acpi-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    for (name, len) in [("FACP", 0x74), ("DSDT", 0x1950), ("FACS", 0x40), ("APIC", 0x80), ("HPET", 0x38)] {
+        std::fs::write(dir.join(name), vec![0u8; len]).unwrap();
+    }
+    for (name, len) in [("SRAT", 0xf0), ("WAET", 0x28)] {
+        std::fs::write(dir.join(name), vec![0u8; len]).unwrap();
+    }
+    std::fs::write(dir.join("data/BERT"), b"x").unwrap();
+    let f = |file: &str| fixture_arg("linux-6.1-qemu/pc-2n", file);
+    let o = bootsim(&[
+        "predict",
+        "--e820",
+        &f("memmap.txt"),
+        "--srat",
+        &f("srat.bin"),
+        "--cmdline",
+        "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr memblock=debug ignore_loglevel",
+        "--initrd-size",
+        "0x1e5f00",
+        "--kernel-size",
+        "0x3400000",
+        "--acpi-tables",
+        dir.to_str().unwrap(),
+        "--cpus",
+        "2",
+        "--against",
+        &f("dmesg.txt"),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("61 of 61 allocations predicted at the kernel's address"), "{out}");
+    assert!(out.contains("7 ACPI table(s) known by length only"), "{out}");
+    assert!(out.contains("initrd of 0x1e5f00 bytes at [0xbfdfa000-0xbffdffff]"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

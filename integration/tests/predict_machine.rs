@@ -8,7 +8,7 @@ use std::path::Path;
 
 use integration::phases::linux_6_1::Build6_1;
 use integration::predict::args::{MachineArgs, PlatformArgs};
-use integration::predict::cli::{kernel_symbols, predict_machine};
+use integration::predict::cli::{kernel_symbols, kernel_symbols_at, predict_machine};
 
 mod linux61_common;
 use linux61_common::{boots, initrd, qemu_args};
@@ -93,4 +93,54 @@ fn twins_from_files() {
         let c = o.comparison.expect("the twin's log has a trace");
         assert!(c.identical(), "{}: {:?}", from.display(), c.first_difference);
     }
+}
+
+/// Before a first boot an engineer may know only lengths: the kernel image's (from the build),
+/// the initrd file's, each ACPI table's (/sys/firmware/acpi/tables). From those (`--kernel-size`,
+/// `--initrd-size`, `--acpi-table NAME:SIZE`) the eleven boots still come out allocation by
+/// allocation, with every fact: the kernel loads at 16 MiB without KASLR, QEMU puts the initrd
+/// at the top of the RAM below 4 GiB, and the ACPI tables lie outside RAM wherever the firmware
+/// puts them. Only the dumps' reserved rows for those tables may differ.
+#[test]
+fn eleven_machines_predicted_from_lengths_alone() {
+    let build = Build6_1::DEBIAN_6_1_AMD64;
+    let (mut matched, mut logged) = (0, 0);
+    for dir in boots() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let iomem = std::fs::read_to_string(dir.join("iomem.txt")).unwrap();
+        // `  01000000-01e01be6 : Kernel code` ... `  02d3b000-043fffff : Kernel bss`.
+        let field = |what: &str, end: bool| {
+            let line = iomem.lines().find(|l| l.trim_end().ends_with(what)).unwrap();
+            let (a, b) = line.trim().split_once(' ').unwrap().0.split_once('-').unwrap();
+            u64::from_str_radix(if end { b } else { a }, 16).unwrap() + u64::from(end)
+        };
+        let kernel_size = field(": Kernel bss", true) - field(": Kernel code", false);
+        let symbols = kernel_symbols_at(&build, (0x100_0000, 0x100_0000 + kernel_size), "--kernel-size").unwrap();
+        let mut args = machine_args(&dir);
+        // A file of one page less a little than the RAMDISK line's range prints that range.
+        let (start, end) = initrd(&name).split_once('-').unwrap();
+        let span = u64::from_str_radix(&end[2..], 16).unwrap() + 1 - u64::from_str_radix(&start[2..], 16).unwrap();
+        args.initrd = None;
+        args.initrd_size = Some(format!("{:#x}", span - 0x100));
+        let tables = std::fs::read_to_string(dir.join("acpi-tables.txt")).unwrap();
+        args.platform.acpi_tables = None;
+        args.platform.acpi_table = tables
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                let (sig, rest) = l.split_once('@').unwrap();
+                format!("{sig}:{}", rest.split_once('+').unwrap().1)
+            })
+            .collect();
+        let log = std::fs::read_to_string(dir.join("dmesg.txt")).unwrap();
+        let o = predict_machine(&args, None, symbols, None, Some(&log)).unwrap();
+        assert!(o.prediction.is_ok(), "{name}: {:?}", o.prediction.as_ref().err().map(|s| &s.error));
+        let c = o.comparison.expect("the real log has a trace");
+        assert_eq!(c.matched, c.logged, "{name}: {:?}", c.first_difference);
+        assert!(c.facts.iter().all(|f| f.identical()), "{name}: {:?}", c.facts);
+        let assumed = o.assumed.join("\n");
+        assert!(assumed.contains("known by length only") && assumed.contains("QEMU's -initrd"), "{assumed}");
+        (matched, logged) = (matched + c.matched, logged + c.logged);
+    }
+    assert_eq!((matched, logged), (766, 766));
 }

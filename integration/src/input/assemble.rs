@@ -302,6 +302,7 @@ fn platform_of(file: &str, text: &str, warnings: &mut Vec<String>) -> (Option<Pl
         acpi_upgrades: f.acpi_initrd_tables,
         cpus: f.possible_cpus,
         unknown_parameters: f.unknown_parameters,
+        ..Platform::default()
     };
     (Some(platform), cpu)
 }

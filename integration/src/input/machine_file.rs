@@ -20,7 +20,7 @@ use toml::Spanned;
 use super::e820::{check_placed, e820_type_from_kernel_name};
 use super::iomem::DEFAULT_BRK_SIZE;
 use super::{InputError, MachineParts, Place, memmap_type, name_of, num, read_srat, read_text, relative_to};
-use crate::acpi_tables::{parse_table, parse_upgrade};
+use crate::acpi_tables::{parse_given_table, parse_upgrade};
 use crate::machine::{BuildConfig, KernelImage, NodeMemory, NodeSpec, Platform};
 use crate::srat_builder::build_srat;
 
@@ -110,7 +110,7 @@ struct Doc {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PlatformDoc {
-    /// `NAME@ADDR+SIZE` each, in the firmware's order.
+    /// `NAME@ADDR+SIZE` or `NAME:SIZE` each, in the firmware's order.
     #[serde(default)]
     acpi_tables: Vec<String>,
     /// `NAME:SIZE` each.
@@ -262,16 +262,18 @@ impl Source<'_> {
         let p = p.into_inner();
         let bad = |e: crate::acpi_tables::AcpiTableError| self.invalid(span.clone(), e.to_string());
         let acpi_tables: Result<Vec<_>, _> =
-            p.acpi_tables.iter().map(|t| parse_table("acpi_tables", t).map_err(bad)).collect();
+            p.acpi_tables.iter().map(|t| parse_given_table("acpi_tables", t).map_err(bad)).collect();
         let acpi_upgrades: Result<Vec<_>, _> =
             p.acpi_upgrades.iter().map(|t| parse_upgrade("acpi_upgrades", t).map_err(bad)).collect();
-        Ok(Platform {
-            acpi_tables: acpi_tables?,
+        let mut platform = Platform {
             acpi_upgrades: acpi_upgrades?,
             cpus: p.cpus,
             ioapics: p.ioapics,
             unknown_parameters: p.unknown_parameters,
-        })
+            ..Platform::default()
+        };
+        platform.set_tables(acpi_tables?);
+        Ok(platform)
     }
 
     /// `[kernel]`: `end` defaults to the page after `bss_stop` plus the default brk.

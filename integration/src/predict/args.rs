@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::acpi_tables::{parse_table, parse_table_file, parse_upgrade};
+use crate::acpi_tables::{GivenTable, parse_given_table, parse_table_file, parse_upgrade, read_table_dir};
 use crate::input::read_text;
 use crate::machine::Machine;
 
@@ -57,6 +57,14 @@ pub struct MachineArgs {
     /// Where the boot loader puts the initrd, as the kernel's `RAMDISK: [mem START-END]` prints it.
     #[arg(long, value_name = "START-END")]
     pub initrd: Option<String>,
+    /// The initrd file's length, when where the boot loader puts it is not known: placed as
+    /// QEMU's `-initrd` places it (the top of the RAM below 4 GiB, rounded down to 64 KiB).
+    #[arg(long, value_name = "SIZE", conflicts_with = "initrd")]
+    pub initrd_size: Option<String>,
+    /// The kernel image's length from `_text` to `__end_of_kernel_reserve` (`/proc/iomem`'s
+    /// `Kernel code` start to `Kernel bss` end), loaded at 16 MiB (`LOAD_PHYSICAL_ADDR`, no KASLR).
+    #[arg(long, value_name = "SIZE", conflicts_with_all = ["kernel", "iomem"])]
+    pub kernel_size: Option<String>,
     /// Where the kernel image lies before its brk, `_text` to `__end_of_kernel_reserve`, e.g.
     /// 0x1000000-0x4400000 (`/proc/iomem`'s `Kernel code` start to `Kernel bss` end; default:
     /// the build profile's).
@@ -71,12 +79,14 @@ pub struct MachineArgs {
 /// ([`crate::machine::Platform`]), by flag.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct PlatformArgs {
-    /// One ACPI table the kernel reserves: NAME@ADDR+SIZE (repeatable, in the firmware's order).
-    #[arg(long = "acpi-table", value_name = "NAME@ADDR+SIZE")]
+    /// One ACPI table the kernel reserves: NAME@ADDR+SIZE, or NAME:SIZE when its place is not
+    /// known (repeatable, in the firmware's order).
+    #[arg(long = "acpi-table", value_name = "NAME@ADDR+SIZE|NAME:SIZE")]
     pub acpi_table: Vec<String>,
-    /// A file of ACPI tables, one NAME@ADDR+SIZE a line, in the firmware's order (`#` comments);
+    /// The ACPI tables: a file of them, one NAME@ADDR+SIZE or NAME:SIZE a line, in the firmware's
+    /// order (`#` comments); or a /sys/firmware/acpi/tables directory (lengths only). The
     /// `--acpi-table`s follow them.
-    #[arg(long = "acpi-tables", value_name = "FILE")]
+    #[arg(long = "acpi-tables", value_name = "FILE|DIR")]
     pub acpi_tables: Option<PathBuf>,
     /// A table the initrd upgrades (kernel/firmware/acpi/): NAME:SIZE (repeatable).
     #[arg(long = "acpi-upgrade", value_name = "NAME:SIZE")]
@@ -107,6 +117,8 @@ impl MachineArgs {
             ("--cmdline", self.cmdline.is_some()),
             ("--initrd", self.initrd.is_some()),
             ("--kernel", self.kernel.is_some()),
+            ("--initrd-size", self.initrd_size.is_some()),
+            ("--kernel-size", self.kernel_size.is_some()),
         ] {
             if on {
                 g.push(flag);
@@ -146,15 +158,19 @@ impl PlatformArgs {
     pub fn apply(&self, machine: &mut Machine) -> Result<(), String> {
         let platform = &mut machine.platform;
         let mut tables = Vec::new();
-        if let Some(p) = &self.acpi_tables {
-            let text = read_text(p).map_err(|e| e.to_string())?;
-            tables = parse_table_file(&p.display().to_string(), &text).map_err(|e| e.to_string())?;
+        match &self.acpi_tables {
+            Some(p) if p.is_dir() => tables.extend(read_table_dir(p)?.into_iter().map(GivenTable::Sized)),
+            Some(p) => {
+                let text = read_text(p).map_err(|e| e.to_string())?;
+                tables = parse_table_file(&p.display().to_string(), &text).map_err(|e| e.to_string())?;
+            }
+            None => {}
         }
         for t in &self.acpi_table {
-            tables.push(parse_table("--acpi-table", t).map_err(|e| e.to_string())?);
+            tables.push(parse_given_table("--acpi-table", t).map_err(|e| e.to_string())?);
         }
         if !tables.is_empty() {
-            platform.acpi_tables = tables;
+            platform.set_tables(tables);
         }
         let upgrades = self.acpi_upgrade.iter().map(|u| parse_upgrade("--acpi-upgrade", u));
         let upgrades = upgrades.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;

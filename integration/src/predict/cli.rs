@@ -10,11 +10,14 @@ use super::args::{MachineArgs, PredictArgs};
 use super::compare::{Comparison, compare, has_trace, model_allocations};
 use crate::input::assemble::{Inputs, Source as InputSource, assemble};
 use crate::input::boots::split_boots;
+use crate::input::num;
 use crate::input::read_text;
 use crate::out::{EXIT_BAD_INPUT, EXIT_DIFFERENT, EXIT_DONE, print, say};
 use crate::phases::linux_6_1::boot::{Prediction, Stopped, boot_6_1};
 use crate::phases::linux_6_1::kernel_lines::{early_node_ranges, movable_starts, node_spans, zone_ranges};
-use crate::phases::linux_6_1::machine_facts::{MachineFactsError, WhenMissing, machine_facts};
+use crate::phases::linux_6_1::machine_facts::{
+    LOAD_PHYSICAL_ADDR, MachineFactsError, WhenMissing, machine_facts, qemu_initrd_place,
+};
 use crate::phases::linux_6_1::{Build6_1, KernelSymbols, PlainFacts};
 use crate::profile_choice::{ProfileChoice, Release, Source};
 use crate::replay::batch::find_logs;
@@ -241,7 +244,20 @@ pub fn predict_machine(
     // The build profile's CPU (qemu64: no 1 GiB pages), listed among its assumptions.
     machine.cpu = QEMU64;
     m.platform.apply(&mut machine)?;
+    let mut placed = None;
+    if let Some(text) = &m.initrd_size {
+        let size = num::flexible(text).map_err(|e| format!("--initrd-size {text:?}: {e}"))?;
+        let (start, end) = qemu_initrd_place(&machine.e820, size)
+            .ok_or_else(|| format!("--initrd-size {text}: no usable RAM below 4 GiB holds it"))?;
+        machine.initrd = Some((start, end));
+        placed = Some(format!(
+            "initrd of {size:#x} bytes at [{start:#x}-{:#x}], where QEMU's -initrd puts it (the top of the RAM below \
+             4 GiB, rounded down to 64 KiB); another boot loader chooses otherwise (--initrd START-END)",
+            end - 1
+        ));
+    }
     let mut mf = machine_facts(&machine, &build, WhenMissing::Refuse).map_err(|e| e.to_string())?;
+    mf.assumed.extend(placed);
     if let Some(on) = movable_node {
         toggled(&mut mf.facts, on);
     }
@@ -291,8 +307,14 @@ fn run_predict(args: &PredictArgs) -> Result<u8, String> {
         Some(p) => Some(read_text(p).map_err(|e| e.to_string())?),
         None => None,
     };
-    let symbols = match &args.machine.kernel {
-        Some(r) => {
+    let symbols = match (&args.machine.kernel, &args.machine.kernel_size) {
+        (_, Some(text)) => {
+            let size = num::flexible(text).map_err(|e| format!("--kernel-size {text:?}: {e}"))?;
+            let end = LOAD_PHYSICAL_ADDR.checked_add(size).ok_or_else(|| format!("--kernel-size {text}: past 2^64"))?;
+            let from = format!("--kernel-size {text} at LOAD_PHYSICAL_ADDR {LOAD_PHYSICAL_ADDR:#x} (no KASLR)");
+            kernel_symbols_at(&build, (LOAD_PHYSICAL_ADDR, end), &from)?
+        }
+        (Some(r), None) => {
             let range = parse_range(r).map_err(|_| {
                 format!(
                     "--kernel {r:?}: expected START-END, e.g. 0x1000000-0x4400000 (_text to __end_of_kernel_reserve)"
@@ -300,7 +322,7 @@ fn run_predict(args: &PredictArgs) -> Result<u8, String> {
             })?;
             kernel_symbols_at(&build, range, &format!("--kernel {r}"))?
         }
-        None => kernel_symbols(&build, args.iomem.as_deref())?,
+        (None, None) => kernel_symbols(&build, args.iomem.as_deref())?,
     };
     let (name, o) = match &args.log {
         Some(path) => {

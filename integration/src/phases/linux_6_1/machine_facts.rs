@@ -73,7 +73,7 @@ pub fn machine_facts(
 ) -> Result<MachineFacts, MachineFactsError> {
     let platform = &machine.platform;
     let mut assumed = Vec::new();
-    if platform.acpi_tables.is_empty() {
+    if platform.acpi_tables.is_empty() && platform.acpi_table_sizes.is_empty() {
         const HOW: &str = "--acpi-table NAME@ADDR+SIZE (repeatable) or --acpi-tables FILE, as the boot's `ACPI: \
                            FACP 0x… 0000F4` lines or acpidump print them";
         match missing {
@@ -116,6 +116,7 @@ pub fn machine_facts(
         );
     }
     f.acpi_reservations = platform.acpi_tables.clone();
+    f.acpi_reservations.extend(place_by_size(machine, &mut assumed)?);
     for u in &platform.acpi_upgrades {
         let Some(t) = f.acpi_reservations.iter_mut().find(|t| t.signature == u.signature) else {
             return Err(MachineFactsError::NotDerived(format!(
@@ -175,6 +176,70 @@ pub fn machine_facts(
     Ok(MachineFacts { facts: f, assumed })
 }
 
+/// The tables known by their length, back to back from the start of the firmware's area below
+/// 4 GiB: the non-RAM e820 entry that begins where the highest usable RAM below 4 GiB ends (QEMU
+/// and SeaBIOS put them there; the order and the offset are the firmware's choice). They lie
+/// outside RAM, so no allocation moves with them: only the reserved rows of the dumps.
+fn place_by_size(
+    machine: &Machine,
+    assumed: &mut Vec<String>,
+) -> Result<Vec<super::AcpiReservation>, MachineFactsError> {
+    let sizes = &machine.platform.acpi_table_sizes;
+    if sizes.is_empty() {
+        return Ok(Vec::new());
+    }
+    const FOUR_GIB: u64 = 1 << 32;
+    let e820 = &machine.e820;
+    let top = e820.iter().filter(|e| e.kind == E820Type::Ram && e.end() <= FOUR_GIB).map(|e| e.end()).max();
+    let area = top.and_then(|t| e820.iter().find(|e| e.addr == t && e.kind != E820Type::Ram));
+    let Some(area) = area else {
+        return Err(MachineFactsError::NotDerived(
+            "ACPI tables given by length, but no firmware area follows the RAM below 4 GiB to put them in: give \
+             their places (NAME@ADDR+SIZE)"
+                .to_string(),
+        ));
+    };
+    let mut at = area.addr;
+    let mut out = Vec::new();
+    for t in sizes {
+        let last = at.checked_add(t.size - 1).ok_or_else(|| {
+            MachineFactsError::NotDerived(format!(
+                "ACPI table {} of {:#x} bytes does not fit below 2^64",
+                t.signature, t.size
+            ))
+        })?;
+        out.push(super::AcpiReservation { signature: t.signature.clone(), base: at, last });
+        at = last + 1;
+    }
+    assumed.push(format!(
+        "{} ACPI table(s) known by length only, placed back to back from {:#x} (the firmware's area after the RAM \
+         below 4 GiB); they lie outside RAM, so only the dumps' reserved rows depend on it (NAME@ADDR+SIZE)",
+        out.len(),
+        area.addr
+    ));
+    Ok(out)
+}
+
+/// `LOAD_PHYSICAL_ADDR`: where a kernel without KASLR (`nokaslr`, or a boot loader that does
+/// not relocate it) runs, Debian's `CONFIG_PHYSICAL_START` of 16 MiB.
+pub const LOAD_PHYSICAL_ADDR: u64 = 0x100_0000;
+
+/// Where QEMU's `-initrd` (x86 direct kernel boot) puts an initrd file of `size` bytes, as the
+/// kernel's `RAMDISK: [mem …]` line prints it: `[start, end)` with `end` page-aligned. QEMU takes
+/// the highest page-aligned start whose file ends below its limit, the RAM below 4 GiB less its
+/// ACPI data; on all eleven fixture boots that limit is the end of the highest usable RAM below
+/// 4 GiB rounded down to 64 KiB. Another boot loader chooses otherwise. `None` without RAM below
+/// 4 GiB that holds it.
+pub fn qemu_initrd_place(e820: &[movable_node::E820Entry], size: u64) -> Option<(u64, u64)> {
+    const FOUR_GIB: u64 = 1 << 32;
+    let top = e820.iter().filter(|e| e.kind == E820Type::Ram && e.end() <= FOUR_GIB).map(|e| e.end()).max()?;
+    let limit = top & !0xffff;
+    let start = limit.checked_sub(1)?.checked_sub(size)? & !0xfff;
+    let end = start.checked_add(size)?.checked_add(0xfff)? & !0xfff;
+    let holder = e820.iter().find(|e| e.kind == E820Type::Ram && e.addr <= start && end <= e.end());
+    (size > 0 && holder.is_some()).then_some((start, end))
+}
+
 /// The possible CPUs: the platform's count, else the SRAT's enabled CPU entries, else (when
 /// assuming) one.
 fn possible_cpus(
@@ -220,6 +285,22 @@ mod tests {
     /// pc-2n's memory map: the fix-ups the kernel prints (`e820: update [mem 0x00000000-0x00000fff]
     /// usable ==> reserved`, `e820: remove [mem 0x000a0000-0x000fffff] usable`) and its
     /// `last_pfn = 0x140000`, `last_pfn = 0xbffe0` lines.
+    /// pc-2n's `RAMDISK: [mem 0xbfdfa000-0xbffdffff]` (QEMU's limit 0xbffe0000, the end of its
+    /// usable RAM below 4 GiB) and pc-4n-uneven's `[mem 0xbfdea000-0xbffcffff]` (usable RAM ends
+    /// at 0xbffdf000; the limit is 0xbffd0000): any file of 0x1e5001 to 0x1e5fff bytes prints
+    /// the same line.
+    #[test]
+    fn the_initrd_goes_where_qemu_put_it() {
+        let ram = |addr, end| movable_node::E820Entry { addr, size: end - addr, kind: E820Type::Ram };
+        for size in [0x1e_5001, 0x1e_5f00, 0x1e_5fff] {
+            let two = [ram(0x1000, 0x9_f000), ram(0x10_0000, 0xbffe_0000), ram(1 << 32, 0x1_4000_0000)];
+            assert_eq!(qemu_initrd_place(&two, size), Some((0xbfdf_a000, 0xbffe_0000)), "{size:#x}");
+            let four = [ram(0x10_0000, 0xbffd_f000)];
+            assert_eq!(qemu_initrd_place(&four, size), Some((0xbfde_a000, 0xbffd_0000)), "{size:#x}");
+        }
+        assert_eq!(qemu_initrd_place(&[ram(0x10_0000, 0x20_0000)], 1 << 30), None);
+    }
+
     #[test]
     fn kernel_steps_are_derived_from_the_map() {
         let e = |addr, size, kind| movable_node::E820Entry { addr, size, kind };
