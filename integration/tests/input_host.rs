@@ -40,6 +40,7 @@ fn full_root(machine: &str) -> std::path::PathBuf {
     write(&root, "proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge\n");
     write(&root, "proc/sys/kernel/hostname", "qemu\n");
     write(&root, "sys/kernel/boot_params/data", boot_params(0xbfdfa000, 0x1e5a00));
+    write(&root, "sys/devices/system/cpu/possible", "0-1\n");
     root
 }
 
@@ -59,6 +60,12 @@ fn everything_readable() {
         assert!(h.machine.cpu.pse && h.machine.cpu.pge && !h.machine.cpu.gbpages, "qemu64 has no pdpe1gb");
         assert_eq!(h.machine.initrd, Some((0xbfdfa000, 0xbfdfa000 + 0x1e5a00)));
         assert_eq!(h.machine.name, "this machine (qemu)");
+        // The 6.1 profile's platform: the tables directory holds the SRAT alone here; CPUs 0-1.
+        let srat_len = std::fs::metadata(fixtures().join(m).join("srat.bin")).unwrap().len();
+        let sizes: Vec<(&str, u64)> =
+            h.machine.platform.acpi_table_sizes.iter().map(|t| (t.signature.as_str(), t.size)).collect();
+        assert_eq!(sizes, [("SRAT", srat_len)]);
+        assert_eq!(h.machine.platform.cpus, Some(2));
     }
 }
 
@@ -118,7 +125,8 @@ fn without_memmap_iomem_gives_the_map() {
 fn nothing_to_read() {
     let root = scratch("host-empty");
     let err = from_root(&root).unwrap_err();
-    assert!(matches!(&err, InputError::Host { problems } if problems.len() == 6), "{err:?}");
+    // memmap, iomem, SRAT, cmdline, cpuinfo, boot_params, the ACPI tables, the possible CPUs.
+    assert!(matches!(&err, InputError::Host { problems } if problems.len() == 8), "{err:?}");
     let msg = err.to_string();
     assert!(msg.starts_with("cannot read the running machine's memory map: "), "{msg}");
     assert!(

@@ -8,6 +8,8 @@
 //! | initrd | `/sys/kernel/boot_params/data` (`hdr.ramdisk_image`/`ramdisk_size` and their `ext_` high halves: where the bootloader put it) | none |
 //! | command line | `/proc/cmdline` | the default's |
 //! | CPU features | `/proc/cpuinfo` (`pse`, `pge`, `pdpe1gb`) | all on |
+//! | ACPI tables (6.1 profile) | `/sys/firmware/acpi/tables` (each file's length; their places are in the boot's dmesg only) | none, said in the 6.1 report |
+//! | possible CPUs (6.1 profile) | `/sys/devices/system/cpu/possible` (`0-7`) | the SRAT's CPUs |
 //! | kernel release (for the profile) | `/proc/sys/kernel/osrelease` | none: the default profile |
 //!
 //! RAM hot-added after boot is left out of the machine and listed in
@@ -30,7 +32,7 @@ use super::e820::check_placed;
 use super::iomem::DEFAULT_BRK_SIZE;
 use super::memmap::read_memmap_dir_split;
 use super::{InputError, MachineParts, Place, name_of, parse_iomem, read_srat, read_text};
-use crate::machine::Machine;
+use crate::machine::{Machine, Platform};
 
 /// Why a part of the running machine could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +101,47 @@ fn reason_of(e: &InputError) -> HostReason {
         InputError::ZeroedAddresses { .. } => HostReason::ZeroedAddresses,
         e => HostReason::Unreadable(e.to_string()),
     }
+}
+
+/// What a 6.1 boot reads of the platform that `/sys` tells: the ACPI tables' lengths and the
+/// possible CPUs, and what could not be read.
+fn host_platform(root: &Path) -> (Platform, Vec<HostProblem>) {
+    let tables = root.join("sys/firmware/acpi/tables");
+    let possible = root.join("sys/devices/system/cpu/possible");
+    let mut platform = Platform::default();
+    let mut problems = Vec::new();
+    match crate::acpi_tables::read_table_dir(&tables) {
+        Ok(t) => platform.acpi_table_sizes = t,
+        Err(e) => {
+            let reason = if tables.exists() { HostReason::Unreadable(e) } else { HostReason::Missing };
+            problems.push(HostProblem { path: tables, what: "the ACPI tables' lengths (6.1: none reserved)", reason });
+        }
+    }
+    match read_text(&possible).map(|t| possible_cpus(t.trim())) {
+        Ok(Some(n)) => platform.cpus = Some(n),
+        Ok(None) => problems.push(HostProblem {
+            path: possible,
+            what: "the possible CPUs (6.1: the SRAT's)",
+            reason: HostReason::Unreadable("not a CPU list such as 0-7".into()),
+        }),
+        Err(e) => problems.push(HostProblem {
+            path: possible,
+            what: "the possible CPUs (6.1: the SRAT's)",
+            reason: reason_of(&e),
+        }),
+    }
+    (platform, problems)
+}
+
+/// The number of CPUs in a cpu list such as `0-7` or `0-3,8-11` (`cpulist_parse()`'s form).
+fn possible_cpus(list: &str) -> Option<u32> {
+    let mut n: u32 = 0;
+    for part in list.split(',') {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+        n = n.checked_add(b.checked_sub(a)?.checked_add(1)?)?;
+    }
+    (n > 0).then_some(n)
 }
 
 /// Reads the running machine (see the module doc): [`from_root`] at `/`.
@@ -201,6 +244,10 @@ pub fn from_root(root: &Path) -> Result<HostMachine, InputError> {
         Err(e) => problem(&boot_params_path, "where the bootloader put the initrd (none is assumed)", &e),
     }
 
+    let (platform, platform_problems) = host_platform(root);
+    parts.platform = Some(platform);
+    problems.extend(platform_problems);
+
     if parts.e820.is_none() {
         return Err(InputError::Host { problems });
     }
@@ -248,4 +295,20 @@ fn initrd_from_boot_params(file: &str, b: &[u8]) -> Result<Option<(u64, u64)>, I
         return Ok(None);
     }
     Ok(image.checked_add(size).map(|end| (image, end)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::possible_cpus;
+
+    /// `/sys/devices/system/cpu/possible` as `cpulist_parse()` writes it.
+    #[test]
+    fn cpu_lists_count_their_cpus() {
+        assert_eq!(possible_cpus("0"), Some(1));
+        assert_eq!(possible_cpus("0-7"), Some(8));
+        assert_eq!(possible_cpus("0-3,8-11"), Some(8));
+        for bad in ["", "x", "5-2", "0-", "0-4294967295,0-1"] {
+            assert_eq!(possible_cpus(bad), None, "{bad:?}");
+        }
+    }
 }
