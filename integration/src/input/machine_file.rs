@@ -211,7 +211,8 @@ pub fn parse_machine_toml(file: &str, text: &str, dir: &Path) -> Result<MachineP
         at: Place::line(file, e.span().map_or(1, |s| line_of(text, s.start))),
         message: e.message().trim().to_string(),
     })?;
-    let src = Source { file, text };
+    let src =
+        Source { file, newlines: text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i).collect() };
     let mut parts = MachineParts { name: doc.name, cmdline: doc.cmdline, ..MachineParts::default() };
     parts.kernel = doc.kernel.map(|k| src.kernel(k)).transpose()?;
     parts.initrd = doc.initrd.map(|i| src.initrd(i)).transpose()?;
@@ -242,14 +243,16 @@ pub fn parse_machine_toml(file: &str, text: &str, dir: &Path) -> Result<MachineP
 /// The machine file being read, for errors that name their line.
 struct Source<'a> {
     file: &'a str,
-    text: &'a str,
+    /// Where each line ends: every entry of a machine file is placed (its line kept for the
+    /// checks that follow), so the line of an offset is a search, not a count from the start.
+    newlines: Vec<usize>,
 }
 
 type Span = std::ops::Range<usize>;
 
 impl Source<'_> {
     fn at(&self, span: Span) -> Place {
-        Place::line(self.file, line_of(self.text, span.start))
+        Place::line(self.file, self.newlines.partition_point(|&n| n < span.start) + 1)
     }
 
     fn invalid(&self, span: Span, what: String) -> InputError {
