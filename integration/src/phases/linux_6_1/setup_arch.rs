@@ -137,14 +137,29 @@ fn steps(phases: &[PhaseOps]) -> Vec<Step> {
     phases.iter().filter(|ph| !ph.ops.is_empty()).map(|ph| Step { name: ph.phase, note: note(&ph.ops) }).collect()
 }
 
-/// `2 allocations [0x…-0x…], [0x…-0x…]; 1 reservation`: the counts, with the places of up to
-/// three allocations.
+/// What a phase did: each operation with its owner and range when there are a few
+/// (`kernel image [0x1000000-0x43fffff], first 64 KiB [0x0-0xffff]`), else the counts with the
+/// places of up to three allocations (`17 allocations; 4 frees`).
 fn note(ops: &[PhaseOp]) -> String {
+    let range = |base: u64, size: u64| format!("[{base:#x}-{:#x}]", base.saturating_add(size).saturating_sub(1));
+    if ops.len() <= 4 {
+        let each = ops.iter().map(|op| match op {
+            PhaseOp::Request(r) => match r.answer {
+                Some(at) => format!("{} {}", r.caller, range(at, r.size)),
+                None => format!("{} {:#x} bytes: no room", r.caller, r.size),
+            },
+            PhaseOp::Reserve { caller, base, size } => format!("{caller} {}", range(*base, *size)),
+            PhaseOp::Silent { what, base, size } => format!("{what} {}", range(*base, *size)),
+            PhaseOp::Free { base, size, .. } => format!("freed {}", range(*base, *size)),
+            PhaseOp::Add { base, size, .. } => format!("memory {}", range(*base, *size)),
+        });
+        return each.collect::<Vec<_>>().join(", ");
+    }
     let (mut found, mut failed, mut reserved, mut freed, mut added) = (Vec::new(), 0, 0, 0, 0);
     for op in ops {
         match op {
             PhaseOp::Request(r) => match r.answer {
-                Some(at) => found.push((at, r.size)),
+                Some(at) => found.push(range(at, r.size)),
                 None => failed += 1,
             },
             PhaseOp::Reserve { .. } | PhaseOp::Silent { .. } => reserved += 1,
@@ -157,11 +172,7 @@ fn note(ops: &[PhaseOp]) -> String {
     if !found.is_empty() {
         let mut s = plural(found.len(), "allocation");
         if found.len() <= 3 {
-            let places: Vec<String> = found
-                .iter()
-                .map(|&(at, size)| format!("[{at:#x}-{:#x}]", at.saturating_add(size).saturating_sub(1)))
-                .collect();
-            let _ = write!(s, " {}", places.join(", "));
+            let _ = write!(s, " {}", found.join(", "));
         }
         parts.push(s);
     }
