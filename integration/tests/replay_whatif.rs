@@ -35,6 +35,7 @@ fn run(policy: KernelProfile, movable_node: bool, kernel_end: Option<u64>) -> Re
         policy: Some(policy),
         movable_node: Some(movable_node),
         hotplug: vec![1],
+        view: false,
     };
     replay("pc2g-2n-16g", &log, &opts).unwrap()
 }

@@ -114,7 +114,8 @@ impl ReplayArgs {
         if policy.is_none() && (movable_node.is_some() || !self.hotplug.is_empty()) {
             policy = Some(KernelProfile::Modern);
         }
-        Ok(ReplayOptions { kernel, kernel_end, policy, movable_node, hotplug: self.hotplug.clone() })
+        let view = self.svg.is_some() || self.html.is_some();
+        Ok(ReplayOptions { kernel, kernel_end, policy, movable_node, hotplug: self.hotplug.clone(), view })
     }
 }
 

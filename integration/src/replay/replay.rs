@@ -551,7 +551,7 @@ impl<'t> Engine<'t> {
                 .collect();
             self.out.nodes = node_reports(&hotplug, &self.opts.hotplug, &allocs, &verdicts);
         }
-        if self.numa_done {
+        if self.numa_done && self.opts.view {
             self.out.view = Some(Box::new(self.view(&hotplug)));
         }
         let s = &mut self.out.summary;

@@ -17,6 +17,8 @@ pub struct ReplayOptions {
     pub movable_node: Option<bool>,
     /// Nodes to declare hotpluggable (all their SRAT ranges).
     pub hotplug: Vec<i32>,
+    /// Build the end state's view model (`--svg`, `--html`): off, a replay skips it.
+    pub view: bool,
 }
 
 impl ReplayOptions {
@@ -246,7 +248,7 @@ pub struct Replay {
     /// The counts.
     pub summary: Summary,
     /// The state at the end of the log as bootsim's view model, for its SVG and HTML map
-    /// (present when the log reached NUMA init).
+    /// (present when [`ReplayOptions::view`] asked for it and the log reached NUMA init).
     #[serde(skip)]
     pub view: Option<Box<crate::view::View>>,
 }
