@@ -20,6 +20,10 @@ use crate::params::EarlyParams;
 use crate::phases::state::{Boot, Step};
 use crate::phases::zones::hot_remove_verdicts;
 
+/// The build the sizes come from, said first among the assumptions.
+const BUILD_PROFILE: &str = "the Debian 6.1 amd64 build (spec §H.9.1: its brk page-table buffer, trampoline, \
+                             pg_data_t, mem_section, percpu and swiotlb sizes; bootsim predict lists each)";
+
 /// Why a machine's 6.1 boot is not modelled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Linux 6.1's boot of this machine is not derived: {0}")]
@@ -68,7 +72,10 @@ pub fn setup_arch(
     let boot = |memblock| {
         let mut b = Boot::new(machine.clone(), KernelProfile::Modern, params, e820, memblock, movable_node);
         b.log = banner;
-        b.warnings = assumed.iter().map(|a| format!("assumed: {a}")).collect();
+        b.warnings = std::iter::once(BUILD_PROFILE)
+            .chain(assumed.iter().map(String::as_str))
+            .map(|a| format!("assumed: {a}"))
+            .collect();
         b
     };
     let p = match boot_6_1(&facts, &build, &symbols(machine)) {
