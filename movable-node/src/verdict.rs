@@ -1,6 +1,7 @@
 //! Who pins a hotpluggable node: the early reservations that lie in its hotpluggable memory,
 //! by the label of whoever made them, and whether the node can be hot-removed.
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::crashkernel::memblock_bottomup::{Event, Label, MemblockState, Nid, PAGE_SHIFT, UNKNOWN_CALLER};
@@ -20,46 +21,30 @@ pub struct Labelled {
 /// memblock's reserved ranges split by owner: the reserve and free events of the trace are
 /// replayed (a range keeps its first owner until freed) and laid over what memblock really
 /// holds reserved; parts the trace does not explain are [`UNKNOWN_CALLER`]'s.
+///
+/// The owners are kept as disjoint ranges ordered by start, so each event costs the ranges it
+/// touches and a lookup (a 64 TiB machine's boot under 6.1 reserves half a million vmemmap
+/// blocks).
 pub fn labelled_reservations(state: &MemblockState, events: &[Event]) -> Vec<Labelled> {
-    let mut owned: Vec<Labelled> = Vec::new();
+    let mut owned = Owners::default();
     for ev in events {
         match *ev {
-            Event::Reserve { base, size, caller } => {
-                let end = base.saturating_add(size);
-                let mut cursor = base;
-                let mut pieces = Vec::new();
-                let mut sorted: Vec<&Labelled> = owned.iter().filter(|o| o.end > base && o.start < end).collect();
-                sorted.sort_by_key(|o| o.start);
-                for o in sorted {
-                    if o.start > cursor {
-                        pieces.push(Labelled { start: cursor, end: o.start, label: caller });
-                    }
-                    cursor = cursor.max(o.end);
-                }
-                if cursor < end {
-                    pieces.push(Labelled { start: cursor, end, label: caller });
-                }
-                owned.extend(pieces);
-            }
-            Event::Free { base, size, .. } => {
-                let end = base.saturating_add(size);
-                owned = cut(&owned, base, end);
-            }
+            Event::Reserve { base, size, caller } => owned.reserve(base, base.saturating_add(size), caller),
+            Event::Free { base, size, .. } => owned.free(base, base.saturating_add(size)),
             _ => {}
         }
     }
-    owned.sort_by_key(|o| o.start);
-    // Lay the owners over memblock's truth.
+    // Lay the owners over memblock's truth: both are in address order, so one walk.
     let mut out = Vec::new();
     for r in state.reserved().regions() {
         let mut cursor = r.base;
-        for o in owned.iter().filter(|o| o.end > r.base && o.start < r.end()) {
-            if o.start > cursor {
-                out.push(Labelled { start: cursor, end: o.start, label: UNKNOWN_CALLER });
+        for (&start, &(end, label)) in owned.overlapping(r.base, r.end()) {
+            if start > cursor {
+                out.push(Labelled { start: cursor, end: start, label: UNKNOWN_CALLER });
             }
-            let (s, e) = (o.start.max(cursor), o.end.min(r.end()));
+            let (s, e) = (start.max(cursor), end.min(r.end()));
             if s < e {
-                out.push(Labelled { start: s, end: e, label: o.label });
+                out.push(Labelled { start: s, end: e, label });
                 cursor = e;
             }
         }
@@ -70,21 +55,52 @@ pub fn labelled_reservations(state: &MemblockState, events: &[Event]) -> Vec<Lab
     out
 }
 
-fn cut(list: &[Labelled], start: u64, end: u64) -> Vec<Labelled> {
-    let mut out = Vec::new();
-    for o in list {
-        if o.end <= start || o.start >= end {
-            out.push(*o);
-            continue;
+/// Who owns what: disjoint, non-empty ranges by start, each `[start, end)` with its label.
+#[derive(Debug, Default)]
+struct Owners(BTreeMap<u64, (u64, Label)>);
+
+impl Owners {
+    /// The ranges that meet `[start, end)`, in address order: the last one to start at or
+    /// before `start`, if it reaches past it, then those that start inside.
+    fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = (&u64, &(u64, Label))> {
+        let from = match self.0.range(..=start).next_back() {
+            Some((&s, &(e, _))) if e > start => s,
+            _ => start,
+        };
+        self.0.range(from..end.max(from))
+    }
+
+    /// `[start, end)` reserved by `label`: the parts no one owns yet become its.
+    fn reserve(&mut self, start: u64, end: u64, label: Label) {
+        let mut cursor = start;
+        let mut pieces = Vec::new();
+        for (&s, &(e, _)) in self.overlapping(start, end) {
+            if s > cursor {
+                pieces.push((cursor, s));
+            }
+            cursor = cursor.max(e);
         }
-        if o.start < start {
-            out.push(Labelled { end: start, ..*o });
+        if cursor < end {
+            pieces.push((cursor, end));
         }
-        if o.end > end {
-            out.push(Labelled { start: end, ..*o });
+        for (s, e) in pieces {
+            self.0.insert(s, (e, label));
         }
     }
-    out
+
+    /// `[start, end)` freed: owners lose it, keeping what lies outside.
+    fn free(&mut self, start: u64, end: u64) {
+        let hit: Vec<(u64, u64, Label)> = self.overlapping(start, end).map(|(&s, &(e, l))| (s, e, l)).collect();
+        for (s, e, label) in hit {
+            self.0.remove(&s);
+            if s < start {
+                self.0.insert(s, (start, label));
+            }
+            if e > end {
+                self.0.insert(end, (e, label));
+            }
+        }
+    }
 }
 
 /// Whether a node can be hot-removed after boot.
