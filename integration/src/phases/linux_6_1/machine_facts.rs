@@ -176,10 +176,9 @@ pub fn machine_facts(
     Ok(MachineFacts { facts: f, assumed })
 }
 
-/// The tables known by their length, back to back from the start of the firmware's area below
-/// 4 GiB: the non-RAM e820 entry that begins where the highest usable RAM below 4 GiB ends (QEMU
-/// and SeaBIOS put them there; the order and the offset are the firmware's choice). They lie
-/// outside RAM, so no allocation moves with them: only the reserved rows of the dumps.
+/// The tables known by their length, back to back from the end of the highest usable RAM
+/// below 4 GiB (where QEMU and SeaBIOS put them; the order and the place are the firmware's
+/// choice). Outside RAM no allocation moves with them: only the reserved rows of the dumps.
 fn place_by_size(
     machine: &Machine,
     assumed: &mut Vec<String>,
@@ -190,32 +189,29 @@ fn place_by_size(
     }
     const FOUR_GIB: u64 = 1 << 32;
     let e820 = &machine.e820;
-    let top = e820.iter().filter(|e| e.kind == E820Type::Ram && e.end() <= FOUR_GIB).map(|e| e.end()).max();
-    let area = top.and_then(|t| e820.iter().find(|e| e.addr == t && e.kind != E820Type::Ram));
-    let Some(area) = area else {
+    let ram = |e: &&movable_node::E820Entry| e.kind == E820Type::Ram;
+    let top = e820.iter().filter(ram).map(|e| e.end()).filter(|&end| end <= FOUR_GIB).max().unwrap_or(0);
+    let total = sizes.iter().try_fold(0u64, |t, s| t.checked_add(s.size));
+    let end = total.and_then(|t| top.checked_add(t));
+    let clear = end.is_some_and(|end| !e820.iter().filter(ram).any(|e| e.addr < end && top < e.end()));
+    if top == 0 || !clear {
         return Err(MachineFactsError::NotDerived(
-            "ACPI tables given by length, but no firmware area follows the RAM below 4 GiB to put them in: give \
+            "ACPI tables given by length, but no room outside RAM above the RAM below 4 GiB to put them in: give \
              their places (NAME@ADDR+SIZE)"
                 .to_string(),
         ));
-    };
-    let mut at = area.addr;
+    }
+    let mut at = top;
     let mut out = Vec::new();
     for t in sizes {
-        let last = at.checked_add(t.size - 1).ok_or_else(|| {
-            MachineFactsError::NotDerived(format!(
-                "ACPI table {} of {:#x} bytes does not fit below 2^64",
-                t.signature, t.size
-            ))
-        })?;
+        let last = at + (t.size - 1);
         out.push(super::AcpiReservation { signature: t.signature.clone(), base: at, last });
         at = last + 1;
     }
     assumed.push(format!(
-        "{} ACPI table(s) known by length only, placed back to back from {:#x} (the firmware's area after the RAM \
-         below 4 GiB); they lie outside RAM, so only the dumps' reserved rows depend on it (NAME@ADDR+SIZE)",
-        out.len(),
-        area.addr
+        "{} ACPI table(s) known by length only, placed back to back from {top:#x} (just above the RAM below 4 GiB, \
+         where QEMU puts them); outside RAM, only the dumps' reserved rows depend on it (NAME@ADDR+SIZE)",
+        out.len()
     ));
     Ok(out)
 }
