@@ -105,11 +105,10 @@ fn reason_of(e: &InputError) -> HostReason {
 
 /// What a 6.1 boot reads of the platform that `/sys` tells: the ACPI tables' lengths and the
 /// possible CPUs, and what could not be read.
-fn host_platform(root: &Path) -> (Platform, Vec<HostProblem>) {
+fn host_platform(root: &Path, problems: &mut Vec<HostProblem>) -> Platform {
     let tables = root.join("sys/firmware/acpi/tables");
     let possible = root.join("sys/devices/system/cpu/possible");
     let mut platform = Platform::default();
-    let mut problems = Vec::new();
     match crate::acpi_tables::read_table_dir(&tables) {
         Ok(t) => platform.acpi_table_sizes = t,
         Err(e) => {
@@ -130,7 +129,7 @@ fn host_platform(root: &Path) -> (Platform, Vec<HostProblem>) {
             reason: reason_of(&e),
         }),
     }
-    (platform, problems)
+    platform
 }
 
 /// The number of CPUs in a cpu list such as `0-7` or `0-3,8-11` (`cpulist_parse()`'s form).
@@ -244,9 +243,7 @@ pub fn from_root(root: &Path) -> Result<HostMachine, InputError> {
         Err(e) => problem(&boot_params_path, "where the bootloader put the initrd (none is assumed)", &e),
     }
 
-    let (platform, platform_problems) = host_platform(root);
-    parts.platform = Some(platform);
-    problems.extend(platform_problems);
+    parts.platform = Some(host_platform(root, &mut problems));
 
     if parts.e820.is_none() {
         return Err(InputError::Host { problems });

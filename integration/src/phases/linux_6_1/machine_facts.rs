@@ -115,8 +115,38 @@ pub fn machine_facts(
                 .to_string(),
         );
     }
+    acpi_facts(&mut f, machine, &mut assumed)?;
+    f.ioapics = platform.ioapics.unwrap_or_else(|| {
+        assumed.push(format!("{QEMU_IOAPICS} IO-APIC (QEMU's MADT; --ioapics N)"));
+        QEMU_IOAPICS
+    });
+    cpu_facts(&mut f, platform.cpus, build, missing, &mut assumed)?;
+    let nodes = f.srat_cpus.iter().map(|c| c.node).chain(f.srat_memory.iter().map(|m| m.node)).max();
+    f.nr_node_ids = Some(nodes.map_or(1, |n| u32::try_from(n).unwrap_or(0).saturating_add(1)));
+    f.unknown_parameters = Some(match &platform.unknown_parameters {
+        Some(w) => w.clone(),
+        None => {
+            let words: Vec<String> =
+                cmdline.split_whitespace().filter(|w| DECOMPRESSOR_ONLY.contains(w)).map(str::to_string).collect();
+            assumed.push(format!(
+                "unknown command line parameters {:?}: those only the decompressor reads (--unknown-param WORD)",
+                words.join(" ")
+            ));
+            words
+        }
+    });
+    if f.initrd.is_none() {
+        assumed.push("no initrd (--initrd START-END)".to_string());
+    }
+    Ok(MachineFacts { facts: f, assumed })
+}
+
+/// The ACPI tables the kernel reserves: those placed, those known by length (placed here),
+/// each upgrade from the initrd over the firmware's table, and HPET among them.
+fn acpi_facts(f: &mut PlainFacts, machine: &Machine, assumed: &mut Vec<String>) -> Result<(), MachineFactsError> {
+    let platform = &machine.platform;
     f.acpi_reservations = platform.acpi_tables.clone();
-    f.acpi_reservations.extend(place_by_size(machine, &mut assumed)?);
+    f.acpi_reservations.extend(place_by_size(machine, assumed)?);
     for u in &platform.acpi_upgrades {
         let Some(t) = f.acpi_reservations.iter_mut().find(|t| t.signature == u.signature) else {
             return Err(MachineFactsError::NotDerived(format!(
@@ -130,11 +160,18 @@ pub fn machine_facts(
     }
     f.acpi_initrd_tables = platform.acpi_upgrades.clone();
     f.hpet = f.acpi_reservations.iter().any(|t| t.signature == "HPET");
-    f.ioapics = platform.ioapics.unwrap_or_else(|| {
-        assumed.push(format!("{QEMU_IOAPICS} IO-APIC (QEMU's MADT; --ioapics N)"));
-        QEMU_IOAPICS
-    });
-    let cpus = possible_cpus(&f, platform.cpus, missing, &mut assumed)?;
+    Ok(())
+}
+
+/// The possible CPUs and, when assuming, a node for each CPU no SRAT entry places.
+fn cpu_facts(
+    f: &mut PlainFacts,
+    given: Option<u32>,
+    build: &Build6_1,
+    missing: WhenMissing,
+    assumed: &mut Vec<String>,
+) -> Result<(), MachineFactsError> {
+    let cpus = possible_cpus(f, given, missing, assumed)?;
     if cpus == 0 || cpus > build.nr_cpus {
         return Err(MachineFactsError::NotDerived(format!(
             "--cpus {cpus}: this build has 1 to {} CPUs",
@@ -156,24 +193,7 @@ pub fn machine_facts(
             f.srat_cpus.push(SratCpu { pxm: 0, apic, node });
         }
     }
-    let nodes = f.srat_cpus.iter().map(|c| c.node).chain(f.srat_memory.iter().map(|m| m.node)).max();
-    f.nr_node_ids = Some(nodes.map_or(1, |n| u32::try_from(n).unwrap_or(0).saturating_add(1)));
-    f.unknown_parameters = Some(match &platform.unknown_parameters {
-        Some(w) => w.clone(),
-        None => {
-            let words: Vec<String> =
-                cmdline.split_whitespace().filter(|w| DECOMPRESSOR_ONLY.contains(w)).map(str::to_string).collect();
-            assumed.push(format!(
-                "unknown command line parameters {:?}: those only the decompressor reads (--unknown-param WORD)",
-                words.join(" ")
-            ));
-            words
-        }
-    });
-    if f.initrd.is_none() {
-        assumed.push("no initrd (--initrd START-END)".to_string());
-    }
-    Ok(MachineFacts { facts: f, assumed })
+    Ok(())
 }
 
 /// The tables known by their length, back to back from the end of the highest usable RAM
