@@ -173,7 +173,14 @@ pub fn find_free_range<T>(
         let floor = gap_floor(memory, reserved, addr);
         return ForwardWalk { mem, rsv, filter, mi, ri: 0, floor }.find_map(f);
     }
-    FreeRanges::starting_at(memory, reserved, filter, addr).find_map(f)
+    first_of(FreeRanges::starting_at(memory, reserved, filter, addr), f)
+}
+
+/// The first value `f` gives for `ranges`: the walk over cursors of [`find_free_range`], out of
+/// line so that the usual walk over slices stays small.
+#[inline(never)]
+fn first_of<T>(mut ranges: FreeRanges<'_>, f: impl FnMut(FreeRange) -> Option<T>) -> Option<T> {
+    ranges.find_map(f)
 }
 
 impl<A: Entries> Iterator for ForwardWalk<A> {
