@@ -22,7 +22,6 @@ const INNER_LOW: usize = INNER_CAP / 4;
 
 // An explicit tag: telling a leaf from an inner node is then one compare, not the decoding of
 // a niche in a vector's capacity, on every read.
-#[derive(Clone)]
 #[repr(u8)]
 enum Node {
     Leaf(Vec<Region>),
@@ -31,7 +30,6 @@ enum Node {
 
 /// The children of an inner node, with what a descent needs to know of each without visiting
 /// it, kept in arrays of their own so that a descent reads a few cache lines per level.
-#[derive(Clone)]
 struct Inner {
     /// Entries below each child.
     lens: Vec<usize>,
@@ -41,6 +39,34 @@ struct Inner {
 }
 
 const EMPTY: Region = Region { base: 0, size: 0, nid: 0, flags: crate::region::RegionFlags::empty() };
+
+/// A copy of `v` with `v`'s capacity: a clone of the tree is the same tree, whose nodes take an
+/// insertion without growing first (a derived clone would cut every node to its length, so the
+/// first insertion into each copied node would reallocate it before it could split).
+fn with_room<T: Clone>(v: &[T], capacity: usize) -> Vec<T> {
+    let mut copy = Vec::with_capacity(capacity);
+    copy.extend_from_slice(v);
+    copy
+}
+
+impl Clone for Node {
+    fn clone(&self) -> Node {
+        match self {
+            Node::Leaf(items) => Node::Leaf(with_room(items, items.capacity())),
+            Node::Inner(inner) => Node::Inner(inner.clone()),
+        }
+    }
+}
+
+impl Clone for Inner {
+    fn clone(&self) -> Inner {
+        Inner {
+            lens: with_room(&self.lens, self.lens.capacity()),
+            lasts: with_room(&self.lasts, self.lasts.capacity()),
+            nodes: with_room(&self.nodes, self.nodes.capacity()),
+        }
+    }
+}
 
 impl Inner {
     fn with_capacity(cap: usize) -> Inner {
