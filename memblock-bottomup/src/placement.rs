@@ -1,8 +1,8 @@
 //! The direction of the search: patch 2's bottom-up mode as a placement policy.
 
 use memblock_topdown::{
-    Event, EventLog, FindRequest, FreeRanges, LayerWarning, Memblock, MemblockState, NidWarnSite, Placement,
-    RegionFilter, Warning, find_range_top_down, round_up, warn_deprecated_nid,
+    Event, EventLog, FindRequest, LayerWarning, Memblock, MemblockState, NidWarnSite, Placement, RegionFilter, Warning,
+    find_free_range, find_range_top_down, round_up, warn_deprecated_nid,
 };
 
 /// The `WARN_ONCE(1, "memblock: bottom-up allocation failed, memory hotunplug may be
@@ -107,6 +107,7 @@ impl BottomUpPlacement {
         self.fallbacks
     }
 
+    #[inline]
     fn bottom_up_result(&self, found: Option<u64>) -> Option<u64> {
         match found {
             // `int ret = <phys_addr_t>`: keep 32 bits, reinterpret signed, widen again.
@@ -161,16 +162,15 @@ impl Placement for BottomUpPlacement {
 pub fn find_range_bottom_up(state: &MemblockState, req: FindRequest) -> Option<u64> {
     let filter = RegionFilter { nid: req.nid, any_node: state.config().any_node, skip: state.config().skip_bottom_up };
     // Free ranges that end at or below `start` clamp to an empty range and never fit.
-    FreeRanges::starting_at(state.memory(), state.reserved(), filter, req.start)
-        .find_map(|r| {
-            let this_start = r.start.max(req.start).min(req.end);
-            let this_end = r.end.max(req.start).min(req.end);
-            let cand = round_up(this_start, req.align);
-            (cand < this_end && this_end - cand >= req.size).then_some(cand)
-        })
-        // The kernel returns the first candidate that passes, and 0 means "not found" (align 0
-        // rounds every start up to 0).
-        .filter(|&cand| cand != 0)
+    find_free_range(state.memory(), state.reserved(), filter, req.start, move |r| {
+        let this_start = r.start.max(req.start).min(req.end);
+        let this_end = r.end.max(req.start).min(req.end);
+        let cand = round_up(this_start, req.align);
+        (cand < this_end && this_end - cand >= req.size).then_some(cand)
+    })
+    // The kernel returns the first candidate that passes, and 0 means "not found" (align 0
+    // rounds every start up to 0).
+    .filter(|&cand| cand != 0)
 }
 
 /// A memblock with the series' placement.

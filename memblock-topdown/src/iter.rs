@@ -41,23 +41,69 @@ impl RegionFilter {
     }
 }
 
+/// Index access to one array's entries as the free-range walks read them (the kernel's
+/// `type->regions[i]`): through a cursor, whatever the storage, or straight from the entries
+/// when they are one slice (every small array), which costs no look-up at all.
+pub(crate) trait Entries {
+    /// The number of entries.
+    fn count(&self) -> usize;
+    /// Entry `i`, `None` past the end.
+    fn at(&mut self, i: usize) -> Option<Region>;
+    /// The number of leading entries for which the monotone `pred` holds.
+    fn seek(&mut self, pred: impl FnMut(&Region) -> bool) -> usize;
+}
+
+impl Entries for Cursor<'_> {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn at(&mut self, i: usize) -> Option<Region> {
+        self.get(i)
+    }
+
+    #[inline]
+    fn seek(&mut self, pred: impl FnMut(&Region) -> bool) -> usize {
+        self.partition_point(pred)
+    }
+}
+
+impl Entries for &[Region] {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline]
+    fn at(&mut self, i: usize) -> Option<Region> {
+        self.get(i).copied()
+    }
+
+    #[inline]
+    fn seek(&mut self, pred: impl FnMut(&Region) -> bool) -> usize {
+        self.partition_point(pred)
+    }
+}
+
 /// The gap between reserved regions `ri - 1` and `ri`: `[end of ri-1 (or 0), base of ri (or
 /// u64::MAX))`.
 #[inline]
-fn gap(rsv: &mut Cursor<'_>, ri: usize) -> (u64, u64) {
+fn gap(rsv: &mut impl Entries, ri: usize) -> (u64, u64) {
     let start = match ri.checked_sub(1) {
-        Some(prev) => rsv.get(prev).map_or(0, |r| r.end()),
+        Some(prev) => rsv.at(prev).map_or(0, |r| r.end()),
         None => 0,
     };
-    let end = rsv.get(ri).map_or(u64::MAX, |r| r.base);
+    let end = rsv.at(ri).map_or(u64::MAX, |r| r.base);
     (start, end)
 }
 
-/// `__next_free_mem_range()`: free ranges in ascending order.
+/// The state of the forward walk over either kind of [`Entries`].
 #[derive(Debug, Clone)]
-pub struct FreeRanges<'a> {
-    mem: Cursor<'a>,
-    rsv: Cursor<'a>,
+struct ForwardWalk<A> {
+    mem: A,
+    rsv: A,
     filter: RegionFilter,
     mi: usize,
     ri: usize,
@@ -66,11 +112,25 @@ pub struct FreeRanges<'a> {
     floor: u64,
 }
 
+/// The lowest address a walk from `addr` must look at gaps from: `addr` itself, or 0 (the
+/// kernel's walk from the first gap) while either array is out of order.
+#[inline]
+fn gap_floor(memory: &RegionType, reserved: &RegionType, addr: u64) -> u64 {
+    if memory.is_out_of_order() || reserved.is_out_of_order() { 0 } else { addr }
+}
+
+/// `__next_free_mem_range()`: free ranges in ascending order.
+#[derive(Debug, Clone)]
+pub struct FreeRanges<'a> {
+    walk: ForwardWalk<Cursor<'a>>,
+}
+
 impl<'a> FreeRanges<'a> {
     /// Starts the walk over `memory` minus `reserved`.
     #[inline]
     pub fn new(memory: &'a RegionType, reserved: &'a RegionType, filter: RegionFilter) -> Self {
-        FreeRanges { mem: memory.cursor(), rsv: reserved.cursor(), filter, mi: 0, ri: 0, floor: 0 }
+        let (mem, rsv) = (memory.cursor(), reserved.cursor());
+        FreeRanges { walk: ForwardWalk { mem, rsv, filter, mi: 0, ri: 0, floor: 0 } }
     }
 
     /// Starts the walk at the first memory region that ends above `addr` (a shortcut that
@@ -81,8 +141,8 @@ impl<'a> FreeRanges<'a> {
         // The gaps below `addr` are skipped too, with the same seek that skips those below a
         // memory region's base: they hold only ranges that end at or below `addr`. Out of
         // order, the walk is the kernel's from the start.
-        let floor = if memory.is_out_of_order() || reserved.is_out_of_order() { 0 } else { addr };
-        FreeRanges { mem, rsv: reserved.cursor(), filter, mi, ri: 0, floor }
+        let floor = gap_floor(memory, reserved, addr);
+        FreeRanges { walk: ForwardWalk { mem, rsv: reserved.cursor(), filter, mi, ri: 0, floor } }
     }
 }
 
@@ -91,7 +151,44 @@ impl Iterator for FreeRanges<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<FreeRange> {
-        while let Some(m) = self.mem.get(self.mi) {
+        self.walk.next()
+    }
+}
+
+/// The first value `f` gives for the free ranges of [`FreeRanges::starting_at`] (`memory` minus
+/// `reserved` from the first memory region ending above `addr`, in ascending order): the loop of
+/// `for_each_free_mem_range()` with its `break`. The same ranges in the same order as the
+/// iterator; when both arrays are one run (every small array) the walk reads them as slices,
+/// with no look-up per entry.
+#[inline]
+pub fn find_free_range<T>(
+    memory: &RegionType,
+    reserved: &RegionType,
+    filter: RegionFilter,
+    addr: u64,
+    f: impl FnMut(FreeRange) -> Option<T>,
+) -> Option<T> {
+    if let (Some(mem), Some(rsv)) = (memory.whole(), reserved.whole()) {
+        let mi = memory.first_ending_above_in(mem, addr);
+        let floor = gap_floor(memory, reserved, addr);
+        return ForwardWalk { mem, rsv, filter, mi, ri: 0, floor }.find_map(f);
+    }
+    first_of(FreeRanges::starting_at(memory, reserved, filter, addr), f)
+}
+
+/// The first value `f` gives for `ranges`: the walk over cursors of [`find_free_range`], out of
+/// line so that the usual walk over slices stays small.
+#[inline(never)]
+fn first_of<T>(mut ranges: FreeRanges<'_>, f: impl FnMut(FreeRange) -> Option<T>) -> Option<T> {
+    ranges.find_map(f)
+}
+
+impl<A: Entries> Iterator for ForwardWalk<A> {
+    type Item = FreeRange;
+
+    #[inline]
+    fn next(&mut self) -> Option<FreeRange> {
+        while let Some(m) = self.mem.at(self.mi) {
             if !self.filter.admits(&m) {
                 self.mi += 1;
                 continue;
@@ -99,10 +196,10 @@ impl Iterator for FreeRanges<'_> {
             // The kernel steps one by one over the gaps that end at or below the region's base;
             // gaps are sorted, so a binary search lands on the same gap.
             let floor = m.base.max(self.floor);
-            if self.ri <= self.rsv.len() && gap(&mut self.rsv, self.ri).1 <= floor {
-                self.ri = self.ri.max(self.rsv.partition_point(|r| r.base <= floor));
+            if self.ri <= self.rsv.count() && gap(&mut self.rsv, self.ri).1 <= floor {
+                self.ri = self.ri.max(self.rsv.seek(|r| r.base <= floor));
             }
-            while self.ri <= self.rsv.len() {
+            while self.ri <= self.rsv.count() {
                 let (r_start, r_end) = gap(&mut self.rsv, self.ri);
                 if r_start >= m.end() {
                     break;

@@ -70,7 +70,7 @@ pub use config::{AlignZero, Config, Deviations};
 pub use dump::DumpAll;
 pub use error::{Bug, Error};
 pub use events::{Event, EventLog, KernelLine, LayerWarning, TraceFormat, Warning};
-pub use iter::{FreeRange, FreeRanges, FreeRangesRev, PfnRange, RegionFilter};
+pub use iter::{FreeRange, FreeRanges, FreeRangesRev, PfnRange, RegionFilter, find_free_range};
 pub use label::{KSYM_NAME_LEN, Label};
 pub use memblock::{Memblock, MemblockState, UNKNOWN_CALLER};
 pub use nid_wildcard::{MAX_NUMNODES_DEPRECATED, NidWarnSite, warn_deprecated_nid};

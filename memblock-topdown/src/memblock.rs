@@ -463,6 +463,9 @@ impl<P: Placement> Memblock<P> {
             }
             return Ok(());
         }
+        if self.state.region_type_mut(kind).add_in_one_gap(new) {
+            return Ok(());
+        }
         let ty = self.state.region_type(kind);
         let first_piece = next_uncovered(ty, base, end);
         let mut nr_new = 0;

@@ -49,6 +49,7 @@ impl EventLog {
 /// later): a walk asked for `MAX_NUMNODES` warns once per `site` and then treats it as any
 /// node. In 3.12/3.13 `MAX_NUMNODES` is the wildcard and nothing is said. Placements call
 /// this before each walk they start, in the kernel's order.
+#[inline]
 pub fn warn_deprecated_nid(state: &MemblockState, nid: Nid, log: &mut EventLog, site: NidWarnSite) {
     if nid == MAX_NUMNODES && state.config().any_node != MAX_NUMNODES {
         log.warn_max_numnodes(site);

@@ -3,8 +3,8 @@
 //! The kernel's array moves its tail on every insertion and removal, so each operation costs
 //! time in proportion to the number of regions. This tree keeps the same sequence in leaves of
 //! at most [`LEAF_CAP`] entries; an inner node knows, for each child, how many entries lie below
-//! it and the last of them. The counts find entry `i` (index access, as the kernel's
-//! `regions[i]`), the last entries find where a monotone predicate turns false (a seek by
+//! it and the children before it (a running total) and the last of them. The totals find entry
+//! `i` with a binary search (index access, as the kernel's `regions[i]`), the last entries find where a monotone predicate turns false (a seek by
 //! address), and an insertion or removal moves at most one leaf's entries and one inner node per
 //! level: every operation is O(log n), whatever the array's order.
 
@@ -22,7 +22,6 @@ const INNER_LOW: usize = INNER_CAP / 4;
 
 // An explicit tag: telling a leaf from an inner node is then one compare, not the decoding of
 // a niche in a vector's capacity, on every read.
-#[derive(Clone)]
 #[repr(u8)]
 enum Node {
     Leaf(Vec<Region>),
@@ -31,10 +30,10 @@ enum Node {
 
 /// The children of an inner node, with what a descent needs to know of each without visiting
 /// it, kept in arrays of their own so that a descent reads a few cache lines per level.
-#[derive(Clone)]
 struct Inner {
-    /// Entries below each child.
-    lens: Vec<usize>,
+    /// Entries below the children up to each one, that one included (running totals): where
+    /// entry `i` lies is a binary search, and the entries before a child one read.
+    ends: Vec<usize>,
     /// The last entry below each child.
     lasts: Vec<Region>,
     nodes: Vec<Node>,
@@ -42,9 +41,37 @@ struct Inner {
 
 const EMPTY: Region = Region { base: 0, size: 0, nid: 0, flags: crate::region::RegionFlags::empty() };
 
+/// A copy of `v` with `v`'s capacity: a clone of the tree is the same tree, whose nodes take an
+/// insertion without growing first (a derived clone would cut every node to its length, so the
+/// first insertion into each copied node would reallocate it before it could split).
+fn with_room<T: Clone>(v: &[T], capacity: usize) -> Vec<T> {
+    let mut copy = Vec::with_capacity(capacity);
+    copy.extend_from_slice(v);
+    copy
+}
+
+impl Clone for Node {
+    fn clone(&self) -> Node {
+        match self {
+            Node::Leaf(items) => Node::Leaf(with_room(items, items.capacity())),
+            Node::Inner(inner) => Node::Inner(inner.clone()),
+        }
+    }
+}
+
+impl Clone for Inner {
+    fn clone(&self) -> Inner {
+        Inner {
+            ends: with_room(&self.ends, self.ends.capacity()),
+            lasts: with_room(&self.lasts, self.lasts.capacity()),
+            nodes: with_room(&self.nodes, self.nodes.capacity()),
+        }
+    }
+}
+
 impl Inner {
     fn with_capacity(cap: usize) -> Inner {
-        Inner { lens: Vec::with_capacity(cap), lasts: Vec::with_capacity(cap), nodes: Vec::with_capacity(cap) }
+        Inner { ends: Vec::with_capacity(cap), lasts: Vec::with_capacity(cap), nodes: Vec::with_capacity(cap) }
     }
 
     fn of(nodes: impl IntoIterator<Item = Node>) -> Inner {
@@ -55,36 +82,69 @@ impl Inner {
         inner
     }
 
+    /// Entries below the children before child `k`.
+    #[inline]
+    fn start(&self, k: usize) -> usize {
+        k.checked_sub(1).map_or(0, |prev| self.ends[prev])
+    }
+
+    /// Entries below child `k`.
+    fn child_len(&self, k: usize) -> usize {
+        self.ends[k] - self.start(k)
+    }
+
+    /// `n` more entries below child `k`: the running totals from `k` on move up.
+    fn add_from(&mut self, k: usize, n: usize) {
+        for end in &mut self.ends[k..] {
+            *end += n;
+        }
+    }
+
+    /// `n` fewer entries below child `k`.
+    fn sub_from(&mut self, k: usize, n: usize) {
+        for end in &mut self.ends[k..] {
+            *end -= n;
+        }
+    }
+
     fn push(&mut self, k: usize, node: Node) {
-        self.lens.insert(k, node.len());
+        let n = node.len();
+        let end = self.start(k) + n;
+        self.add_from(k, n);
+        self.ends.insert(k, end);
         self.lasts.insert(k, node.last().unwrap_or(EMPTY));
         self.nodes.insert(k, node);
     }
 
     fn take(&mut self, k: usize) -> Node {
-        self.lens.remove(k);
+        let n = self.child_len(k);
+        self.ends.remove(k);
+        self.sub_from(k, n);
         self.lasts.remove(k);
         self.nodes.remove(k)
     }
 
     /// Recomputes what is known of child `k` after it changed shape.
     fn refresh(&mut self, k: usize) {
-        self.lens[k] = self.nodes[k].len();
+        let (old, new) = (self.child_len(k), self.nodes[k].len());
+        if new >= old {
+            self.add_from(k, new - old);
+        } else {
+            self.sub_from(k, old - new);
+        }
         self.lasts[k] = self.nodes[k].last().unwrap_or(EMPTY);
     }
 
     /// Which child holds entry `i`, and `i`'s index inside it. With `append`, an index equal
     /// to a child's length belongs to that child (an insertion at its end).
     #[inline]
-    fn locate(&self, mut i: usize, append: bool) -> (usize, usize) {
-        let last = self.lens.len() - 1;
-        for (k, &len) in self.lens.iter().enumerate() {
-            if i < len || (append && i == len) || k == last {
-                return (k, i);
-            }
-            i -= len;
-        }
-        (last, i)
+    fn locate(&self, i: usize, append: bool) -> (usize, usize) {
+        // The first child whose running total passes `i` (or reaches it, with `append`); an
+        // index past every child belongs to the last one.
+        let k =
+            if append { self.ends.partition_point(|&end| end < i) } else { self.ends.partition_point(|&end| end <= i) };
+        let k = k.min(self.ends.len() - 1);
+        (k, i - self.start(k))
     }
 
     fn is_low(&self, k: usize) -> bool {
@@ -97,8 +157,9 @@ impl Inner {
     /// The upper half, after an insertion at `at` made the node overflow.
     fn split_off(&mut self, at: usize) -> Inner {
         let mid = split_point(self.nodes.len(), at);
+        let below = self.start(mid);
         let mut upper = Inner::with_capacity(INNER_CAP + 1);
-        upper.lens.extend(self.lens.drain(mid..));
+        upper.ends.extend(self.ends.drain(mid..).map(|end| end - below));
         upper.lasts.extend(self.lasts.drain(mid..));
         upper.nodes.extend(self.nodes.drain(mid..));
         upper
@@ -122,7 +183,8 @@ impl Inner {
         match (&mut self.nodes[left], upper) {
             (Node::Leaf(x), Node::Leaf(y)) => x.extend(y),
             (Node::Inner(x), Node::Inner(y)) => {
-                x.lens.extend(y.lens);
+                let below = x.ends.last().copied().unwrap_or(0);
+                x.ends.extend(y.ends.iter().map(|end| end + below));
                 x.lasts.extend(y.lasts);
                 x.nodes.extend(y.nodes);
             }
@@ -143,7 +205,7 @@ impl Node {
     fn len(&self) -> usize {
         match self {
             Node::Leaf(items) => items.len(),
-            Node::Inner(inner) => inner.lens.iter().sum(),
+            Node::Inner(inner) => inner.ends.last().copied().unwrap_or(0),
         }
     }
 
@@ -169,7 +231,7 @@ impl Node {
             Node::Inner(inner) => {
                 let (k, at) = inner.locate(i, true);
                 let split = inner.nodes[k].insert(at, r);
-                inner.lens[k] += 1;
+                inner.add_from(k, 1);
                 inner.lasts[k] = inner.nodes[k].last().unwrap_or(EMPTY);
                 let upper = split?;
                 inner.refresh(k);
@@ -185,8 +247,8 @@ impl Node {
             Node::Inner(inner) => {
                 let (k, at) = inner.locate(i, false);
                 let r = inner.nodes[k].remove(at);
-                inner.lens[k] -= 1;
-                if inner.lens[k] == 0 {
+                inner.sub_from(k, 1);
+                if inner.child_len(k) == 0 {
                     inner.take(k);
                 } else {
                     inner.lasts[k] = inner.nodes[k].last().unwrap_or(EMPTY);
@@ -281,7 +343,7 @@ impl RegionTree {
                 Node::Inner(inner) => {
                     // Past every child: the last one's partition point is its end.
                     let k = inner.lasts.partition_point(&mut pred).min(inner.nodes.len() - 1);
-                    before += inner.lens[..k].iter().sum::<usize>();
+                    before += inner.start(k);
                     node = &inner.nodes[k];
                 }
             }

@@ -330,6 +330,38 @@ impl RegionType {
         self.total_size = self.total_size.wrapping_add(r.size);
     }
 
+    /// The usual `memblock_add_region()` in one step: `r` lies in a single gap of an array in one
+    /// run (every small array) that is sorted, fully merged and has room for one more entry.
+    /// Then the kernel's walk finds exactly one piece, `r` itself, no doubling, and the merges
+    /// are those of [`RegionType::insert_merging`]; the entry is found with one binary search of
+    /// the run instead of the walk. `false`, nothing changed, when any of that does not hold
+    /// (the caller then walks).
+    #[inline]
+    pub(crate) fn add_in_one_gap(&mut self, r: Region) -> bool {
+        // `cnt + 1 <= max`, `cnt` being the number of entries in a non-empty array.
+        if self.unmerged || self.out_of_order || self.regions.len() >= self.max {
+            return false;
+        }
+        let Some(run) = self.regions.whole_mut() else {
+            return false;
+        };
+        if run.is_empty() {
+            return false;
+        }
+        // The first entry that ends above `r.base`: `r` is uncovered if it starts at or above
+        // `r`'s end (every entry before it ends at or below `r.base`).
+        let idx = run.partition_point(|x| x.end() <= r.base);
+        if run.get(idx).is_some_and(|next| next.base < r.end()) {
+            return false;
+        }
+        if grow_neighbour(run, idx, r) {
+            self.total_size = self.total_size.wrapping_add(r.size);
+        } else {
+            self.insert_merging(idx, r);
+        }
+        true
+    }
+
     /// `memblock_remove_region()`: removes entry `idx`; when the array becomes empty the
     /// dummy is restored with nid `MAX_NUMNODES` and the kernel's `WARN_ON` fires if
     /// `total_size` is not zero (it is reported, not corrected).
