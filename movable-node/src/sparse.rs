@@ -37,15 +37,8 @@ pub fn sparse_init(mb: &mut SeriesMemblock, nodes: &[NodeSetup]) -> Vec<MemMap> 
     let per_section = page_align((SECTION_SIZE >> PAGE_SHIFT) * STRUCT_PAGE_BYTES);
     let mut out = Vec::new();
     for node in nodes {
-        let mut sections: Vec<u64> = mb
-            .mem_pfn_ranges(node.nid)
-            .flat_map(|r| {
-                ((r.start_pfn << PAGE_SHIFT) / SECTION_SIZE)..((r.end_pfn << PAGE_SHIFT).div_ceil(SECTION_SIZE))
-            })
-            .collect();
-        sections.sort_unstable();
-        sections.dedup();
-        let size = per_section * sections.len() as u64;
+        let sections = present_sections(mb, node.nid);
+        let size = per_section * sections;
         if size == 0 {
             continue;
         }
@@ -60,7 +53,29 @@ pub fn sparse_init(mb: &mut SeriesMemblock, nodes: &[NodeSetup]) -> Vec<MemMap> 
                 })
                 .filter(|&a| mb.reserve_as(a, size, MEM_MAP_LABEL).is_ok())
         });
-        out.push(MemMap { nid: node.nid, sections: sections.len() as u64, size, at });
+        out.push(MemMap { nid: node.nid, sections, size, at });
     }
     out
+}
+
+/// How many 128 MiB sections hold memory of node `nid`: the union of each range's sections,
+/// counted range by range in address order (a 64 TiB machine has half a million sections;
+/// listing them one by one to count them was most of the cost). Sorted first: a region whose
+/// base wrapped in `memblock_trim_memory()` stays at the end of the array, out of order.
+fn present_sections(mb: &SeriesMemblock, nid: Nid) -> u64 {
+    let mut spans: Vec<(u64, u64)> = mb
+        .mem_pfn_ranges(nid)
+        .map(|r| ((r.start_pfn << PAGE_SHIFT) / SECTION_SIZE, (r.end_pfn << PAGE_SHIFT).div_ceil(SECTION_SIZE)))
+        .collect();
+    spans.sort_unstable();
+    let mut counted_end = 0;
+    let mut count = 0;
+    for (first, end) in spans {
+        let first = first.max(counted_end);
+        if end > first {
+            count += end - first;
+            counted_end = end;
+        }
+    }
+    count
 }
