@@ -90,17 +90,19 @@ pub fn memory_blocks_of(
     let mut indices: Vec<u64> = ranges.iter().flat_map(|&(_, s, e)| (s / bz)..e.div_ceil(bz)).collect();
     indices.sort_unstable();
     indices.dedup();
+    // Blocks come in address order and both lists are sorted and non-overlapping: each list's
+    // first entry that ends above a block's start only moves forward, so a cursor finds it.
+    let (mut first_range, mut first_reserved) = (0, 0);
     let blocks = indices
         .into_iter()
         .map(|index| {
             let (start, end) = (index * bz, (index + 1) * bz);
             let mut nid = None;
-            let mut zone_set: Vec<ZoneType> = Vec::new();
+            // The first zone found in it, and whether another zone shares it.
+            let (mut zone, mut zones_mixed): (Option<ZoneType>, bool) = (None, false);
             let mut present = 0;
-            // Both lists are sorted and non-overlapping: start at the first that ends above
-            // the block.
-            let first = ranges.partition_point(|r| r.2 <= start);
-            for &(n, s, e) in ranges[first..].iter().take_while(|r| r.1 < end) {
+            first_range += ranges[first_range..].iter().take_while(|r| r.2 <= start).count();
+            for &(n, s, e) in ranges[first_range..].iter().take_while(|r| r.1 < end) {
                 let (s, e) = (s.max(start), e.min(end));
                 if s >= e {
                     continue;
@@ -110,14 +112,14 @@ pub fn memory_blocks_of(
                 if let Some(node) = zones.nodes.iter().find(|z| z.nid == n) {
                     for z in &node.zones {
                         let (zs, ze) = (z.start_pfn << 12, z.end_pfn << 12);
-                        if zs < e && s < ze && !zone_set.contains(&z.zone) {
-                            zone_set.push(z.zone);
+                        if zs < e && s < ze {
+                            zones_mixed |= *zone.get_or_insert(z.zone) != z.zone;
                         }
                     }
                 }
             }
-            let first = reserved.partition_point(|r| r.end <= start);
-            let reservations = reserved[first..]
+            first_reserved += reserved[first_reserved..].iter().take_while(|r| r.end <= start).count();
+            let reservations = reserved[first_reserved..]
                 .iter()
                 .take_while(|r| r.start < end)
                 .filter(|r| r.start < end && start < r.end)
@@ -129,7 +131,7 @@ pub fn memory_blocks_of(
                 start,
                 end,
                 nid: nid.unwrap_or(-1),
-                zone: (zone_set.len() == 1).then(|| zone_set[0]),
+                zone: zone.filter(|_| !zones_mixed),
                 present_pages: present,
                 reservations,
                 hotpluggable,
