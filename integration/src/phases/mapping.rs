@@ -21,7 +21,7 @@ pub fn init_mem_mapping(st: &mut BootState) -> Flow {
         match ev {
             MapEvent::Memblock(ev) => st.log.memblock_event(ev),
             MapEvent::PageTable { .. } => {}
-            ev => st.log.k(ev.to_string()),
+            ev => st.log.k_fmt(ev),
         }
     }
     st.log.skip_memblock(&st.boot.memblock);
