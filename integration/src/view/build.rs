@@ -327,7 +327,7 @@ fn blocks_json(b: &MemoryBlocks) -> BlocksJson {
                 start: blk.start,
                 end: blk.end,
                 node: nid_json(blk.nid),
-                zone: blk.zone.map(|z| z.name().to_string()),
+                zone: blk.zone.map(|z| Cow::Borrowed(z.name())),
                 present_pages: blk.present_pages,
                 hotpluggable: blk.hotpluggable,
                 can_offline: blk.can_offline(),

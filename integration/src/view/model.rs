@@ -212,7 +212,9 @@ pub struct BlockJson {
     /// The node of its memory.
     pub node: Option<Nid>,
     /// The zone it comes up in (`valid_zones`); `null` when it spans several (`none`).
-    pub zone: Option<String>,
+    /// Borrowed from the zone's static name when built from a boot (tens of thousands of
+    /// blocks on a large machine), owned when read back from a document.
+    pub zone: Option<Cow<'static, str>>,
     /// 4 KiB pages of memory in it.
     pub present_pages: u64,
     /// Whether SRAT marks any of it hotpluggable.
