@@ -191,30 +191,45 @@ fn emit(text: &str) -> Result<(), Failure> {
     print(text).map_err(|e| Failure { message: format!("stdout: {e}"), code: EXIT_BAD_INPUT })
 }
 
+/// The kernel-style log, a line each, streamed to stdout.
+fn print_log(boot: &Boot) -> Result<(), Failure> {
+    print_with(|w| boot.log.iter().try_for_each(|l| writeln!(w, "{l}")))
+        .map_err(|e| Failure { message: format!("stdout: {e}"), code: EXIT_BAD_INPUT })
+}
+
 fn outputs(cli: &Cli, boot: &Boot, choice: &ProfileChoice) -> Result<(), Failure> {
+    let drawn = cli.svg.is_some() || cli.html.is_some();
+    if cli.log && !cli.json && !drawn {
+        // Kernel lines only: which profile and why goes to stderr. The log needs no view.
+        say(choice);
+        return print_log(boot);
+    }
     let mut view = View::from_boot(boot);
     view.report.profile_choice = choice.to_string();
     // The map is drawn once for both files.
-    let map = if cli.svg.is_some() || cli.html.is_some() { svg::render(&view) } else { String::new() };
+    let map = if drawn { svg::render(&view) } else { String::new() };
     if let Some(p) = &cli.svg {
         write_file(p, &map).map_err(Failure::input)?;
     }
     if let Some(p) = &cli.html {
         write_file(p, &html::render_with_map(&view, &map)).map_err(Failure::input)?;
     }
-    if cli.json {
+    let done = if cli.json {
         print_with(|w| json::write_pretty(w, &view.report))
             .map_err(|e| Failure { message: format!("stdout: {e}"), code: EXIT_BAD_INPUT })
     } else if cli.log {
-        // Kernel lines only: which profile and why goes to stderr.
         say(choice);
-        emit(&boot.log.iter().map(|l| format!("{l}\n")).collect::<String>())
-    } else if cli.svg.is_none() && cli.html.is_none() {
+        print_log(boot)
+    } else if !drawn {
         emit(&format!("{choice}\n{}", report::render(&view)))
     } else {
         say(choice);
         Ok(())
-    }
+    };
+    // The process ends right after: handing a large machine's hundred thousand small
+    // allocations back one by one would cost more than drawing some of them.
+    std::mem::forget(view);
+    done
 }
 
 fn compare(cli: &Cli, machine: &Machine) -> Result<(), Failure> {
@@ -245,7 +260,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let choice = profile(cli, detected)?;
     let boot = setup_arch(&machine, choice.profile).map_err(Failure::input)?;
     outputs(cli, &boot, &choice)?;
-    Ok(if boot.panic.is_some() { ExitCode::from(EXIT_PANIC) } else { ExitCode::SUCCESS })
+    let code = if boot.panic.is_some() { ExitCode::from(EXIT_PANIC) } else { ExitCode::SUCCESS };
+    // As the view in `outputs`: the process is about to end, nothing needs freeing.
+    std::mem::forget(boot);
+    Ok(code)
 }
 
 fn main() -> ExitCode {
