@@ -5,14 +5,9 @@
 
 use crate::input::num;
 
-/// `ACPI: %4.4s ACPI table found in initrd [%s%s][0x%x]` (`acpi_table_initrd_init()`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AcpiTableInInitrd {
-    /// The table's signature.
-    pub signature: String,
-    /// The table's length in bytes.
-    pub size: u64,
-}
+/// `ACPI: %4.4s ACPI table found in initrd [%s%s][0x%x]` (`acpi_table_initrd_init()`): a
+/// table the initrd overrides, by its signature and length.
+pub type AcpiTableInInitrd = AcpiTableSize;
 
 /// `ACPI: Reserving %4.4s table memory at [mem 0x%llx-0x%llx]` (`acpi_reserve_initial_tables()`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +20,9 @@ pub struct AcpiReservation {
     pub last: u64,
 }
 
-/// An ACPI table known by its length only (`/sys/firmware/acpi/tables/NAME`'s size, or a
-/// machine that has not booted): where the firmware puts it is the firmware's choice.
+/// An ACPI table known by its signature and length: one the initrd overrides
+/// ([`AcpiTableInInitrd`]), or a firmware table whose place is not known
+/// (`/sys/firmware/acpi/tables/NAME`'s size, or a machine that has not booted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcpiTableSize {
     /// The table's signature.
@@ -52,8 +48,7 @@ pub fn parse_given_table(flag: &str, text: &str) -> Result<GivenTable, AcpiTable
     if text.contains('@') {
         return parse_table(flag, text).map(GivenTable::Placed);
     }
-    let sized = parse_upgrade(flag, text).map_err(|e| AcpiTableError { expected: GIVEN_FORM, ..e })?;
-    Ok(GivenTable::Sized(AcpiTableSize { signature: sized.signature, size: sized.size }))
+    parse_upgrade(flag, text).map(GivenTable::Sized).map_err(|e| AcpiTableError { expected: GIVEN_FORM, ..e })
 }
 
 /// `NAME@ADDR+SIZE` or `NAME:SIZE`.

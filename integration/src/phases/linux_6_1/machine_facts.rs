@@ -207,10 +207,9 @@ fn place_by_size(
     if sizes.is_empty() {
         return Ok(Vec::new());
     }
-    const FOUR_GIB: u64 = 1 << 32;
     let e820 = &machine.e820;
     let ram = |e: &&movable_node::E820Entry| e.kind == E820Type::Ram;
-    let top = e820.iter().filter(ram).map(|e| e.end()).filter(|&end| end <= FOUR_GIB).max().unwrap_or(0);
+    let top = top_of_ram_below_4g(e820).unwrap_or(0);
     let total = sizes.iter().try_fold(0u64, |t, s| t.checked_add(s.size));
     let end = total.and_then(|t| top.checked_add(t));
     let clear = end.is_some_and(|end| !e820.iter().filter(ram).any(|e| e.addr < end && top < e.end()));
@@ -236,6 +235,12 @@ fn place_by_size(
     Ok(out)
 }
 
+/// The end of the highest usable RAM entry that ends at or below 4 GiB: where the firmware's
+/// tables follow on QEMU, and what QEMU's initrd limit is taken from.
+fn top_of_ram_below_4g(e820: &[movable_node::E820Entry]) -> Option<u64> {
+    e820.iter().filter(|e| e.kind == E820Type::Ram && e.end() <= 1 << 32).map(|e| e.end()).max()
+}
+
 /// `LOAD_PHYSICAL_ADDR`: where a kernel without KASLR (`nokaslr`, or a boot loader that does
 /// not relocate it) runs, Debian's `CONFIG_PHYSICAL_START` of 16 MiB.
 pub const LOAD_PHYSICAL_ADDR: u64 = 0x100_0000;
@@ -247,8 +252,7 @@ pub const LOAD_PHYSICAL_ADDR: u64 = 0x100_0000;
 /// 4 GiB rounded down to 64 KiB. Another boot loader chooses otherwise. `None` without RAM below
 /// 4 GiB that holds it.
 pub fn qemu_initrd_place(e820: &[movable_node::E820Entry], size: u64) -> Option<(u64, u64)> {
-    const FOUR_GIB: u64 = 1 << 32;
-    let top = e820.iter().filter(|e| e.kind == E820Type::Ram && e.end() <= FOUR_GIB).map(|e| e.end()).max()?;
+    let top = top_of_ram_below_4g(e820)?;
     let limit = top & !0xffff;
     let start = limit.checked_sub(1)?.checked_sub(size)? & !0xfff;
     let end = start.checked_add(size)?.checked_add(0xfff)? & !0xfff;

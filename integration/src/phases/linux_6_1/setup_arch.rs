@@ -14,6 +14,7 @@ use movable_node::{E820Table, KernelProfile};
 use super::boot::{Prediction, Stopped, boot_6_1};
 use super::kernel_lines::{early_node_ranges, movable_starts, node_spans, zone_ranges};
 use super::machine_facts::{MachineFacts, WhenMissing, machine_facts};
+use super::numa::SratBlock;
 use super::{Build6_1, KernelSymbols, PhaseError, PhaseOp, PhaseOps};
 use crate::machine::Machine;
 use crate::params::EarlyParams;
@@ -90,8 +91,8 @@ pub fn setup_arch(
     let mut boot = boot(memblock);
     boot.steps = steps;
     boot.log.extend(lines);
-    boot.hotplug =
-        facts.srat_memory.iter().filter(|m| m.hotplug).map(|m| (m.node, m.base, m.last.saturating_add(1))).collect();
+    let blocks = facts.srat_memory.iter().map(SratBlock::from);
+    boot.hotplug = blocks.filter(|b| b.hotplug).map(|b| (b.nid, b.start, b.end)).collect();
     boot.reserved = labelled_reservations(boot.memblock.state(), boot.memblock.log().events());
     for r in boot.reserved.iter_mut().filter(|r| r.label.as_str() == "memblock_alloc_range_nid") {
         if let Ok(i) = callers.binary_search_by_key(&r.start, |c| c.0) {
