@@ -258,6 +258,13 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     let choice = profile(cli, detected)?;
+    let platform_flags = cli.platform.given();
+    if choice.profile != KernelProfile::Modern && !platform_flags.is_empty() {
+        return Err(Failure::input(format!(
+            "{} describe what only the 6.1 profile reads, and this runs {choice}: give --profile 6.1, or leave them out",
+            platform_flags.join(", ")
+        )));
+    }
     let boot = setup_arch(&machine, choice.profile).map_err(Failure::input)?;
     outputs(cli, &boot, &choice)?;
     let code = if boot.panic.is_some() { ExitCode::from(EXIT_PANIC) } else { ExitCode::SUCCESS };

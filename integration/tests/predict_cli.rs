@@ -297,3 +297,22 @@ fn a_machine_known_by_lengths_is_predicted() {
     assert!(out.contains("initrd of 0x1e5f00 bytes at [0xbfdfa000-0xbffdffff]"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Lengths that do not read, or an initrd no RAM below 4 GiB holds: refused by flag, status 2.
+#[test]
+fn bad_lengths_are_refused() {
+    let f = |file: &str| fixture_arg("linux-6.1-qemu/pc-2n", file);
+    let (memmap, tables) = (f("memmap.txt"), f("acpi-tables.txt"));
+    let base = ["predict", "--e820", &memmap, "--cmdline", "", "--acpi-tables", &tables, "--cpus", "2"];
+    for (flag, value, says) in [
+        ("--initrd-size", "lots", "--initrd-size \"lots\""),
+        ("--initrd-size", "8G", "--initrd-size 8G: no usable RAM below 4 GiB holds it"),
+        ("--kernel-size", "0xzz", "--kernel-size \"0xzz\""),
+    ] {
+        let mut args = base.to_vec();
+        args.extend([flag, value]);
+        let o = bootsim(&args);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {}", stdout(&o));
+        assert!(stderr(&o).contains(says), "{flag} {value}: {}", stderr(&o));
+    }
+}

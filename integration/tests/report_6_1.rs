@@ -194,3 +194,19 @@ fn the_eleven_machines_from_their_files_come_out_as_the_kernel_logged_them() {
         assert_eq!(trace(&model), trace(&kernel), "{name}");
     }
 }
+
+/// What the 6.1 profile alone reads is refused under another profile, and a value it cannot
+/// use is refused under 6.1, each on stderr with status 2.
+#[test]
+fn platform_inputs_a_profile_cannot_use_are_refused() {
+    let o = bootsim(&["--profile", "3.13", "--cpus", "4"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty());
+    assert!(stderr(&o).contains("--cpus describe what only the 6.1 profile reads"), "{}", stderr(&o));
+    let o = bootsim(&["--profile", "6.1", "--cpus", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--cpus 0: this build has 1 to 8192 CPUs"), "{}", stderr(&o));
+    let o = bootsim(&["--profile", "6.1", "--acpi-table", "FACP@0x1000"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--acpi-table \"FACP@0x1000\": expected NAME@ADDR+SIZE"), "{}", stderr(&o));
+}
